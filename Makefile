@@ -1,0 +1,139 @@
+# webserv - see README.md.  `make run` serves www/; `make test` runs every
+# test under ASan+UBSan.  Dependencies come from pkg-config; when missing
+# they are installed with apt (as root) or make stops with the command.
+
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+CC         ?= cc
+PKGS       := libconfig
+TEST_PKGS  := criterion
+APT_PKGS   := build-essential pkg-config libconfig-dev libcriterion-dev media-types
+TEST_TOOLS := curl wrk
+
+WARN       := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla
+BASE_CFLAGS = -std=c17 -D_GNU_SOURCE -Iinclude $(WARN) -MMD -MP \
+              $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LIBS        = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+TEST_LIBS   = $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
+
+REL_CFLAGS  := -O2 -g -fstack-protector-strong -D_FORTIFY_SOURCE=2
+SAN_FLAGS   := -fsanitize=address,undefined -fno-omit-frame-pointer \
+               -fno-sanitize-recover=undefined
+ASAN_CFLAGS := -O1 -g $(SAN_FLAGS)
+
+SRCS      := $(sort $(wildcard src/core/*.c src/http/*.c src/worker/*.c src/master/*.c))
+LIB_SRCS  := $(filter-out src/master/main.c,$(SRCS))
+TEST_SRCS := $(sort $(wildcard tests/unit/*.c tests/integration/*.c))
+
+REL_OBJS  := $(SRCS:%.c=build/rel/%.o)
+ASAN_OBJS := $(SRCS:%.c=build/asan/%.o)
+ASAN_LIB  := $(LIB_SRCS:%.c=build/asan/%.o)
+TEST_OBJS := $(TEST_SRCS:%.c=build/asan/%.o)
+
+# The config a bare `webserv` reads.
+CONFIG_DEFAULT ?= $(CURDIR)/etc/webserv.cfg
+DEFS = -DWEBSERV_CONFIG_DEFAULT='"$(CONFIG_DEFAULT)"'
+
+.PHONY: all run test unit install clean deps test-deps format format-check bench
+all: webserv
+
+# --- dependencies ----------------------------------------------------------
+build/.deps:
+	@if ! command -v pkg-config >/dev/null || ! pkg-config --exists $(PKGS); then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing build dependencies with apt-get"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PKGS) >/dev/null || exit 1; \
+	  else \
+	    echo "missing libconfig (pkg-config libconfig). Run:"; \
+	    echo "  sudo apt-get install -y $(APT_PKGS)"; exit 1; \
+	  fi; \
+	fi
+	@mkdir -p build && touch $@
+
+build/.test-deps: build/.deps
+	@missing=""; pkg-config --exists $(TEST_PKGS) || missing="libcriterion-dev"; \
+	for t in $(TEST_TOOLS); do command -v $$t >/dev/null || missing="$$missing $$t"; done; \
+	[ -e /etc/mime.types ] || missing="$$missing media-types"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing test dependencies with apt-get:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
+	  else \
+	    echo "missing test dependencies. Run:"; \
+	    echo "  sudo apt-get install -y$$missing"; exit 1; \
+	  fi; \
+	fi
+	@touch $@
+
+deps: build/.deps
+test-deps: build/.test-deps
+
+# --- build ------------------------------------------------------------------
+webserv: $(REL_OBJS)
+	$(CC) $(REL_CFLAGS) -o $@ $^ $(LIBS)
+
+build/rel/%.o: %.c | build/.deps
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(REL_CFLAGS) $(DEFS) -c -o $@ $<
+
+build/asan/%.o: %.c | build/.deps
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(ASAN_CFLAGS) $(DEFS) -c -o $@ $<
+
+build/asan/webserv: $(ASAN_OBJS)
+	$(CC) $(ASAN_CFLAGS) -o $@ $^ $(LIBS)
+
+build/asan/tests/%.o: tests/%.c | build/.test-deps
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(ASAN_CFLAGS) $(DEFS) -Itests -c -o $@ $<
+
+# One Criterion binary for unit and integration tests: one summary line.
+build/asan/run-tests: $(ASAN_LIB) $(TEST_OBJS) | build/.test-deps
+	$(CC) $(ASAN_CFLAGS) -o $@ $^ $(LIBS) $(TEST_LIBS)
+
+# --- run, test --------------------------------------------------------------
+run: webserv
+	./webserv -f etc/webserv.cfg
+
+TEST_ENV = WEBSERV_BIN=$(CURDIR)/build/asan/webserv WEBSERV_SRC=$(CURDIR) \
+           ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+           UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+test: build/.test-deps build/asan/webserv build/asan/run-tests
+	$(TEST_ENV) build/asan/run-tests --jobs 2 $(TEST_ARGS)
+
+# Only the pure-module tests (fast).
+unit: build/.test-deps build/asan/run-tests
+	$(TEST_ENV) build/asan/run-tests --filter '!(integration|reload|cli)/*' $(TEST_ARGS)
+
+# --- install ------------------------------------------------------------------
+build/inst/webserv: $(SRCS) | build/.deps
+	@mkdir -p build/inst
+	$(CC) $(BASE_CFLAGS) $(REL_CFLAGS) -DWEBSERV_CONFIG_DEFAULT='"$(PREFIX)/etc/webserv/webserv.cfg"' \
+	  -o $@ $(SRCS) $(LIBS)
+
+install: build/inst/webserv
+	install -D -m 0755 build/inst/webserv $(DESTDIR)$(PREFIX)/sbin/webserv
+	install -d $(DESTDIR)$(PREFIX)/etc/webserv $(DESTDIR)$(PREFIX)/share/webserv
+	[ -e $(DESTDIR)$(PREFIX)/etc/webserv/webserv.cfg ] || \
+	  sed -e 's|"\.\./www|"$(PREFIX)/share/webserv/www|g' -e 's|"\.\./webserv\.pid"|"/run/webserv.pid"|' -e 's|"stdout"|"/var/log/webserv/access.log"|' \
+	    etc/webserv.cfg > $(DESTDIR)$(PREFIX)/etc/webserv/webserv.cfg
+	cp -R www $(DESTDIR)$(PREFIX)/share/webserv/
+	sed -e 's|@PREFIX@|$(PREFIX)|g' etc/webserv.service > webserv.service.tmp
+	install -D -m 0644 webserv.service.tmp $(DESTDIR)/etc/systemd/system/webserv.service
+	rm -f webserv.service.tmp
+
+# --- style, bench -----------------------------------------------------------
+FORMAT_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+format:
+	clang-format -i $(FORMAT_FILES)
+format-check:
+	clang-format --dry-run --Werror $(FORMAT_FILES)
+
+bench: webserv
+	tests/bench/run.sh
+
+clean:
+	rm -rf build webserv
+
+-include $(REL_OBJS:.o=.d) $(ASAN_OBJS:.o=.d) $(TEST_OBJS:.o=.d)

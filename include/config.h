@@ -1,0 +1,119 @@
+/*
+ * config.h - the immutable, fully resolved configuration.
+ *
+ * config_load() reads a libconfig file, validates every setting and resolves
+ * inheritance (http -> server -> location) so that each location carries its
+ * effective values: nobody downstream ever walks up a parent chain.
+ * After load the struct is never written; workers share it copy-on-write.
+ */
+#ifndef WEBSERV_CONFIG_H
+#define WEBSERV_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+struct mime_table;
+
+enum log_level { LOG_LEVEL_ERROR, LOG_LEVEL_WARN, LOG_LEVEL_INFO, LOG_LEVEL_DEBUG };
+
+/* All durations in milliseconds. */
+struct timeouts {
+	uint64_t keepalive;
+	uint64_t header;
+	uint64_t body;
+	uint64_t send;
+	uint64_t cgi;
+	uint64_t shutdown;
+};
+
+struct cidr {
+	int family;		/* AF_INET or AF_INET6 */
+	uint8_t addr[16];	/* network byte order, masked */
+	unsigned prefix;	/* bits */
+};
+
+struct error_page {
+	int code;
+	char *uri;
+};
+
+struct cgi_handler {
+	char *ext;		/* ".py", with the dot */
+	char *interpreter;	/* absolute, executable */
+};
+
+struct location {
+	char *path;		/* "/uploads/" as written */
+	size_t path_len;
+	char *root;		/* absolute, no trailing '/'; NULL when alias */
+	char *alias;		/* absolute, no trailing '/'; NULL when root */
+	char **index;
+	size_t index_count;
+	bool autoindex;
+	unsigned methods;	/* bit (1u << enum http_method) per method */
+	int redirect_code;	/* 0: no redirect */
+	char *redirect_to;
+	char *upload_dir;	/* absolute or NULL: writes not allowed */
+	struct cgi_handler *cgi;
+	size_t cgi_count;
+	struct error_page *error_pages;
+	size_t error_page_count;
+	size_t client_max_body_size;
+	struct timeouts timeouts;
+	bool status;
+	struct cidr *allow;	/* empty: everyone allowed */
+	size_t allow_count;
+	int line;
+};
+
+struct listen_addr {
+	struct sockaddr_storage addr;
+	socklen_t addr_len;
+	char *text;		/* canonical: "127.0.0.1:8080", "[::1]:8080" */
+};
+
+struct server {
+	size_t *listens;	/* indexes into config.listens */
+	size_t listen_count;
+	char **names;		/* lower-case */
+	size_t name_count;
+	bool default_server;
+	/* Sorted by path length, longest first; always holds a "/" entry
+	 * (synthesised from the server's settings when not written). */
+	struct location *locations;
+	size_t location_count;
+	int line;
+};
+
+struct config {
+	char *path;		/* absolute path of the main file */
+	unsigned workers;	/* resolved: >= 1 ("auto"/0 = CPUs) */
+	char *pid_file;		/* absolute or NULL */
+	char *error_log;	/* "stderr" or absolute path */
+	enum log_level log_level;
+	char *user;
+	char *group;
+	char *access_log;	/* NULL = off, "stdout", or absolute path */
+	size_t header_buffer;
+	size_t client_max_body_size;
+	unsigned max_connections;
+	struct timeouts timeouts;
+	struct listen_addr *listens;	/* distinct addresses */
+	size_t listen_count;
+	struct server *servers;
+	size_t server_count;
+	struct mime_table *mime;	/* /etc/mime.types + fallback */
+};
+
+/*
+ * Load, validate and resolve the file at path.  On success returns the
+ * config and sets *errors to NULL.  On failure returns NULL and sets *errors
+ * to a malloc'd text with one "FILE:LINE: message\n" line per problem found
+ * (every problem, not just the first).  The caller frees *errors.
+ */
+struct config *config_load(const char *path, char **errors);
+void config_free(struct config *cfg);
+
+#endif

@@ -1,0 +1,132 @@
+/*
+ * conn.h - a worker's event loop objects: the worker context and its
+ * connections.  Shared by worker.c (loop, accept, commands) and conn.c
+ * (the per-connection state machine); nothing outside src/worker uses it.
+ *
+ * epoll_event.data.ptr always points to an object whose first member is
+ * an enum ev_kind, so the loop can dispatch on it.
+ */
+#ifndef WEBSERV_CONN_H
+#define WEBSERV_CONN_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "body.h"
+#include "config.h"
+#include "handler.h"
+#include "http.h"
+#include "response.h"
+#include "timer.h"
+
+enum ev_kind { EV_LISTENER = 1, EV_CONN, EV_CHANNEL, EV_SIGNAL };
+
+struct listener {
+	enum ev_kind kind;
+	int fd;
+	size_t idx;		/* config.listens[idx] */
+	bool registered;	/* in our epoll set */
+};
+
+struct conn;
+
+struct worker {
+	const struct config *cfg;
+	int epfd;
+	enum ev_kind chan_kind;	/* epoll tag for chan */
+	int chan;
+	enum ev_kind sig_kind;	/* epoll tag for sigfd */
+	int sigfd;
+	struct listener *listeners;
+	size_t listener_count;
+	struct conn **conns;	/* indexed by fd */
+	size_t conn_cap;
+	size_t conn_count;
+	struct conn *dead;	/* closed, freed at the end of the loop turn */
+	struct timers timers;
+	uint64_t now;		/* ms, monotonic, updated once per turn */
+	bool draining;
+	bool stopping;
+	uint64_t drain_deadline;
+	uint64_t accept_resume;	/* accepting paused until (EMFILE) */
+	unsigned accepts;	/* since the last EPOLLEXCLUSIVE re-arm */
+	int access_fd;		/* -1: off */
+};
+
+enum conn_state {
+	CONN_READ_HEAD,	/* idle (x == NULL) or reading a request head */
+	CONN_READ_BODY,
+	CONN_WRITE,
+	CONN_LINGER,	/* response sent, draining input before close */
+	CONN_CLOSED,
+};
+
+enum body_sink { SINK_NONE, SINK_DISCARD, SINK_UPLOAD };
+
+/* Per-request state: allocated when bytes arrive, freed when idle. */
+struct xfer {
+	struct http_request req;
+	struct http_route route;
+	struct response resp;
+	enum body_sink sink;
+	bool chunked;
+	uint64_t body_left;	/* Content-Length bytes still to come */
+	uint64_t body_limit;
+	struct chunked dec;
+	struct upload *upload;
+	bool parsed;		/* req holds a parsed head */
+	bool head_only;
+	bool keep_alive;	/* decided when the response starts */
+	size_t head_sent;
+	size_t mem_sent;
+	uint64_t body_bytes;	/* response body bytes sent (access log) */
+	size_t head_len;	/* request head length in buf */
+	size_t pos;		/* first unprocessed byte in buf */
+	size_t len;		/* bytes in buf */
+	size_t cap;
+	char buf[];
+};
+
+struct conn {
+	enum ev_kind kind;
+	enum conn_state state;
+	int fd;
+	uint32_t events;	/* current epoll interest */
+	uint32_t listen_idx;
+	struct worker *w;
+	struct xfer *x;		/* NULL while idle */
+	struct timer timer;
+	uint64_t progress;	/* bytes moved since the timer was armed */
+	struct conn *next_dead;
+	union {
+		struct sockaddr sa;
+		struct sockaddr_in in;
+		struct sockaddr_in6 in6;
+	} peer;
+};
+
+/* Take over an accepted socket.  NULL on ENOMEM (fd closed). */
+struct conn *conn_new(struct worker *w, int fd, size_t listen_idx,
+		      const struct sockaddr *peer, socklen_t peer_len);
+/* epoll told us about c. */
+void conn_on_event(struct conn *c, uint32_t events);
+/* c's deadline passed. */
+void conn_on_timeout(struct conn *c);
+/* The worker started draining: close c if idle (after a short grace). */
+void conn_drain(struct conn *c);
+/* Close now; the struct is freed at the end of the loop turn. */
+void conn_close(struct conn *c);
+/* Free the closed connections. */
+void conn_free_dead(struct worker *w);
+/* Open or reopen (SIGUSR1) the access log. 0 / -1. */
+int access_log_open(struct worker *w);
+/* One combined-format line for c's finished exchange; parsed: whether
+ * c->x->req holds a parsed request (else the raw line is logged). */
+void access_log_write(const struct conn *c, bool parsed);
+/* The peer's address as text. */
+void conn_peer_text(const struct conn *c, char *out, size_t cap);
+
+#endif

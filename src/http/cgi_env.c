@@ -1,0 +1,290 @@
+/*
+ * cgi_env.c - the CGI/1.1 meta-variables (RFC 3875 §4.1) of a request.
+ *
+ * Strings are appended, NUL-separated, to one growing text buffer; at the
+ * end the vector and the strings are laid out in a single block so the
+ * caller frees one pointer.  Invariant: every variable name is emitted at
+ * most once.  Pure: reads only getenv("PATH"), never does I/O, never
+ * passes anything else of the server's environment on.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cgi.h"
+#include "response.h"
+
+struct env_text {
+	char *data;
+	size_t len;
+	size_t cap;
+	size_t count;		/* complete "NAME=value" strings */
+	bool failed;		/* an allocation failed: everything is moot */
+};
+
+static void env_put(struct env_text *t, const char *p, size_t n)
+{
+	if (t->failed || n == 0)
+		return;
+	if (n > t->cap - t->len) {
+		size_t cap = t->cap ? t->cap : 1024;
+
+		while (n > cap - t->len) {
+			if (cap > SIZE_MAX / 2) {
+				t->failed = true;
+				return;
+			}
+			cap *= 2;
+		}
+		char *data = realloc(t->data, cap);
+		if (data == NULL) {
+			t->failed = true;
+			return;
+		}
+		t->data = data;
+		t->cap = cap;
+	}
+	memcpy(t->data + t->len, p, n);
+	t->len += n;
+}
+
+/* A value: an environment string cannot hold a NUL, so it ends there. */
+static void env_put_value(struct env_text *t, const char *p, size_t n)
+{
+	const char *nul = n ? memchr(p, '\0', n) : NULL;
+
+	env_put(t, p, nul ? (size_t)(nul - p) : n);
+}
+
+static void env_end(struct env_text *t)
+{
+	env_put(t, "", 1);
+	t->count++;
+}
+
+static void env_add(struct env_text *t, const char *name, const char *value,
+		    size_t value_len)
+{
+	env_put(t, name, strlen(name));
+	env_put(t, "=", 1);
+	env_put_value(t, value, value_len);
+	env_end(t);
+}
+
+static void env_add_str(struct env_text *t, const char *name, const char *s)
+{
+	env_add(t, name, s, strlen(s));
+}
+
+static void env_add_slice(struct env_text *t, const char *name,
+			  struct slice s)
+{
+	env_add(t, name, s.ptr, s.len);
+}
+
+static void env_add_num(struct env_text *t, const char *name, uint64_t v)
+{
+	char num[24];
+	int n = snprintf(num, sizeof(num), "%llu", (unsigned long long)v);
+
+	if (n < 0 || (size_t)n >= sizeof(num)) {
+		t->failed = true;
+		return;
+	}
+	env_add(t, name, num, (size_t)n);
+}
+
+/* RFC 3875 §4.1.18 maps '-' to '_': allow only what maps one-to-one. */
+static bool header_name_ok(struct slice name)
+{
+	if (name.len == 0)
+		return false;
+	for (size_t i = 0; i < name.len; i++) {
+		unsigned char c = (unsigned char)name.ptr[i];
+
+		if (!(c == '-' || (c >= '0' && c <= '9') ||
+		      (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')))
+			return false;
+	}
+	return true;
+}
+
+static bool name_is(struct slice name, const char *lit)
+{
+	return name.len == strlen(lit) &&
+	       strncasecmp(name.ptr, lit, name.len) == 0;
+}
+
+/*
+ * Fields never passed as HTTP_*: Proxy (httpoxy: a script's HTTP client
+ * would take HTTP_PROXY for its proxy setting), the two already given as
+ * CONTENT_*, and Proxy-Authorization (for proxies, not for us).
+ */
+static bool header_withheld(struct slice name)
+{
+	return name_is(name, "Proxy") || name_is(name, "Content-Length") ||
+	       name_is(name, "Content-Type") ||
+	       name_is(name, "Proxy-Authorization");
+}
+
+static bool same_name(struct slice a, struct slice b)
+{
+	return a.len == b.len && strncasecmp(a.ptr, b.ptr, a.len) == 0;
+}
+
+/* HTTP_<NAME>=v1, v2... for headers[first] and its later namesakes. */
+static void env_add_header(struct env_text *t, const struct http_header *hdr,
+			   size_t count, size_t first)
+{
+	struct slice name = hdr[first].name;
+	const char *sep = name_is(name, "Cookie") ? "; " : ", ";
+
+	env_put(t, "HTTP_", 5);
+	for (size_t i = 0; i < name.len; i++) {
+		char c = name.ptr[i];
+
+		if (c == '-')
+			c = '_';
+		else if (c >= 'a' && c <= 'z')
+			c = (char)(c - 'a' + 'A');
+		env_put(t, &c, 1);
+	}
+	env_put(t, "=", 1);
+	env_put_value(t, hdr[first].value.ptr, hdr[first].value.len);
+	for (size_t j = first + 1; j < count; j++) {
+		if (!same_name(hdr[j].name, name))
+			continue;
+		env_put(t, sep, 2);
+		env_put_value(t, hdr[j].value.ptr, hdr[j].value.len);
+	}
+	env_end(t);
+}
+
+static void env_add_headers(struct env_text *t,
+			    const struct cgi_request_info *info)
+{
+	const struct http_header *hdr = info->headers;
+
+	for (size_t i = 0; i < info->header_count; i++) {
+		bool seen = false;
+
+		if (!header_name_ok(hdr[i].name) ||
+		    header_withheld(hdr[i].name))
+			continue;
+		/* Emitted already with an earlier namesake. */
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = same_name(hdr[j].name, hdr[i].name);
+		if (!seen)
+			env_add_header(t, hdr, info->header_count, i);
+	}
+}
+
+static void env_add_paths(struct env_text *t,
+			  const struct cgi_request_info *info)
+{
+	env_add_slice(t, "SCRIPT_NAME", info->script_name);
+	env_add_slice(t, "SCRIPT_FILENAME", info->script_filename);
+	env_add_slice(t, "DOCUMENT_ROOT", info->document_root);
+	/* RFC 3875 §4.1.5-6: set when the URI has path info; otherwise
+	 * PATH_TRANSLATED must be unset too. */
+	if (info->path_info.len == 0)
+		return;
+	env_add_slice(t, "PATH_INFO", info->path_info);
+	env_put(t, "PATH_TRANSLATED=", 16);
+	env_put_value(t, info->document_root.ptr, info->document_root.len);
+	env_put_value(t, info->path_info.ptr, info->path_info.len);
+	env_end(t);
+}
+
+/* Lay the strings out behind the vector in one block. */
+static char **env_finish(struct env_text *t)
+{
+	size_t vec_size = (t->count + 1) * sizeof(char *);
+	char **envp;
+	char *strings;
+	size_t off = 0;
+
+	if (t->failed || t->len > SIZE_MAX - vec_size)
+		goto fail;
+	if ((envp = malloc(vec_size + t->len)) == NULL)
+		goto fail;
+	strings = (char *)(envp + t->count + 1);
+	memcpy(strings, t->data, t->len);
+	for (size_t i = 0; i < t->count; i++) {
+		envp[i] = strings + off;
+		off += strlen(strings + off) + 1;
+	}
+	envp[t->count] = NULL;
+	free(t->data);
+	return envp;
+fail:
+	free(t->data);
+	errno = ENOMEM;
+	return NULL;
+}
+
+char **cgi_build_env(const struct cgi_request_info *info)
+{
+	struct env_text t = { 0 };
+	const char *path = getenv("PATH");
+
+	env_add_str(&t, "GATEWAY_INTERFACE", "CGI/1.1");
+	env_add_str(&t, "SERVER_SOFTWARE", SERVER_SOFTWARE);
+	env_add_slice(&t, "SERVER_NAME", info->server_name);
+	env_add_num(&t, "SERVER_PORT", info->server_port);
+	if (info->server_addr.len)
+		env_add_slice(&t, "SERVER_ADDR", info->server_addr);
+	env_add_slice(&t, "SERVER_PROTOCOL", info->server_protocol);
+	env_add_slice(&t, "REQUEST_METHOD", info->method);
+	env_add_slice(&t, "REQUEST_URI", info->request_uri);
+	env_add_slice(&t, "QUERY_STRING", info->query);
+	env_add_paths(&t, info);
+	if (info->content_length >= 0)
+		env_add_num(&t, "CONTENT_LENGTH",
+			    (uint64_t)info->content_length);
+	if (info->content_type.len)
+		env_add_slice(&t, "CONTENT_TYPE", info->content_type);
+	env_add_slice(&t, "REMOTE_ADDR", info->remote_addr);
+	env_add_num(&t, "REMOTE_PORT", info->remote_port);
+	/* php-cgi (force-cgi-redirect) runs only when this is set. */
+	env_add_str(&t, "REDIRECT_STATUS", "200");
+	env_add_str(&t, "PATH", path && *path ? path : CGI_DEFAULT_PATH);
+	env_add_headers(&t, info);
+	return env_finish(&t);
+}
+
+void cgi_free_env(char **envp)
+{
+	free(envp);
+}
+
+int cgi_addr_text(const struct sockaddr *sa, char *host, size_t cap,
+		  unsigned *port)
+{
+	const void *addr;
+
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+
+		addr = &in->sin_addr;
+		*port = ntohs(in->sin_port);
+	} else if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 =
+			(const struct sockaddr_in6 *)sa;
+
+		addr = &in6->sin6_addr;
+		*port = ntohs(in6->sin6_port);
+	} else {
+		return -1;
+	}
+	if (cap > (size_t)(socklen_t)-1)
+		cap = (socklen_t)-1;
+	if (inet_ntop(sa->sa_family, addr, host, (socklen_t)cap) == NULL)
+		return -1;
+	return 0;
+}

@@ -1,0 +1,737 @@
+/*
+ * static.c - GET and HEAD of files and directories beneath a location's
+ * root or alias: mapping, confined opening, index files, 301 to the slash
+ * form, ETag / Last-Modified with 304, a single Range with 206 / 416, and
+ * the HTTP-date parser those need.  The listing lives in autoindex.c.
+ *
+ * Invariant: every file is opened with openat2(RESOLVE_BENEATH) under the
+ * base directory, so neither ".." nor a symlink (absolute or relative)
+ * can reach outside it; the canonical path has no ".." anyway.
+ * static_serve() either fills resp completely or, on an error status,
+ * leaves it untouched for the caller's error page.  It never reads a
+ * body into memory: a file goes out as BODY_FILE for sendfile().
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "path.h"
+#include "static.h"
+
+#define STATIC_ETAG_MAX 48
+
+int static_map(const struct location *loc, const char *path, size_t len,
+	       const char **base, char *rel, size_t cap)
+{
+	const char *tail = path;
+	size_t tail_len = len;
+
+	if (loc->alias) {
+		size_t plen = loc->path_len;
+		/* "/cgi-bin" in the location "/cgi-bin/" is the alias itself */
+		if (len + 1 == plen && loc->path[plen - 1] == '/')
+			plen = len;
+		if (len < plen || memcmp(path, loc->path, plen) != 0) {
+			errno = EINVAL;
+			return -1;
+		}
+		tail += plen;
+		tail_len -= plen;
+		*base = loc->alias;
+	} else {
+		*base = loc->root;
+	}
+	if (*base == NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	while (tail_len > 0 && *tail == '/') {
+		tail++;
+		tail_len--;
+	}
+	if (tail_len == 0) {
+		tail = ".";
+		tail_len = 1;
+	}
+	if (tail_len >= cap) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(rel, tail, tail_len);
+	rel[tail_len] = '\0';
+	return 0;
+}
+
+/* Open the directory comp under cur without following a symlink. */
+static int static_nofollow_dir(int cur, const char *comp)
+{
+	struct stat st;
+	int next = openat(cur, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+
+	if (next == -1)
+		return -1;
+	if (fstat(next, &st) == -1)
+		goto fail_close;
+	if (!S_ISDIR(st.st_mode)) {
+		errno = S_ISLNK(st.st_mode) ? ELOOP : ENOTDIR;
+		goto fail_close;
+	}
+	return next;
+fail_close:
+	close(next);
+	return -1;
+}
+
+/* The last component, O_NOFOLLOW; O_PATH would open a link itself. */
+static int static_nofollow_final(int cur, const char *comp, int flags,
+				 mode_t mode)
+{
+	struct stat st;
+	int fd = openat(cur, comp, flags | O_NOFOLLOW | O_CLOEXEC, mode);
+
+	if (fd == -1 || !(flags & O_PATH))
+		return fd;
+	if (fstat(fd, &st) == 0 && !S_ISLNK(st.st_mode))
+		return fd;
+	close(fd);
+	errno = ELOOP;
+	return -1;
+}
+
+/*
+ * Kernels before 5.6 lack openat2: walk rel one component at a time, each
+ * opened with O_NOFOLLOW beneath the previous one.  Stricter than
+ * RESOLVE_BENEATH: every symlink is refused (ELOOP), ".." too (EXDEV).
+ */
+static int static_walk_nofollow(int dirfd, const char *rel, int flags,
+				mode_t mode)
+{
+	char comp[NAME_MAX + 1];
+	const char *p = rel;
+	int cur = dirfd, fd = -1, err;
+
+	for (;;) {
+		size_t n = strcspn(p, "/");
+		bool final = p[n] == '\0';
+		if (n > NAME_MAX) {
+			errno = ENAMETOOLONG;
+			break;
+		}
+		memcpy(comp, p, n);
+		comp[n] = '\0';
+		if (n == 0 || strcmp(comp, ".") == 0) {
+			/* "", "." or a trailing '/': the directory itself */
+			if (final) {
+				fd = openat(cur, ".", flags | O_CLOEXEC, mode);
+				break;
+			}
+		} else if (strcmp(comp, "..") == 0) {
+			errno = EXDEV;
+			break;
+		} else if (final) {
+			fd = static_nofollow_final(cur, comp, flags, mode);
+			break;
+		} else {
+			int next = static_nofollow_dir(cur, comp);
+			if (next == -1)
+				break;
+			if (cur != dirfd)
+				close(cur);
+			cur = next;
+		}
+		p += n + 1;
+	}
+	err = errno;
+	if (cur != dirfd)
+		close(cur);
+	errno = err;
+	return fd;
+}
+
+static int static_openat2(int dirfd, const char *rel, int flags, mode_t mode)
+{
+	struct open_how how = {
+		.flags = (uint64_t)(unsigned)(flags | O_CLOEXEC),
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+	};
+	int fd, tries = 0;
+
+	/* openat2 refuses a mode without O_CREAT or O_TMPFILE (EINVAL) */
+	if ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE)
+		how.mode = mode;
+	do {
+		fd = (int)syscall(SYS_openat2, dirfd, rel, &how, sizeof(how));
+		/* EAGAIN: a concurrent rename made ".." unverifiable */
+	} while (fd == -1 && (errno == EINTR || errno == EAGAIN) &&
+		 ++tries < 8);
+	if (fd == -1 && errno == ENOSYS)
+		return static_walk_nofollow(dirfd, rel, flags, mode);
+	return fd;
+}
+
+static int static_open_base(const char *base, const char *rel, int flags,
+			    mode_t mode, bool nofollow)
+{
+	int dirfd = open(base, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int fd, err;
+
+	if (dirfd == -1)
+		return -1;
+	if (nofollow)
+		fd = static_walk_nofollow(dirfd, rel, flags, mode);
+	else
+		fd = static_openat2(dirfd, rel, flags, mode);
+	err = errno;
+	close(dirfd);
+	errno = err;
+	return fd;
+}
+
+int static_open_beneath(const char *base, const char *rel, int flags,
+			mode_t mode)
+{
+	return static_open_base(base, rel, flags, mode, false);
+}
+
+int static_open_nofollow(const char *base, const char *rel, int flags,
+			 mode_t mode)
+{
+	return static_open_base(base, rel, flags, mode, true);
+}
+
+size_t static_etag(const struct stat *st, char *out, size_t cap)
+{
+	/* nanoseconds: a same-size rewrite within one second still changes
+	 * the tag, which a strong validator (If-Range) relies on */
+	uint64_t mtime_ns = (uint64_t)st->st_mtim.tv_sec * 1000000000u +
+			    (uint64_t)st->st_mtim.tv_nsec;
+	int n = snprintf(out, cap, "\"%" PRIx64 "-%" PRIx64 "\"", mtime_ns,
+			 (uint64_t)st->st_size);
+
+	if (n < 0 || (size_t)n >= cap) {
+		if (cap > 0)
+			out[0] = '\0';
+		return 0;
+	}
+	return (size_t)n;
+}
+
+static const char *static_skip_ows(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	return p;
+}
+
+/*
+ * RFC 9110 §13.1.2 If-None-Match: "*" or a list of entity-tags, compared
+ * weakly (W/ ignored on both sides).  A malformed list matches nothing:
+ * answering 200 instead of 304 is always safe.
+ */
+static bool static_etag_list_match(struct slice list, const char *etag,
+				   size_t etag_len)
+{
+	const char *p = list.ptr, *end = list.ptr + list.len;
+
+	p = static_skip_ows(p, end);
+	if (end - p == 1 && *p == '*')
+		return true;
+	while (p < end) {
+		if (*p == ',') {
+			p = static_skip_ows(p + 1, end);
+			continue;
+		}
+		if (end - p >= 2 && p[0] == 'W' && p[1] == '/')
+			p += 2;
+		if (p == end || *p != '"')
+			return false;
+		const char *quote = memchr(p + 1, '"', (size_t)(end - p - 1));
+		if (!quote)
+			return false;
+		size_t tag_len = (size_t)(quote + 1 - p);
+		if (tag_len == etag_len && memcmp(p, etag, etag_len) == 0)
+			return true;
+		p = static_skip_ows(quote + 1, end);
+		if (p < end && *p != ',')
+			return false;
+	}
+	return false;
+}
+
+bool static_not_modified(const struct http_request *req, const char *etag,
+			 size_t etag_len, time_t mtime)
+{
+	time_t since;
+
+	if (req->method != HTTP_GET && req->method != HTTP_HEAD)
+		return false;
+	/* RFC 9110 §13.2.2: If-None-Match, when present, decides alone */
+	if (req->if_none_match.len > 0)
+		return static_etag_list_match(req->if_none_match, etag,
+					      etag_len);
+	if (req->if_modified_since.len == 0)
+		return false;
+	/* §13.1.3: an invalid date, or one later than now, is ignored */
+	if (http_parse_date(req->if_modified_since.ptr,
+			    req->if_modified_since.len, &since) == -1 ||
+	    since > time(NULL))
+		return false;
+	return mtime <= since;
+}
+
+/*
+ * RFC 9110 §13.1.5 If-Range: the Range applies only when the validator
+ * still matches: an entity-tag by strong comparison (a weak one never
+ * does), a date when it equals Last-Modified exactly.
+ */
+static bool static_if_range_ok(const struct http_request *req,
+			       const char *etag, size_t etag_len,
+			       time_t mtime)
+{
+	struct slice v = req->if_range;
+	time_t when;
+
+	if (v.len == 0)
+		return true;
+	if (v.ptr[0] == '"')
+		return v.len == etag_len && memcmp(v.ptr, etag, etag_len) == 0;
+	if (v.len >= 2 && v.ptr[0] == 'W' && v.ptr[1] == '/')
+		return false;
+	return http_parse_date(v.ptr, v.len, &when) == 0 && when == mtime;
+}
+
+/* 1*DIGIT, saturating at UINT64_MAX (a huge position is still a
+ * position: past the end, or clipped to it). */
+static bool static_digits(const char **pp, const char *end, uint64_t *out)
+{
+	const char *p = *pp;
+	uint64_t v = 0;
+
+	if (p == end || *p < '0' || *p > '9')
+		return false;
+	for (; p < end && *p >= '0' && *p <= '9'; p++) {
+		unsigned d = (unsigned)(*p - '0');
+		v = v > (UINT64_MAX - d) / 10 ? UINT64_MAX : v * 10 + d;
+	}
+	*pp = p;
+	*out = v;
+	return true;
+}
+
+/* Skip OWS and empty list elements (RFC 9110 §5.6.1). */
+static const char *static_skip_list_sep(const char *p, const char *end)
+{
+	for (p = static_skip_ows(p, end); p < end && *p == ',';)
+		p = static_skip_ows(p + 1, end);
+	return p;
+}
+
+enum range_result static_parse_range(const char *value, size_t len,
+				     uint64_t size, uint64_t *first,
+				     uint64_t *last)
+{
+	const char *p = value, *end = value + len;
+	uint64_t a = 0, b = UINT64_MAX;
+	bool suffix = false;
+
+	/* RFC 9110 §14.1: range-unit is case-insensitive */
+	if (len < 6 || strncasecmp(p, "bytes=", 6) != 0)
+		return RANGE_NONE;
+	p = static_skip_list_sep(p + 6, end);
+	if (p < end && *p == '-') {
+		suffix = true;
+		p++;
+		if (!static_digits(&p, end, &b))
+			return RANGE_NONE;
+	} else {
+		if (!static_digits(&p, end, &a) || p == end || *p++ != '-')
+			return RANGE_NONE;
+		if (p < end && *p >= '0' && *p <= '9') {
+			static_digits(&p, end, &b);
+			if (b < a)
+				return RANGE_NONE;	/* §14.1.1: invalid */
+		}
+	}
+	/* a second range-spec (or garbage): ignore the header, §14.2 */
+	if (static_skip_list_sep(p, end) != end)
+		return RANGE_NONE;
+	if (size == 0)
+		return RANGE_UNSATISFIABLE;
+	if (suffix) {
+		if (b == 0)
+			return RANGE_UNSATISFIABLE;
+		*first = b >= size ? 0 : size - b;
+		*last = size - 1;
+		return RANGE_OK;
+	}
+	if (a >= size)
+		return RANGE_UNSATISFIABLE;
+	*first = a;
+	*last = b >= size ? size - 1 : b;
+	return RANGE_OK;
+}
+
+/* errno of a failed open -> the status the client gets. */
+static int static_errno_status(int err)
+{
+	switch (err) {
+	case ENOENT:
+	case ENOTDIR:
+		return 404;
+	case EACCES:
+	case EPERM:
+	case EXDEV:
+	case ELOOP:
+		return 403;
+	case ENAMETOOLONG:
+		return 414;
+	default:
+		return 500;
+	}
+}
+
+/* RFC 9110 §15.4.2: a directory named without its slash. */
+static int static_redirect_slash(const struct http_request *req,
+				 const char *path, size_t len,
+				 struct response *resp)
+{
+	char enc[RESPONSE_HEAD_MAX];
+
+	if (path_url_encode(path, len, enc, sizeof(enc)) == -1)
+		return 414;
+	response_status(resp, 301);
+	if (req->has_query)
+		response_header(resp, "Location", "%s/?%.*s", enc,
+				(int)req->query.len, req->query.ptr);
+	else
+		response_header(resp, "Location", "%s/", enc);
+	response_header(resp, "Content-Length", "0");
+	resp->body_kind = BODY_NONE;
+	return 301;
+}
+
+/* The first index name that is a regular file beneath base, or NULL. */
+static const char *static_find_index(const struct location *loc,
+				     const char *base, const char *rel)
+{
+	char name[PATH_MAX];
+	size_t rel_len = strcmp(rel, ".") == 0 ? 0 : strlen(rel);
+	struct stat st;
+
+	for (size_t i = 0; i < loc->index_count; i++) {
+		const char *idx = loc->index[i];
+		/* a name that would make the new URI non-canonical */
+		if (idx[0] == '\0' || strchr(idx, '/') ||
+		    strcmp(idx, ".") == 0 || strcmp(idx, "..") == 0)
+			continue;
+		int n = snprintf(name, sizeof(name), "%.*s%s", (int)rel_len,
+				 rel, idx);
+		if (n < 0 || (size_t)n >= sizeof(name))
+			continue;
+		int fd = static_open_beneath(base, name, O_PATH, 0);
+		if (fd == -1)
+			continue;
+		bool regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+		close(fd);
+		if (regular)
+			return idx;
+	}
+	return NULL;
+}
+
+/* A directory (fd owned): 301, index redirect, listing or 403. */
+static int static_directory(const struct location *loc,
+			    const struct http_request *req, const char *path,
+			    size_t len, const char *base, const char *rel,
+			    int fd, char *index_path, size_t index_cap,
+			    struct response *resp)
+{
+	const char *idx;
+
+	if (len == 0 || path[len - 1] != '/') {
+		close(fd);
+		return static_redirect_slash(req, path, len, resp);
+	}
+	idx = static_find_index(loc, base, rel);
+	if (idx) {
+		close(fd);
+		int n = snprintf(index_path, index_cap, "%.*s%s", (int)len,
+				 path, idx);
+		if (n < 0 || (size_t)n >= index_cap)
+			return 414;
+		return STATIC_INDEX_REDIRECT;
+	}
+	if (!loc->autoindex) {
+		close(fd);
+		return 403;
+	}
+	return static_autoindex(fd, base, rel, path, len,
+				req->method == HTTP_HEAD, resp);
+}
+
+/* RFC 9110 §15.5.17: nothing to send; say how long the file is. */
+static int static_unsatisfiable(uint64_t size, struct response *resp)
+{
+	response_status(resp, 416);
+	response_header(resp, "Content-Range", "bytes */%" PRIu64, size);
+	response_header(resp, "Content-Length", "0");
+	resp->body_kind = BODY_NONE;
+	return 416;
+}
+
+/* A regular file (fd owned): 200, 206, 304 or 416. */
+static int static_file(const struct http_request *req, const char *path,
+		       size_t len, const struct mime_table *mime, int fd,
+		       const struct stat *st, struct response *resp)
+{
+	char etag[STATIC_ETAG_MAX], modified[30];
+	size_t etag_len = static_etag(st, etag, sizeof(etag));
+	uint64_t size = (uint64_t)st->st_size;
+	uint64_t first = 0, last = size ? size - 1 : 0;
+	int status = 200;
+
+	if (static_not_modified(req, etag, etag_len, st->st_mtime)) {
+		close(fd);
+		/* §15.4.5: ETag yes; other metadata SHOULD NOT */
+		response_status(resp, 304);
+		response_header(resp, "ETag", "%s", etag);
+		resp->body_kind = BODY_NONE;
+		return 304;
+	}
+	/* §14.2: Range is defined for GET only; HEAD ignores it */
+	if (req->method == HTTP_GET && req->range.len > 0 &&
+	    static_if_range_ok(req, etag, etag_len, st->st_mtime)) {
+		switch (static_parse_range(req->range.ptr, req->range.len,
+					   size, &first, &last)) {
+		case RANGE_OK:
+			status = 206;
+			break;
+		case RANGE_UNSATISFIABLE:
+			close(fd);
+			return static_unsatisfiable(size, resp);
+		case RANGE_NONE:
+			break;
+		}
+	}
+	uint64_t body_len = size ? last - first + 1 : 0;
+	http_date(st->st_mtime, modified);
+	response_status(resp, status);
+	response_header(resp, "Content-Type", "%s", mime_type(mime, path, len));
+	response_header(resp, "Content-Length", "%" PRIu64, body_len);
+	response_header(resp, "Last-Modified", "%s", modified);
+	response_header(resp, "ETag", "%s", etag);
+	response_header(resp, "Accept-Ranges", "bytes");
+	if (status == 206)
+		response_header(resp, "Content-Range",
+				"bytes %" PRIu64 "-%" PRIu64 "/%" PRIu64, first,
+				last, size);
+	if (req->method == HTTP_HEAD || body_len == 0) {
+		close(fd);
+		resp->body_kind = BODY_NONE;
+		return status;
+	}
+	resp->body_kind = BODY_FILE;
+	resp->fd = fd;
+	resp->file_off = (off_t)first;
+	resp->file_len = (off_t)body_len;
+	return status;
+}
+
+int static_serve(const struct location *loc, const struct http_request *req,
+		 const char *path, size_t len, const struct mime_table *mime,
+		 char *index_path, size_t index_cap, struct response *resp)
+{
+	char rel[PATH_MAX];
+	const char *base;
+	struct stat st;
+	int fd;
+
+	if (static_map(loc, path, len, &base, rel, sizeof(rel)) == -1)
+		return errno == ENAMETOOLONG ? 414 : 500;
+	/* O_NONBLOCK: opening a FIFO must not hang the worker */
+	fd = static_open_beneath(base, rel, O_RDONLY | O_NONBLOCK | O_NOCTTY,
+				 0);
+	if (fd == -1) {
+		int status = static_errno_status(errno);
+		if (status == 500)
+			log_error("%s: %s/%s: %s", __func__, base, rel,
+				  strerror(errno));
+		return status;
+	}
+	if (fstat(fd, &st) == -1) {
+		log_error("%s: fstat %s/%s: %s", __func__, base, rel,
+			  strerror(errno));
+		close(fd);
+		return 500;
+	}
+	if (S_ISDIR(st.st_mode))
+		return static_directory(loc, req, path, len, base, rel, fd,
+					index_path, index_cap, resp);
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return 403;
+	}
+	return static_file(req, path, len, mime, fd, &st, resp);
+}
+
+/* A cursor over a date being parsed by hand (no strptime: locale). */
+struct date_cursor {
+	const char *p;
+	const char *end;
+};
+
+static bool date_lit(struct date_cursor *c, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	if ((size_t)(c->end - c->p) < n || memcmp(c->p, lit, n) != 0)
+		return false;
+	c->p += n;
+	return true;
+}
+
+/* Exactly n digits; a leading space counts as a zero when pad is set
+ * (asctime's "Nov  6"). */
+static bool date_num(struct date_cursor *c, int n, bool pad, int *out)
+{
+	int v = 0;
+
+	if (c->end - c->p < n)
+		return false;
+	for (int i = 0; i < n; i++) {
+		char ch = c->p[i];
+		if (pad && i == 0 && ch == ' ')
+			ch = '0';
+		if (ch < '0' || ch > '9')
+			return false;
+		v = v * 10 + (ch - '0');
+	}
+	c->p += n;
+	*out = v;
+	return true;
+}
+
+static bool date_month(struct date_cursor *c, int *mon)
+{
+	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+
+	if (c->end - c->p < 3)
+		return false;
+	for (int m = 0; m < 12; m++)
+		if (memcmp(c->p, months + 3 * m, 3) == 0) {
+			c->p += 3;
+			*mon = m;
+			return true;
+		}
+	return false;
+}
+
+/* "HH:MM:SS" into tm. */
+static bool date_time(struct date_cursor *c, struct tm *tm)
+{
+	return date_num(c, 2, false, &tm->tm_hour) && date_lit(c, ":") &&
+	       date_num(c, 2, false, &tm->tm_min) && date_lit(c, ":") &&
+	       date_num(c, 2, false, &tm->tm_sec);
+}
+
+/* The day name: 3 letters, or the long form for rfc850; -1 if none. */
+static int date_day_name(struct date_cursor *c, bool *long_form)
+{
+	static const char *const days[7] = { "Monday", "Tuesday",
+					     "Wednesday", "Thursday",
+					     "Friday", "Saturday", "Sunday" };
+
+	for (int d = 0; d < 7; d++) {
+		size_t n = strlen(days[d]);
+		if ((size_t)(c->end - c->p) > n && memcmp(c->p, days[d], n) == 0 &&
+		    c->p[n] == ',') {
+			c->p += n;
+			*long_form = true;
+			return d;
+		}
+		if (c->end - c->p > 3 && memcmp(c->p, days[d], 3) == 0) {
+			c->p += 3;
+			*long_form = false;
+			return d;
+		}
+	}
+	return -1;
+}
+
+/* RFC 850's two-digit year: at most 50 years ahead (RFC 9110 §5.6.7). */
+static int date_full_year(int yy)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	int year, this_year = 2000;
+
+	if (gmtime_r(&now, &tm))
+		this_year = tm.tm_year + 1900;
+	year = this_year - this_year % 100 + yy;
+	if (year > this_year + 50)
+		year -= 100;
+	return year;
+}
+
+static bool date_valid(const struct tm *tm)
+{
+	static const int mdays[12] = { 31, 29, 31, 30, 31, 30,
+				       31, 31, 30, 31, 30, 31 };
+	int year = tm->tm_year + 1900;
+	bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+
+	if (tm->tm_mday < 1 || tm->tm_mday > mdays[tm->tm_mon] ||
+	    (tm->tm_mon == 1 && !leap && tm->tm_mday > 28))
+		return false;
+	/* second 60: a leap second, which the grammar allows */
+	return tm->tm_hour <= 23 && tm->tm_min <= 59 && tm->tm_sec <= 60;
+}
+
+int http_parse_date(const char *text, size_t len, time_t *out)
+{
+	struct date_cursor c = { text, text + len };
+	struct tm tm = { 0 };
+	bool long_form = false, ok;
+	int year = 0;
+
+	if (date_day_name(&c, &long_form) < 0)
+		return -1;
+	if (long_form) {
+		/* rfc850-date: "Sunday, 06-Nov-94 08:49:37 GMT" */
+		ok = date_lit(&c, ", ") && date_num(&c, 2, false, &tm.tm_mday) &&
+		     date_lit(&c, "-") && date_month(&c, &tm.tm_mon) &&
+		     date_lit(&c, "-") && date_num(&c, 2, false, &year) &&
+		     date_lit(&c, " ") && date_time(&c, &tm) &&
+		     date_lit(&c, " GMT");
+		if (ok)
+			year = date_full_year(year);
+	} else if (date_lit(&c, ", ")) {
+		/* IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT" */
+		ok = date_num(&c, 2, false, &tm.tm_mday) && date_lit(&c, " ") &&
+		     date_month(&c, &tm.tm_mon) && date_lit(&c, " ") &&
+		     date_num(&c, 4, false, &year) && date_lit(&c, " ") &&
+		     date_time(&c, &tm) && date_lit(&c, " GMT");
+	} else {
+		/* asctime-date: "Sun Nov  6 08:49:37 1994" */
+		ok = date_lit(&c, " ") && date_month(&c, &tm.tm_mon) &&
+		     date_lit(&c, " ") && date_num(&c, 2, true, &tm.tm_mday) &&
+		     date_lit(&c, " ") && date_time(&c, &tm) &&
+		     date_lit(&c, " ") && date_num(&c, 4, false, &year);
+	}
+	if (!ok || c.p != c.end)
+		return -1;
+	tm.tm_year = year - 1900;
+	if (!date_valid(&tm))
+		return -1;
+	*out = timegm(&tm);
+	return 0;
+}

@@ -1,0 +1,892 @@
+/*
+ * upload.c - writes inside a location's upload_dir: PUT, POST (a raw body
+ * or the files of a multipart/form-data body) and DELETE.
+ *
+ * The target is upload_dir + (URI path minus the location prefix).  What
+ * each request gets (choices follow nginx's dav module and RFC 4918 where
+ * HTTP itself is silent):
+ *
+ * - PUT /p/a/b: the body becomes upload_dir/a/b; 201 Created with
+ *   Location when new, 204 No Content when it replaced a file.  A missing
+ *   parent directory is 409 Conflict (RFC 4918 §9.7.1, nginx), a path
+ *   ending in '/' or naming a directory is 409 too (a file never replaces
+ *   a directory), a name longer than NAME_MAX is 414.
+ * - POST to a file path: exactly like PUT (201 / 204), for a raw body;
+ *   a multipart/form-data body there is 409: its files are stored into a
+ *   directory, and the target is none.
+ * - POST to a directory (a path ending in '/', the location prefix itself,
+ *   or an existing directory): a missing directory is 404.
+ *   . multipart/form-data: every part with a non-empty filename is stored
+ *     under upload_safe_name(filename); parts without one (plain fields,
+ *     an empty file input, a part without Content-Disposition) are
+ *     ignored.  No stored file at all is 400, as is a malformed body.
+ *   . any other body: stored as "upload-<unix time>-<8 hex digits>", no
+ *     extension (the type is unknown).
+ *   201, Location of the first stored file, and a text/plain body with
+ *   one URI per stored file.  An existing file is never overwritten: the
+ *   next free of "name-1.ext" .. "name-99.ext" is used, then a generated
+ *   name.  A failed multipart body removes the files it already stored.
+ * - DELETE: a file or symlink (the link itself) is unlinked: 204; missing
+ *   404; a directory, the location prefix itself or anything outside the
+ *   upload area 403.
+ * - Errors: ENOSPC/EDQUOT 507, EACCES/EPERM/EROFS 403, an escape through a
+ *   symlink 403, anything else 500 (logged).
+ *
+ * Invariants: every file is written to an unnamed O_TMPFILE in its final
+ * directory and linked into place complete (linkat fails with EEXIST
+ * atomically, so concurrent uploads never clobber each other's new
+ * names); a replacing PUT links it under a temporary ".upload-<hex>" name
+ * and renames that over the target, which is atomic.  Where O_TMPFILE or
+ * /proc is missing a named ".upload-<hex>" temporary (O_EXCL) is used
+ * instead.  Every path is resolved relative to a directory fd opened with
+ * openat2(RESOLVE_BENEATH), so no symlink leads out of upload_dir.
+ * Never: buffers a body, follows a symlink out of upload_dir, leaves a
+ * temporary or partial file behind after an error or upload_abort.
+ */
+#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "multipart.h"
+#include "path.h"
+#include "upload.h"
+
+#define UPLOAD_NAME_TRIES 100	/* "name.ext", "name-1.ext" .. "-99" */
+#define UPLOAD_RANDOM_TRIES 16	/* generated names before giving up */
+#define UPLOAD_TMP_NAME_MAX 32
+
+enum upload_mode {
+	UPLOAD_FILE,		/* PUT, or POST to a file path */
+	UPLOAD_RAW,		/* POST of a raw body to a directory */
+	UPLOAD_MULTIPART,	/* POST of multipart/form-data */
+};
+
+struct upload_stored {
+	char name[NAME_MAX + 1];
+	dev_t dev;		/* to remove only our own file on rollback */
+	ino_t ino;
+};
+
+struct upload {
+	enum upload_mode mode;
+	int dir_fd;		/* the directory the files go to */
+	int fd;			/* file being written, -1 between parts */
+	char tmp_name[UPLOAD_TMP_NAME_MAX];	/* "": fd is an O_TMPFILE */
+	char name[NAME_MAX + 1];	/* UPLOAD_FILE: the target's name */
+	char dir_uri[PATH_MAX + 1];	/* URI of dir_fd, ends in '/' */
+	size_t dir_uri_len;
+	struct multipart *mp;
+	bool replaced;
+	int status;		/* error status once failed */
+	struct upload_stored *stored;
+	size_t stored_count;
+	size_t stored_cap;
+};
+
+static int upload_errno_status(int err)
+{
+	switch (err) {
+	case ENOSPC:
+	case EDQUOT:
+		return 507;
+	case EACCES:
+	case EPERM:
+	case EROFS:
+	case EXDEV:	/* openat2 RESOLVE_BENEATH: escape attempt */
+	case ELOOP:	/* a symlink where none may be */
+		return 403;
+	case ENAMETOOLONG:
+		return 414;
+	case EFBIG:
+		return 413;
+	default:
+		log_warn("upload: %s", strerror(err));
+		return 500;
+	}
+}
+
+/*
+ * The target relative to upload_dir: path minus the location prefix,
+ * without leading slashes ("" for the prefix itself, also when it is
+ * written without its trailing '/').  -1: not inside the location.
+ */
+static int upload_rel(const struct location *loc, const char *path,
+		      size_t len, const char **rel, size_t *rel_len)
+{
+	const char *pre = loc->path;
+	size_t plen = loc->path_len;
+
+	if (len >= plen && memcmp(path, pre, plen) == 0) {
+		*rel = path + plen;
+		*rel_len = len - plen;
+		/* "/up" is not a prefix of "/upx": segment boundary. */
+		if (plen > 0 && pre[plen - 1] != '/' && *rel_len > 0 &&
+		    **rel != '/')
+			return -1;
+	} else if (plen > 1 && pre[plen - 1] == '/' && len == plen - 1 &&
+		   memcmp(path, pre, len) == 0) {
+		*rel = path + len;
+		*rel_len = 0;
+	} else {
+		return -1;
+	}
+	while (*rel_len > 0 && **rel == '/') {
+		(*rel)++;
+		(*rel_len)--;
+	}
+	return 0;
+}
+
+/* Without openat2 (old kernel, seccomp): one component at a time, no
+ * symlink at all. */
+static int upload_walk(int base_fd, const char *rel)
+{
+	char buf[PATH_MAX];
+	char *save = NULL, *comp;
+	int fd, next;
+	size_t len = strlen(rel);
+
+	if (len >= sizeof(buf)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(buf, rel, len + 1);
+	if ((fd = fcntl(base_fd, F_DUPFD_CLOEXEC, 0)) == -1)
+		return -1;
+	for (comp = strtok_r(buf, "/", &save); comp;
+	     comp = strtok_r(NULL, "/", &save)) {
+		if (strcmp(comp, "..") == 0) {
+			close(fd);
+			errno = EXDEV;
+			return -1;
+		}
+		next = openat(fd, comp,
+			      O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		close(fd);
+		if (next == -1)
+			return -1;
+		fd = next;
+	}
+	return fd;
+}
+
+/* Open the directory rel ("" or "." for base itself) beneath base_fd. */
+static int upload_open_dir(int base_fd, const char *rel)
+{
+	struct open_how how = {
+		.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+	};
+	long fd;
+
+	if (rel[0] == '\0')
+		rel = ".";
+	fd = syscall(SYS_openat2, base_fd, rel, &how, sizeof(how));
+	if (fd == -1 && (errno == ENOSYS || errno == EPERM))
+		return upload_walk(base_fd, rel);
+	return (int)fd;
+}
+
+/* Open the directory rel beneath loc->upload_dir. */
+static int upload_open_in(const struct location *loc, const char *rel)
+{
+	int base_fd, fd, saved;
+
+	base_fd = open(loc->upload_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (base_fd == -1) {
+		log_warn("upload: %s: %s", loc->upload_dir, strerror(errno));
+		if (errno == ENOENT || errno == ENOTDIR)
+			errno = EIO;	/* our config, not the client's path */
+		return -1;
+	}
+	fd = upload_open_dir(base_fd, rel);
+	saved = errno;
+	close(base_fd);
+	errno = saved;
+	return fd;
+}
+
+/* digits (<= 16) random hex digits and a NUL into out. */
+static void upload_random_hex(char *out, size_t digits)
+{
+	uint64_t v;
+
+	assert(digits <= 16);
+	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) != (ssize_t)sizeof(v)) {
+		/* No entropy yet: a collision only costs another try. */
+		struct timespec ts;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		v = (uint64_t)ts.tv_nsec * 0x9e3779b97f4a7c15u ^
+		    (uint64_t)getpid();
+	}
+	for (size_t i = 0; i < digits; i++, v >>= 4)
+		out[i] = "0123456789abcdef"[v & 15];
+	out[digits] = '\0';
+}
+
+/*
+ * Give the file being written a fresh ".upload-<hex>" name in dir_fd:
+ * a new file created with O_EXCL, or when proc is set a link to the
+ * O_TMPFILE it names.  0 / -1.
+ */
+static int upload_tmp_name(struct upload *up, const char *proc)
+{
+	for (int tries = 0; tries < UPLOAD_RANDOM_TRIES; tries++) {
+		memcpy(up->tmp_name, ".upload-", 8);
+		upload_random_hex(up->tmp_name + 8, 16);
+		if (proc ? linkat(AT_FDCWD, proc, up->dir_fd, up->tmp_name,
+				  AT_SYMLINK_FOLLOW) == 0 :
+			   (up->fd = openat(up->dir_fd, up->tmp_name,
+					    O_WRONLY | O_CREAT | O_EXCL |
+						    O_NOFOLLOW | O_CLOEXEC,
+					    0644)) != -1)
+			return 0;
+		if (errno != EEXIST)
+			break;
+	}
+	up->tmp_name[0] = '\0';
+	return -1;
+}
+
+static void upload_proc_path(int fd, char *out, size_t cap)
+{
+	int n = snprintf(out, cap, "/proc/self/fd/%d", fd);
+
+	if (n < 0 || (size_t)n >= cap)
+		out[0] = '\0';
+}
+
+/* Open the file to write: an O_TMPFILE when it can be linked later. */
+static int upload_tmp_open(struct upload *up)
+{
+	char proc[64];
+
+	up->tmp_name[0] = '\0';
+#ifndef UPLOAD_NO_TMPFILE
+	up->fd = openat(up->dir_fd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC,
+			0644);
+	if (up->fd != -1) {
+		upload_proc_path(up->fd, proc, sizeof(proc));
+		if (proc[0] && access(proc, F_OK) == 0)
+			return 0;
+		close(up->fd);	/* no /proc: linkat could not name it */
+		up->fd = -1;
+	} else if (errno != EOPNOTSUPP && errno != EISDIR &&
+		   errno != EINVAL) {
+		return -1;
+	}
+#else
+	(void)proc;
+#endif
+	return upload_tmp_name(up, NULL);
+}
+
+/* Close the file being written; a named temporary is removed. */
+static void upload_tmp_close(struct upload *up)
+{
+	if (up->tmp_name[0] != '\0')
+		unlinkat(up->dir_fd, up->tmp_name, 0);
+	up->tmp_name[0] = '\0';
+	if (up->fd != -1)
+		close(up->fd);
+	up->fd = -1;
+}
+
+static int upload_write_all(struct upload *up, const char *data, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(up->fd, data, len);
+
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			up->status = upload_errno_status(n == 0 ? EIO : errno);
+			return -1;
+		}
+		data += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Replace name with the named temporary: 0 / -1 (errno). */
+static int upload_rename_over(struct upload *up, const char *name)
+{
+	struct stat st;
+
+	if (renameat2(up->dir_fd, up->tmp_name, up->dir_fd, name,
+		      RENAME_NOREPLACE) == 0)
+		goto placed;
+	if (errno == EINVAL)	/* file system without RENAME_NOREPLACE */
+		up->replaced = fstatat(up->dir_fd, name, &st,
+				       AT_SYMLINK_NOFOLLOW) == 0;
+	else if (errno == EEXIST)
+		up->replaced = true;
+	else
+		return -1;
+	if (renameat(up->dir_fd, up->tmp_name, up->dir_fd, name) == -1)
+		return -1;
+placed:
+	up->tmp_name[0] = '\0';
+	return 0;
+}
+
+/*
+ * Give the complete file its final name in dir_fd.  replace: rename over
+ * an existing file (PUT); else fail with EEXIST, atomically.  0 / -1.
+ */
+static int upload_place(struct upload *up, const char *name, bool replace)
+{
+	char proc[64];
+
+	if (up->tmp_name[0] == '\0') {
+		upload_proc_path(up->fd, proc, sizeof(proc));
+		if (linkat(AT_FDCWD, proc, up->dir_fd, name,
+			   AT_SYMLINK_FOLLOW) == 0)
+			return 0;
+		if (errno != EEXIST || !replace)
+			return -1;
+		/* linkat never replaces: give it a temporary name to rename. */
+		if (upload_tmp_name(up, proc) == -1)
+			return -1;
+	} else if (!replace) {
+		if (linkat(up->dir_fd, up->tmp_name, up->dir_fd, name, 0) == -1)
+			return -1;
+		unlinkat(up->dir_fd, up->tmp_name, 0);
+		up->tmp_name[0] = '\0';
+		return 0;
+	}
+	return upload_rename_over(up, name);
+}
+
+/* Remember a stored file for the response and for a rollback. */
+static int upload_record(struct upload *up, const char *name)
+{
+	struct upload_stored *s;
+	struct stat st;
+
+	if (up->stored_count == up->stored_cap) {
+		size_t cap = up->stored_cap ? up->stored_cap * 2 : 4;
+
+		s = reallocarray(up->stored, cap, sizeof(*s));
+		if (s == NULL)
+			return -1;
+		up->stored = s;
+		up->stored_cap = cap;
+	}
+	if (fstat(up->fd, &st) == -1)
+		return -1;
+	s = &up->stored[up->stored_count++];
+	snprintf(s->name, sizeof(s->name), "%s", name);
+	s->dev = st.st_dev;
+	s->ino = st.st_ino;
+	return 0;
+}
+
+/* "stem-n.ext" from name, the stem cut so the result fits NAME_MAX. */
+static void upload_numbered(const char *name, int n, char *out, size_t cap)
+{
+	const char *dot = strrchr(name, '.');
+	size_t len = strlen(name);
+	size_t stem = dot && dot != name ? (size_t)(dot - name) : len;
+	size_t ext = len - stem;
+	char suffix[16];
+	int slen = snprintf(suffix, sizeof(suffix), "-%d", n);
+
+	if (stem + (size_t)slen + ext > NAME_MAX) {
+		if (ext + (size_t)slen >= NAME_MAX)	/* absurd extension */
+			ext = 0;
+		stem = NAME_MAX - (size_t)slen - ext;
+		if (stem > len)
+			stem = len;
+	}
+	snprintf(out, cap, "%.*s%s%.*s", (int)stem, name, suffix, (int)ext,
+		 name + len - ext);
+}
+
+static void upload_generated(char *out, size_t cap)
+{
+	char hex[9];
+
+	upload_random_hex(hex, 8);
+	snprintf(out, cap, "upload-%lld-%s", (long long)time(NULL), hex);
+}
+
+/*
+ * Store the complete file under a new name: want ("" for a generated
+ * one), else the next free numbered or generated name.  0 / -1, with
+ * up->status set.
+ */
+static int upload_store_new(struct upload *up, const char *want)
+{
+	char name[NAME_MAX + 1];
+	int tries = 0;
+
+	for (int n = 0; want[0] != '\0' && n < UPLOAD_NAME_TRIES; n++) {
+		if (n == 0)
+			snprintf(name, sizeof(name), "%s", want);
+		else
+			upload_numbered(want, n, name, sizeof(name));
+		if (upload_place(up, name, false) == 0)
+			goto placed;
+		if (errno != EEXIST)
+			goto fail;
+	}
+	for (;;) {
+		upload_generated(name, sizeof(name));
+		if (upload_place(up, name, false) == 0)
+			goto placed;
+		if (errno != EEXIST || ++tries == UPLOAD_RANDOM_TRIES)
+			goto fail;
+	}
+placed:
+	if (upload_record(up, name) == -1) {
+		unlinkat(up->dir_fd, name, 0);
+		goto fail;
+	}
+	upload_tmp_close(up);
+	return 0;
+fail:
+	up->status = upload_errno_status(errno);
+	upload_tmp_close(up);
+	return -1;
+}
+
+size_t upload_safe_name(const char *in, size_t len, char *out, size_t cap)
+{
+	size_t start = 0, n = 0;
+
+	for (size_t i = 0; i < len; i++)
+		if (in[i] == '/' || in[i] == '\\')
+			start = i + 1;
+	while (start < len && in[start] == '.')
+		start++;
+	for (size_t i = start; i < len && n < NAME_MAX && n + 1 < cap; i++) {
+		unsigned char c = (unsigned char)in[i];
+		bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			    (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+			    c == '-';
+
+		out[n++] = keep ? (char)c : '_';
+	}
+	if (cap > 0)
+		out[n] = '\0';
+	return n;
+}
+
+/* multipart callbacks: a part with a filename becomes a file. */
+static int upload_on_part(void *ctx, const struct multipart_part *part)
+{
+	struct upload *up = ctx;
+
+	up->name[0] = '\0';
+	/* An empty file input is sent as filename="" (HTML): no file. */
+	if (!part->has_disposition || part->filename == NULL ||
+	    part->filename_len == 0)
+		return 0;
+	upload_safe_name(part->filename, part->filename_len, up->name,
+			 sizeof(up->name));
+	if (upload_tmp_open(up) == -1) {
+		up->status = upload_errno_status(errno);
+		return -1;
+	}
+	return 0;
+}
+
+static int upload_on_data(void *ctx, const char *data, size_t len)
+{
+	struct upload *up = ctx;
+
+	if (up->fd == -1)	/* a field: ignored */
+		return 0;
+	return upload_write_all(up, data, len);
+}
+
+static int upload_on_part_end(void *ctx)
+{
+	struct upload *up = ctx;
+
+	if (up->fd == -1)
+		return 0;
+	return upload_store_new(up, up->name);
+}
+
+static const struct multipart_callbacks upload_callbacks = {
+	.on_part = upload_on_part,
+	.on_data = upload_on_data,
+	.on_part_end = upload_on_part_end,
+};
+
+/* Remove the files this upload stored, if they are still ours. */
+static void upload_unstore(struct upload *up)
+{
+	struct stat st;
+
+	for (size_t i = 0; i < up->stored_count; i++) {
+		const struct upload_stored *s = &up->stored[i];
+
+		if (fstatat(up->dir_fd, s->name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    st.st_dev == s->dev && st.st_ino == s->ino)
+			unlinkat(up->dir_fd, s->name, 0);
+	}
+	up->stored_count = 0;
+}
+
+static void upload_free(struct upload *up)
+{
+	upload_tmp_close(up);
+	if (up->dir_fd != -1)
+		close(up->dir_fd);
+	multipart_free(up->mp);
+	free(up->stored);
+	free(up);
+}
+
+void upload_abort(struct upload *up)
+{
+	if (up == NULL)
+		return;
+	upload_unstore(up);
+	upload_free(up);
+}
+
+/* Copy rel[0..len) without trailing slashes to out: 0 / -1 (too long). */
+static int upload_copy_rel(const char *rel, size_t len, char *out, size_t cap)
+{
+	while (len > 0 && rel[len - 1] == '/')
+		len--;
+	if (len >= cap)
+		return -1;
+	memcpy(out, rel, len);
+	out[len] = '\0';
+	return 0;
+}
+
+/* dir_uri = path[0..len) with a trailing '/'.  0 / -1 (too long). */
+static int upload_set_dir_uri(struct upload *up, const char *path,
+			      size_t len)
+{
+	bool slash = len > 0 && path[len - 1] == '/';
+
+	if (len + !slash >= sizeof(up->dir_uri))
+		return -1;
+	memcpy(up->dir_uri, path, len);
+	if (!slash)
+		up->dir_uri[len++] = '/';
+	up->dir_uri[len] = '\0';
+	up->dir_uri_len = len;
+	return 0;
+}
+
+/* POST into the open directory dir_fd: multipart or a raw body. */
+static int upload_begin_post_dir(struct upload *up,
+				 const struct http_request *req, bool form)
+{
+	char boundary[MULTIPART_BOUNDARY_MAX + 1];
+	int blen;
+
+	if (!form) {
+		up->mode = UPLOAD_RAW;
+		if (upload_tmp_open(up) == -1)
+			return upload_errno_status(errno);
+		return 0;
+	}
+	up->mode = UPLOAD_MULTIPART;
+	blen = multipart_boundary(req->content_type.ptr, req->content_type.len,
+				  boundary, sizeof(boundary));
+	if (blen < 0)
+		return 400;
+	up->mp = multipart_new(boundary, (size_t)blen, &upload_callbacks, up);
+	return up->mp ? 0 : 500;
+}
+
+/* Target is a directory (rel is "" or ends in '/'): POST only. */
+static int upload_begin_dir(struct upload *up, const struct location *loc,
+			    const struct http_request *req, const char *path,
+			    size_t len, const char *rel, size_t rel_len,
+			    bool form)
+{
+	char dir[PATH_MAX];
+
+	if (req->method != HTTP_POST)
+		return 409;	/* RFC 4918 §9.7.2: PUT to a collection */
+	if (upload_copy_rel(rel, rel_len, dir, sizeof(dir)) == -1 ||
+	    upload_set_dir_uri(up, path, len) == -1)
+		return 414;
+	if ((up->dir_fd = upload_open_in(loc, dir)) == -1)
+		return errno == ENOENT || errno == ENOTDIR ?
+			       404 :
+			       upload_errno_status(errno);
+	return upload_begin_post_dir(up, req, form);
+}
+
+/* Target names a file: PUT, or POST unless it is a directory. */
+static int upload_begin_file(struct upload *up, const struct location *loc,
+			     const struct http_request *req, const char *path,
+			     size_t len, const char *rel, size_t rel_len,
+			     bool form)
+{
+	const char *slash = memrchr(rel, '/', rel_len);
+	size_t dir_len = slash ? (size_t)(slash - rel) : 0;
+	size_t name_len = rel_len - (slash ? dir_len + 1 : 0);
+	char dir[PATH_MAX];
+	struct stat st;
+	int fd;
+
+	if (name_len > NAME_MAX ||
+	    upload_copy_rel(rel, dir_len, dir, sizeof(dir)) == -1)
+		return 414;
+	memcpy(up->name, rel + rel_len - name_len, name_len);
+	up->name[name_len] = '\0';
+	/* RFC 4918 §9.7.1: no parent collection is 409 Conflict. */
+	if ((up->dir_fd = upload_open_in(loc, dir)) == -1)
+		return errno == ENOENT || errno == ENOTDIR ?
+			       409 :
+			       upload_errno_status(errno);
+	if (fstatat(up->dir_fd, up->name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISDIR(st.st_mode)) {
+		if (req->method != HTTP_POST)
+			return 409;
+		/* POST /up/sub where sub is a directory: store into it. */
+		if ((fd = upload_open_dir(up->dir_fd, up->name)) == -1)
+			return upload_errno_status(errno);
+		close(up->dir_fd);
+		up->dir_fd = fd;
+		if (upload_set_dir_uri(up, path, len) == -1)
+			return 414;
+		return upload_begin_post_dir(up, req, form);
+	}
+	if (form)
+		return 409;
+	if (upload_set_dir_uri(up, path, len - name_len) == -1)
+		return 414;
+	up->mode = UPLOAD_FILE;
+	if (upload_tmp_open(up) == -1)
+		return upload_errno_status(errno);
+	return 0;
+}
+
+struct upload *upload_begin(const struct location *loc,
+			    const struct http_request *req, const char *path,
+			    size_t path_len, int *status)
+{
+	const char *rel;
+	size_t rel_len;
+	struct upload *up;
+	bool form;
+	int st;
+
+	if (req->method != HTTP_PUT && req->method != HTTP_POST) {
+		*status = 405;
+		return NULL;
+	}
+	if (loc->upload_dir == NULL ||
+	    upload_rel(loc, path, path_len, &rel, &rel_len) == -1) {
+		*status = 403;
+		return NULL;
+	}
+	if ((up = calloc(1, sizeof(*up))) == NULL) {
+		*status = 500;
+		return NULL;
+	}
+	up->dir_fd = -1;
+	up->fd = -1;
+	form = req->method == HTTP_POST &&
+	       multipart_is_form_data(req->content_type.ptr,
+				      req->content_type.len);
+	if (rel_len == 0 || rel[rel_len - 1] == '/')
+		st = upload_begin_dir(up, loc, req, path, path_len, rel,
+				      rel_len, form);
+	else
+		st = upload_begin_file(up, loc, req, path, path_len, rel,
+				       rel_len, form);
+	if (st != 0) {
+		*status = st;
+		upload_free(up);
+		return NULL;
+	}
+	return up;
+}
+
+int upload_write(struct upload *up, const char *data, size_t len,
+		 int *status)
+{
+	if (up->status != 0)
+		goto fail;
+	if (up->mode != UPLOAD_MULTIPART) {
+		if (upload_write_all(up, data, len) == -1)
+			goto fail;
+		return 0;
+	}
+	if (multipart_feed(up->mp, data, len) == -1) {
+		if (multipart_error(up->mp) != MULTIPART_ERR_CALLBACK)
+			up->status = 400;
+		goto fail;
+	}
+	return 0;
+fail:
+	if (up->status == 0)
+		up->status = 500;
+	*status = up->status;
+	return -1;
+}
+
+/* The URI of name in the target directory, percent-encoded. */
+static ssize_t upload_uri(const struct upload *up, const char *name,
+			  char *out, size_t cap)
+{
+	char raw[sizeof(up->dir_uri) + NAME_MAX + 1];
+	size_t name_len = strlen(name);
+
+	memcpy(raw, up->dir_uri, up->dir_uri_len);
+	memcpy(raw + up->dir_uri_len, name, name_len);
+	return path_url_encode(raw, up->dir_uri_len + name_len, out, cap);
+}
+
+/*
+ * 201 Created (RFC 9110 §15.3.2): Location of the first file and a
+ * text/plain body with the URI of each stored file, one per line.
+ * A replacing PUT is 204, without content (RFC 9110 §9.3.4).
+ */
+static void upload_respond(const struct upload *up, struct response *resp,
+			   bool head_only)
+{
+	char uri[3 * (PATH_MAX + NAME_MAX) + 2];
+	size_t count = up->mode == UPLOAD_FILE ? 1 : up->stored_count;
+	size_t total = 0, at = 0;
+	char *body;
+	ssize_t n;
+
+	if (up->mode == UPLOAD_FILE && up->replaced) {
+		response_status(resp, 204);
+		return;
+	}
+	response_status(resp, 201);
+	for (size_t i = 0; i < count; i++) {
+		const char *name = up->mode == UPLOAD_FILE ? up->name :
+							     up->stored[i].name;
+
+		if ((n = upload_uri(up, name, uri, sizeof(uri))) < 0)
+			continue;
+		if (i == 0)
+			response_header(resp, "Location", "%s", uri);
+		total += (size_t)n + 1;
+	}
+	body = total > 0 && !head_only ? malloc(total) : NULL;
+	for (size_t i = 0; body && i < count; i++) {
+		const char *name = up->mode == UPLOAD_FILE ? up->name :
+							     up->stored[i].name;
+
+		if ((n = upload_uri(up, name, uri, sizeof(uri))) < 0)
+			continue;
+		memcpy(body + at, uri, (size_t)n);
+		at += (size_t)n;
+		body[at++] = '\n';
+	}
+	if (body == NULL && !head_only)
+		total = 0;	/* out of memory: the files are stored anyway */
+	response_header(resp, "Content-Type", "text/plain");
+	response_header(resp, "Content-Length", "%zu", total);
+	if (body) {
+		resp->body_kind = BODY_MEM;
+		resp->mem = body;
+		resp->mem_len = at;
+	}
+}
+
+int upload_finish(struct upload *up, struct response *resp, bool head_only,
+		  int *status)
+{
+	if (up->status != 0)
+		goto fail;
+	switch (up->mode) {
+	case UPLOAD_FILE:
+		if (upload_place(up, up->name, true) == -1) {
+			/* A directory appeared at the name meanwhile. */
+			up->status = errno == EISDIR ? 409 :
+						      upload_errno_status(errno);
+			goto fail;
+		}
+		break;
+	case UPLOAD_RAW:
+		if (upload_store_new(up, "") == -1)
+			goto fail;
+		break;
+	case UPLOAD_MULTIPART:
+		if (multipart_finish(up->mp) == -1) {
+			if (multipart_error(up->mp) != MULTIPART_ERR_CALLBACK)
+				up->status = 400;
+			goto fail;
+		}
+		if (up->stored_count == 0) {
+			up->status = 400;	/* no file in the form */
+			goto fail;
+		}
+		break;
+	}
+	upload_respond(up, resp, head_only);
+	upload_free(up);
+	return 0;
+fail:
+	*status = up->status ? up->status : 500;
+	upload_abort(up);
+	return -1;
+}
+
+int upload_delete(const struct location *loc, const char *path,
+		  size_t path_len)
+{
+	const char *rel, *slash;
+	size_t rel_len, dir_len, name_len;
+	char dir[PATH_MAX], name[NAME_MAX + 1];
+	bool want_dir;
+	struct stat st;
+	int dir_fd, status = 204;
+
+	if (loc->upload_dir == NULL ||
+	    upload_rel(loc, path, path_len, &rel, &rel_len) == -1)
+		return 403;
+	want_dir = rel_len > 0 && rel[rel_len - 1] == '/';
+	while (rel_len > 0 && rel[rel_len - 1] == '/')
+		rel_len--;
+	if (rel_len == 0)
+		return 403;	/* the upload area itself */
+	slash = memrchr(rel, '/', rel_len);
+	dir_len = slash ? (size_t)(slash - rel) : 0;
+	name_len = rel_len - (slash ? dir_len + 1 : 0);
+	if (name_len > NAME_MAX ||
+	    upload_copy_rel(rel, dir_len, dir, sizeof(dir)) == -1)
+		return 404;	/* cannot exist */
+	memcpy(name, rel + rel_len - name_len, name_len);
+	name[name_len] = '\0';
+	if ((dir_fd = upload_open_in(loc, dir)) == -1)
+		return errno == ENOENT || errno == ENOTDIR ?
+			       404 :
+			       upload_errno_status(errno);
+	/* AT_SYMLINK_NOFOLLOW, unlinkat: a symlink is removed itself. */
+	if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
+		status = errno == ENOENT ? 404 : upload_errno_status(errno);
+	else if (S_ISDIR(st.st_mode))
+		status = 403;
+	else if (want_dir)
+		status = 404;	/* "file/" names no directory */
+	else if (unlinkat(dir_fd, name, 0) == -1)
+		status = errno == ENOENT  ? 404 :
+			 errno == EISDIR ? 403 :
+					   upload_errno_status(errno);
+	close(dir_fd);
+	return status;
+}

@@ -1,0 +1,140 @@
+/*
+ * config_int.h - private to src/master/config*.c: the loader's context,
+ * error collection, value readers and the per-scope setting handlers.
+ * Nothing outside the config loader includes this.
+ */
+#ifndef WEBSERV_CONFIG_INT_H
+#define WEBSERV_CONFIG_INT_H
+
+#include <libconfig.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+
+/* Where a setting may appear (bit set). */
+enum cfg_scope {
+	SCOPE_MAIN = 1u << 0,
+	SCOPE_HTTP = 1u << 1,
+	SCOPE_SERVER = 1u << 2,
+	SCOPE_LOCATION = 1u << 3,
+	SCOPE_REDIRECT = 1u << 4,
+	SCOPE_CGI = 1u << 5,
+	SCOPE_ERROR_PAGE = 1u << 6,
+};
+
+/* Which inheritable settings a scope wrote itself. */
+struct cfg_flags {
+	bool methods_set;	/* anywhere up the chain */
+	bool index_set;		/* anywhere up the chain */
+	const config_setting_t *root;	/* this scope only */
+	const config_setting_t *alias;
+	const config_setting_t *path;
+};
+
+/* Per server: the settings that cross-checks point back at. */
+struct cfg_server_info {
+	const config_setting_t *group;
+	const config_setting_t *listen;
+	const config_setting_t *names;
+	const config_setting_t *default_server;
+};
+
+struct cfg_ctx {
+	struct config *cfg;
+	const char *main_path;		/* absolute, as given to libconfig */
+	char *dir;			/* its directory, absolute */
+	char *err;			/* "FILE:LINE: msg\n"... */
+	size_t err_len;
+	size_t err_cap;
+	unsigned err_count;
+	bool oom;
+	/* Top level, deferred until the scalars are read. */
+	const config_setting_t *http;
+	const config_setting_t *servers;
+	struct location http_tpl;	/* http-level inheritable values */
+	struct cfg_flags http_flags;
+	/* Parallel to cfg->listens: the entry that first named it. */
+	const config_setting_t **listen_src;
+	size_t listen_cap;
+	struct cfg_server_info *srv_info;	/* parallel to cfg->servers */
+};
+
+/* What the handlers of one walk write into. */
+struct cfg_target {
+	struct server *srv;
+	struct cfg_server_info *srv_info;
+	struct location *loc;		/* template or real location */
+	struct cfg_flags *flags;
+	const config_setting_t *locations;	/* deferred */
+	struct cgi_handler *cgi;
+	struct error_page_entry *page;
+	struct location *redirect_loc;
+	bool seen_code;
+	bool seen_to;
+};
+
+/* One error_pages entry while it is read: codes then the shared uri. */
+struct error_page_entry {
+	int *codes;
+	size_t code_count;
+	char *uri;
+};
+
+typedef void cfg_handler(struct cfg_ctx *ctx, const config_setting_t *s,
+			 struct cfg_target *t);
+
+struct cfg_spec {
+	const char *name;
+	unsigned scopes;
+	cfg_handler *fn;
+};
+
+/* config.c */
+void cfg_err(struct cfg_ctx *ctx, const config_setting_t *s,
+	     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* "FILE:LINE" of a setting, for messages that point at another one. */
+void cfg_where(const struct cfg_ctx *ctx, const config_setting_t *s,
+	       char *buf, size_t cap);
+void cfg_walk(struct cfg_ctx *ctx, const config_setting_t *group,
+	      enum cfg_scope scope, struct cfg_target *t);
+const char *cfg_scope_name(enum cfg_scope scope);
+
+/* config_value.c: each reader reports its own error and returns -1. */
+void *cfg_calloc(struct cfg_ctx *ctx, size_t n, size_t size);
+char *cfg_strdup(struct cfg_ctx *ctx, const char *s);
+int cfg_string(struct cfg_ctx *ctx, const config_setting_t *s,
+	       const char **out);
+int cfg_bool(struct cfg_ctx *ctx, const config_setting_t *s, bool *out);
+int cfg_int(struct cfg_ctx *ctx, const config_setting_t *s, long long *out);
+int cfg_size(struct cfg_ctx *ctx, const config_setting_t *s, uint64_t *out);
+int cfg_duration(struct cfg_ctx *ctx, const config_setting_t *s,
+		 uint64_t *ms);
+int cfg_group(struct cfg_ctx *ctx, const config_setting_t *s);
+/* A list/array, or a lone scalar taken as a list of one: length or -1. */
+int cfg_list(struct cfg_ctx *ctx, const config_setting_t *s);
+const config_setting_t *cfg_list_at(const config_setting_t *s, int i);
+/* Absolute, lexically cleaned, no trailing '/' (except "/"). */
+char *cfg_path(struct cfg_ctx *ctx, const char *text);
+int cfg_check_dir(struct cfg_ctx *ctx, const config_setting_t *s,
+		  const char *path);
+size_t cfg_edit_distance(const char *a, const char *b);
+void cfg_location_clear(struct location *loc);
+int cfg_location_copy(struct cfg_ctx *ctx, struct location *dst,
+		      const struct location *src);
+void cfg_template_defaults(struct location *tpl);
+
+/* config_scope.c: handlers for settings shared by http/server/location. */
+cfg_handler cfg_h_root, cfg_h_alias, cfg_h_index, cfg_h_autoindex,
+	cfg_h_error_pages, cfg_h_body_size, cfg_h_methods, cfg_h_allow,
+	cfg_h_timeout, cfg_h_path, cfg_h_redirect, cfg_h_upload_dir, cfg_h_cgi,
+	cfg_h_status, cfg_h_redirect_code, cfg_h_redirect_to, cfg_h_cgi_ext,
+	cfg_h_cgi_interpreter, cfg_h_page_codes, cfg_h_page_uri;
+
+/* config_server.c */
+cfg_handler cfg_h_listen, cfg_h_server_names, cfg_h_default_server,
+	cfg_h_locations;
+void cfg_servers(struct cfg_ctx *ctx);
+
+#endif

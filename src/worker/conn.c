@@ -1,0 +1,660 @@
+/*
+ * conn.c - the connection state machine (DESIGN.md §6):
+ *   READ_HEAD -> READ_BODY -> WRITE -> READ_HEAD (keep-alive) | LINGER
+ * One function per state; each returns IO_OK (state changed: run the next
+ * step now), IO_AGAIN (wait for epoll) or IO_ERROR (close).
+ *
+ * Invariants: an idle connection holds no buffer (c->x == NULL); request
+ * slices point into x->buf, which never moves while the request lives;
+ * buf[pos..len) are bytes not yet consumed (pipelined requests included);
+ * a connection is freed only at the end of a loop turn.  Never blocks.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "conn.h"
+#include "log.h"
+#include "upload.h"
+
+enum io_result { IO_OK, IO_AGAIN, IO_ERROR };
+
+#define BODY_ROOM (16 * 1024)	/* read room for body bytes past the head */
+#define DISCARD_MAX (64 * 1024)	/* unwanted body read and dropped, not closed */
+#define LINGER_MS 2000
+#define DRAIN_IDLE_GRACE_MS 1000
+#define MIN_PROGRESS 1024	/* bytes per timeout period, else cut */
+#define SENDFILE_CHUNK (4u << 20)
+
+static const char continue_line[] = "HTTP/1.1 100 Continue\r\n\r\n";
+
+static void set_events(struct conn *c, uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = c };
+
+	if (c->events == events)
+		return;
+	if (epoll_ctl(c->w->epfd, EPOLL_CTL_MOD, c->fd, &ev) == -1)
+		log_warn("%s: epoll_ctl: %s", __func__, strerror(errno));
+	c->events = events;
+}
+
+static void arm(struct conn *c, uint64_t duration)
+{
+	c->progress = 0;
+	if (timer_arm(&c->w->timers, &c->timer, duration, c->w->now) == -1)
+		log_error("%s: too many distinct timeouts", __func__);
+}
+
+/* Count bytes moved; a phase deadline moves on only after real progress,
+ * so a client trickling a byte at a time is still cut (slowloris). */
+static void progress(struct conn *c, size_t n, uint64_t duration)
+{
+	c->progress += n;
+	if (c->progress >= MIN_PROGRESS)
+		arm(c, duration);
+}
+
+static const struct timeouts *timeouts_of(const struct conn *c)
+{
+	if (c->x && c->x->route.loc)
+		return &c->x->route.loc->timeouts;
+	return &c->w->cfg->timeouts;
+}
+
+struct conn *conn_new(struct worker *w, int fd, size_t listen_idx,
+		      const struct sockaddr *peer, socklen_t peer_len)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	struct conn *c;
+
+	if ((size_t)fd >= w->conn_cap || (c = calloc(1, sizeof(*c))) == NULL) {
+		log_warn("%s: cannot take connection (fd %d)", __func__, fd);
+		close(fd);
+		return NULL;
+	}
+	c->kind = EV_CONN;
+	c->fd = fd;
+	c->w = w;
+	c->listen_idx = (uint32_t)listen_idx;
+	c->state = CONN_READ_HEAD;
+	if (peer_len > sizeof(c->peer))
+		peer_len = sizeof(c->peer);
+	memcpy(&c->peer, peer, peer_len);
+	ev.data.ptr = c;
+	if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev) == -1) {
+		log_warn("%s: epoll_ctl: %s", __func__, strerror(errno));
+		close(fd);
+		free(c);
+		return NULL;
+	}
+	c->events = EPOLLIN;
+	w->conns[fd] = c;
+	w->conn_count++;
+	/* the first request must arrive within header_timeout */
+	arm(c, w->cfg->timeouts.header);
+	if (w->draining)
+		conn_drain(c);
+	return c;
+}
+
+static void xfer_free(struct conn *c)
+{
+	if (c->x == NULL)
+		return;
+	if (c->x->upload)
+		upload_abort(c->x->upload);
+	response_reset(&c->x->resp);
+	free(c->x);
+	c->x = NULL;
+}
+
+void conn_close(struct conn *c)
+{
+	struct worker *w = c->w;
+
+	if (c->state == CONN_CLOSED)
+		return;
+	timer_disarm(&c->timer);
+	xfer_free(c);
+	/* explicit DEL: a forked CGI child may briefly share the socket */
+	epoll_ctl(w->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	close(c->fd);
+	w->conns[c->fd] = NULL;
+	w->conn_count--;
+	c->state = CONN_CLOSED;
+	c->next_dead = w->dead;
+	w->dead = c;
+}
+
+void conn_free_dead(struct worker *w)
+{
+	while (w->dead) {
+		struct conn *c = w->dead;
+		w->dead = c->next_dead;
+		free(c);
+	}
+}
+
+/* Fresh per-request state; the bytes in buf[pos..len) are kept. */
+static void xfer_start(struct xfer *x)
+{
+	memset(&x->req, 0, sizeof(x->req));
+	x->route.server = NULL;
+	x->route.loc = NULL;
+	x->route.path_len = 0;
+	response_init(&x->resp);
+	x->sink = SINK_NONE;
+	x->chunked = false;
+	x->body_left = 0;
+	x->body_limit = 0;
+	x->upload = NULL;
+	x->parsed = false;
+	x->head_only = false;
+	x->keep_alive = false;
+	x->head_sent = 0;
+	x->mem_sent = 0;
+	x->body_bytes = 0;
+	x->head_len = 0;
+}
+
+static struct xfer *xfer_get(struct conn *c)
+{
+	size_t cap = c->w->cfg->header_buffer + BODY_ROOM;
+	struct xfer *x = c->x;
+
+	if (x)
+		return x;
+	if ((x = malloc(sizeof(*x) + cap)) == NULL)
+		return NULL;
+	x->cap = cap;
+	x->len = 0;
+	x->pos = 0;
+	xfer_start(x);
+	c->x = x;
+	return x;
+}
+
+static bool is_idle(const struct conn *c)
+{
+	return c->state == CONN_READ_HEAD && (c->x == NULL || c->x->len == 0);
+}
+
+static struct http_ctx ctx_of(const struct conn *c)
+{
+	return (struct http_ctx){ .cfg = c->w->cfg,
+				  .listen_idx = c->listen_idx,
+				  .peer = &c->peer.sa };
+}
+
+/* Finish the head (Connection, blank line) and start writing. */
+static enum io_result begin_write(struct conn *c)
+{
+	struct xfer *x = c->x;
+	struct response *resp = &x->resp;
+
+	x->keep_alive = x->parsed && x->req.keep_alive && !resp->close &&
+			!c->w->draining && !c->w->stopping;
+	if (!x->keep_alive)
+		response_header(resp, "Connection", "close");
+	else if (x->req.minor == 0)
+		response_header(resp, "Connection", "keep-alive");
+	if (resp->head_overflow || resp->head_len + 2 > sizeof(resp->head)) {
+		log_error("%s: response head too large", __func__);
+		return IO_ERROR;
+	}
+	memcpy(resp->head + resp->head_len, "\r\n", 2);
+	resp->head_len += 2;
+	if (x->head_only && resp->body_kind != BODY_NONE) {
+		/* HEAD never has a body (RFC 9110 §9.3.2) */
+		free(resp->mem);
+		resp->mem = NULL;
+		resp->mem_len = 0;
+		if (resp->fd != -1)
+			close(resp->fd);
+		resp->fd = -1;
+		resp->body_kind = BODY_NONE;
+	}
+	c->state = CONN_WRITE;
+	arm(c, timeouts_of(c)->send);
+	return IO_OK;
+}
+
+/*
+ * Answer with an error page.  must_close: the request body (or what is
+ * left of it) will not be read, so the connection closes after a
+ * lingering read - the client sees the answer, not a reset.
+ */
+static enum io_result respond_error(struct conn *c, int status, bool must_close)
+{
+	struct xfer *x = c->x;
+	struct http_ctx ctx = ctx_of(c);
+
+	if (x->upload) {
+		upload_abort(x->upload);
+		x->upload = NULL;
+	}
+	x->sink = SINK_NONE;
+	response_reset(&x->resp);
+	http_error(&ctx, x->route.loc ? &x->route : NULL, status, x->head_only,
+		   &x->resp);
+	if (must_close)
+		x->resp.close = true;
+	return begin_write(c);
+}
+
+static void send_continue(struct conn *c)
+{
+	ssize_t n = send(c->fd, continue_line, sizeof(continue_line) - 1,
+			 MSG_NOSIGNAL | MSG_DONTWAIT);
+
+	/* a fresh socket buffer always takes 25 bytes; if not, the client
+	 * will send the body after its own timeout anyway (RFC 9110 §10.1.1) */
+	if (n != (ssize_t)(sizeof(continue_line) - 1))
+		log_debug("%s: could not send 100 Continue", __func__);
+}
+
+static enum io_result finish_body(struct conn *c)
+{
+	struct xfer *x = c->x;
+	int status;
+
+	if (x->sink == SINK_UPLOAD) {
+		struct upload *up = x->upload;
+		x->upload = NULL;
+		x->sink = SINK_NONE;
+		if (upload_finish(up, &x->resp, x->head_only, &status) == -1)
+			return respond_error(c, status, false);
+	}
+	x->sink = SINK_NONE;
+	return begin_write(c);
+}
+
+static enum io_result start_body(struct conn *c, enum body_sink sink,
+				 uint64_t limit)
+{
+	struct xfer *x = c->x;
+
+	x->sink = sink;
+	x->body_limit = limit;
+	x->chunked = x->req.chunked;
+	x->body_left = x->req.has_length ? x->req.content_length : 0;
+	chunked_init(&x->dec);
+	if (x->req.expect_continue && x->pos == x->len && x->req.minor >= 1)
+		send_continue(c);
+	c->state = CONN_READ_BODY;
+	arm(c, timeouts_of(c)->body);
+	return IO_OK;
+}
+
+/* A complete head is in buf[0..head_len): decide what it gets. */
+static enum io_result start_request(struct conn *c)
+{
+	struct xfer *x = c->x;
+	struct http_request *req = &x->req;
+	struct http_ctx ctx = ctx_of(c);
+	bool has_body = req->chunked ||
+			(req->has_length && req->content_length > 0);
+	enum http_next next;
+	int status;
+
+	x->parsed = true;
+	x->head_only = req->method == HTTP_HEAD;
+	next = http_handle(&ctx, req, &x->route, &x->resp);
+	switch (next) {
+	case NEXT_RESPOND:
+		if (!has_body)
+			return begin_write(c);
+		if (x->resp.status >= 300 || req->chunked ||
+		    req->content_length > DISCARD_MAX) {
+			x->resp.close = true;
+			return begin_write(c);
+		}
+		return start_body(c, SINK_DISCARD, DISCARD_MAX);
+	case NEXT_UPLOAD:
+		x->upload = upload_begin(x->route.loc, req, x->route.path,
+					 x->route.path_len, &status);
+		if (x->upload == NULL)
+			return respond_error(c, status, has_body);
+		if (!has_body) {
+			x->sink = SINK_UPLOAD;
+			return finish_body(c);
+		}
+		return start_body(c, SINK_UPLOAD,
+				  x->route.loc->client_max_body_size);
+	case NEXT_CGI:
+		break;
+	}
+	return respond_error(c, 501, has_body);
+}
+
+static enum io_result step_read_head(struct conn *c)
+{
+	size_t limit = c->w->cfg->header_buffer;
+	struct xfer *x = xfer_get(c);
+	int status = 400;
+	ssize_t n;
+
+	if (x == NULL)
+		return IO_ERROR;
+	for (;;) {
+		if (x->len > 0) {
+			int rc = http_parse_head(x->buf, x->len, limit, &x->req,
+						 &status);
+			if (rc > 0) {
+				x->head_len = x->pos = (size_t)rc;
+				return start_request(c);
+			}
+			if (rc == HTTP_ERROR || x->len >= limit)
+				return respond_error(c, rc == HTTP_ERROR ? status : 431,
+						     true);
+		}
+		n = recv(c->fd, x->buf + x->len, limit - x->len, 0);
+		if (n > 0) {
+			if (x->len == 0)	/* a request starts */
+				arm(c, c->w->cfg->timeouts.header);
+			x->len += (size_t)n;
+			continue;
+		}
+		if (n == 0)
+			return IO_ERROR;	/* client closed */
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN)
+			return IO_ERROR;
+		if (x->len == 0)
+			xfer_free(c);	/* idle: hold no buffer */
+		set_events(c, EPOLLIN);
+		return IO_AGAIN;
+	}
+}
+
+/* Hand decoded body bytes to the sink.  0, or -1 with *status. */
+static int feed(struct conn *c, const char *data, size_t n, int *status)
+{
+	struct xfer *x = c->x;
+
+	if (x->sink == SINK_UPLOAD && n > 0)
+		return upload_write(x->upload, data, n, status);
+	return 0;
+}
+
+/* Consume buffered body bytes.  IO_OK: body complete; IO_AGAIN: more
+ * input needed; IO_ERROR: an error response was started (*status). */
+static enum io_result consume_body(struct conn *c, int *status)
+{
+	struct xfer *x = c->x;
+	char *data = x->buf + x->pos;
+	size_t avail = x->len - x->pos;
+
+	if (!x->chunked) {
+		size_t n = avail < x->body_left ? avail : (size_t)x->body_left;
+		if (feed(c, data, n, status) == -1)
+			return IO_ERROR;
+		x->pos += n;
+		x->body_left -= n;
+		return x->body_left == 0 ? IO_OK : IO_AGAIN;
+	}
+	while (x->pos < x->len && !x->dec.done) {
+		size_t out = 0;
+		ssize_t used = chunked_decode(&x->dec, x->buf + x->pos,
+					      x->len - x->pos, &out);
+		if (used < 0) {
+			*status = 400;
+			return IO_ERROR;
+		}
+		if (x->dec.total > x->body_limit) {
+			*status = 413;
+			return IO_ERROR;
+		}
+		if (feed(c, x->buf + x->pos, out, status) == -1)
+			return IO_ERROR;
+		x->pos += (size_t)used;
+		if (used == 0)
+			break;	/* an incomplete line: needs more bytes */
+	}
+	return x->dec.done ? IO_OK : IO_AGAIN;
+}
+
+static enum io_result step_read_body(struct conn *c)
+{
+	struct xfer *x = c->x;
+	int status = 500;
+	ssize_t n;
+
+	for (;;) {
+		enum io_result rc = consume_body(c, &status);
+		if (rc == IO_OK)
+			return finish_body(c);
+		if (rc == IO_ERROR)
+			return respond_error(c, status, true);
+		/* keep the head in place; unconsumed bytes move down to it */
+		if (x->pos > x->head_len) {
+			memmove(x->buf + x->head_len, x->buf + x->pos,
+				x->len - x->pos);
+			x->len -= x->pos - x->head_len;
+			x->pos = x->head_len;
+		}
+		if (x->len == x->cap)
+			return respond_error(c, 400, true);
+		n = recv(c->fd, x->buf + x->len, x->cap - x->len, 0);
+		if (n > 0) {
+			x->len += (size_t)n;
+			progress(c, (size_t)n, timeouts_of(c)->body);
+			continue;
+		}
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno == EAGAIN) {
+			set_events(c, EPOLLIN);
+			return IO_AGAIN;
+		}
+		return IO_ERROR;	/* client gone mid-body: upload aborted */
+	}
+}
+
+static enum io_result begin_linger(struct conn *c)
+{
+	shutdown(c->fd, SHUT_WR);
+	xfer_free(c);
+	c->state = CONN_LINGER;
+	arm(c, LINGER_MS);
+	set_events(c, EPOLLIN);
+	return IO_OK;
+}
+
+static enum io_result step_linger(struct conn *c)
+{
+	char sink[4096];
+
+	for (;;) {
+		ssize_t n = recv(c->fd, sink, sizeof(sink), 0);
+		if (n > 0)
+			continue;
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno == EAGAIN)
+			return IO_AGAIN;
+		return IO_ERROR;	/* EOF: done */
+	}
+}
+
+/* The response is out: log it, then the next request or linger. */
+static enum io_result response_done(struct conn *c)
+{
+	struct xfer *x = c->x;
+	size_t left;
+
+	access_log_write(c, x->parsed);
+	response_reset(&x->resp);
+	if (!x->keep_alive)
+		return begin_linger(c);
+	/* pipelined bytes move to the front; the head is no longer needed */
+	left = x->len - x->pos;
+	memmove(x->buf, x->buf + x->pos, left);
+	x->len = left;
+	x->pos = 0;
+	xfer_start(x);
+	c->state = CONN_READ_HEAD;
+	set_events(c, EPOLLIN);
+	if (left > 0) {
+		arm(c, c->w->cfg->timeouts.header);
+		return IO_OK;
+	}
+	xfer_free(c);
+	if (c->w->draining)
+		arm(c, DRAIN_IDLE_GRACE_MS);
+	else
+		arm(c, c->w->cfg->timeouts.keepalive);
+	return IO_AGAIN;
+}
+
+static enum io_result write_head_mem(struct conn *c, bool more)
+{
+	struct xfer *x = c->x;
+	struct response *resp = &x->resp;
+
+	while (x->head_sent < resp->head_len ||
+	       (resp->body_kind == BODY_MEM && x->mem_sent < resp->mem_len)) {
+		struct iovec iov[2];
+		struct msghdr msg = { .msg_iov = iov };
+		ssize_t n;
+
+		if (x->head_sent < resp->head_len) {
+			iov[msg.msg_iovlen].iov_base = resp->head + x->head_sent;
+			iov[msg.msg_iovlen++].iov_len = resp->head_len - x->head_sent;
+		}
+		if (resp->body_kind == BODY_MEM && x->mem_sent < resp->mem_len) {
+			iov[msg.msg_iovlen].iov_base = resp->mem + x->mem_sent;
+			iov[msg.msg_iovlen++].iov_len = resp->mem_len - x->mem_sent;
+		}
+		n = sendmsg(c->fd, &msg, MSG_NOSIGNAL | (more ? MSG_MORE : 0));
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			return errno == EAGAIN ? IO_AGAIN : IO_ERROR;
+		}
+		progress(c, (size_t)n, timeouts_of(c)->send);
+		size_t head_part = resp->head_len - x->head_sent;
+		if ((size_t)n <= head_part) {
+			x->head_sent += (size_t)n;
+		} else {
+			x->head_sent = resp->head_len;
+			x->mem_sent += (size_t)n - head_part;
+			x->body_bytes += (size_t)n - head_part;
+		}
+	}
+	return IO_OK;
+}
+
+static enum io_result write_file(struct conn *c)
+{
+	struct response *resp = &c->x->resp;
+
+	while (resp->file_len > 0) {
+		size_t chunk = resp->file_len > SENDFILE_CHUNK ?
+				       SENDFILE_CHUNK :
+				       (size_t)resp->file_len;
+		ssize_t n = sendfile(c->fd, resp->fd, &resp->file_off, chunk);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			return errno == EAGAIN ? IO_AGAIN : IO_ERROR;
+		}
+		if (n == 0) {
+			/* the file shrank under us: the length we promised
+			 * can't be kept, so the connection must end */
+			log_warn("%s: file truncated while sending", __func__);
+			return IO_ERROR;
+		}
+		resp->file_len -= n;
+		c->x->body_bytes += (uint64_t)n;
+		progress(c, (size_t)n, timeouts_of(c)->send);
+	}
+	return IO_OK;
+}
+
+static enum io_result step_write(struct conn *c)
+{
+	struct response *resp = &c->x->resp;
+	bool file = resp->body_kind == BODY_FILE && resp->file_len > 0;
+	enum io_result rc = write_head_mem(c, file);
+
+	if (rc == IO_OK && file)
+		rc = write_file(c);
+	if (rc == IO_AGAIN) {
+		set_events(c, EPOLLOUT);
+		return IO_AGAIN;
+	}
+	if (rc == IO_ERROR)
+		return IO_ERROR;
+	return response_done(c);
+}
+
+static void run(struct conn *c)
+{
+	enum io_result rc;
+
+	do {
+		switch (c->state) {
+		case CONN_READ_HEAD:
+			rc = step_read_head(c);
+			break;
+		case CONN_READ_BODY:
+			rc = step_read_body(c);
+			break;
+		case CONN_WRITE:
+			rc = step_write(c);
+			break;
+		case CONN_LINGER:
+			rc = step_linger(c);
+			break;
+		default:
+			return;
+		}
+	} while (rc == IO_OK);
+	if (rc == IO_ERROR)
+		conn_close(c);
+}
+
+void conn_on_event(struct conn *c, uint32_t events)
+{
+	(void)events;	/* errors surface in the state's own syscalls */
+	if (c->state != CONN_CLOSED)
+		run(c);
+}
+
+void conn_on_timeout(struct conn *c)
+{
+	switch (c->state) {
+	case CONN_READ_HEAD:
+		if (is_idle(c)) {
+			conn_close(c);
+			return;
+		}
+		/* a request started but did not complete */
+		__attribute__((fallthrough));
+	case CONN_READ_BODY:
+		/* RFC 9110 §15.5.9: tell the client before closing */
+		if (respond_error(c, 408, true) == IO_OK)
+			run(c);
+		else
+			conn_close(c);
+		return;
+	default:
+		conn_close(c);	/* send_timeout, linger over */
+	}
+}
+
+void conn_drain(struct conn *c)
+{
+	/* An idle connection gets a short grace: a request already on its
+	 * way is still answered (with Connection: close) instead of reset. */
+	if (is_idle(c))
+		arm(c, DRAIN_IDLE_GRACE_MS);
+}

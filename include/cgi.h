@@ -37,29 +37,29 @@
  * nothing is kept after cgi_build_env returns.
  */
 struct cgi_request_info {
-	struct slice method;		/* REQUEST_METHOD: "GET" */
-	struct slice request_uri;	/* REQUEST_URI: request-target as sent */
-	struct slice query;		/* QUERY_STRING: after '?', still
-					 * encoded; always set, maybe "" */
-	struct slice script_name;	/* SCRIPT_NAME: URI path of the script,
-					 * canonical (decoded) */
-	struct slice path_info;		/* PATH_INFO: decoded rest of the path
-					 * after script_name; len 0: none */
-	struct slice script_filename;	/* SCRIPT_FILENAME: file system path */
-	struct slice document_root;	/* DOCUMENT_ROOT: the root (or alias)
-					 * directory the script was found in */
-	struct slice server_name;	/* SERVER_NAME: Host without its port,
-					 * or the server's first name */
-	unsigned server_port;		/* SERVER_PORT: local port */
-	struct slice server_addr;	/* SERVER_ADDR: local address text;
-					 * len 0: not set */
-	struct slice server_protocol;	/* SERVER_PROTOCOL: "HTTP/1.1" */
-	struct slice remote_addr;	/* REMOTE_ADDR: "192.0.2.1", "::1" */
-	unsigned remote_port;		/* REMOTE_PORT */
-	int64_t content_length;		/* CONTENT_LENGTH; -1: not set (no
-					 * body, or chunked: see above) */
-	struct slice content_type;	/* CONTENT_TYPE; len 0: not set */
-	const struct http_header *headers;	/* the request's fields */
+	struct slice method;	      /* REQUEST_METHOD: "GET" */
+	struct slice request_uri;     /* REQUEST_URI: request-target as sent */
+	struct slice query;	      /* QUERY_STRING: after '?', still
+				       * encoded; always set, maybe "" */
+	struct slice script_name;     /* SCRIPT_NAME: URI path of the script,
+				       * canonical (decoded) */
+	struct slice path_info;	      /* PATH_INFO: decoded rest of the path
+				       * after script_name; len 0: none */
+	struct slice script_filename; /* SCRIPT_FILENAME: file system path */
+	struct slice document_root;   /* DOCUMENT_ROOT: the root (or alias)
+				       * directory the script was found in */
+	struct slice server_name;     /* SERVER_NAME: Host without its port,
+				       * or the server's first name */
+	unsigned server_port;	      /* SERVER_PORT: local port */
+	struct slice server_addr;     /* SERVER_ADDR: local address text;
+				       * len 0: not set */
+	struct slice server_protocol; /* SERVER_PROTOCOL: "HTTP/1.1" */
+	struct slice remote_addr;     /* REMOTE_ADDR: "192.0.2.1", "::1" */
+	unsigned remote_port;	      /* REMOTE_PORT */
+	int64_t content_length;	      /* CONTENT_LENGTH; -1: not set (no
+				       * body, or chunked: see above) */
+	struct slice content_type;    /* CONTENT_TYPE; len 0: not set */
+	const struct http_header *headers; /* the request's fields */
 	size_t header_count;
 };
 
@@ -105,10 +105,10 @@ int cgi_addr_text(const struct sockaddr *sa, char *host, size_t cap,
 
 /* ---- response head (src/http/cgi_head.c) ------------------------------ */
 
-#define CGI_INCOMPLETE (-2)
-#define CGI_ERROR (-1)
-#define CGI_MAX_HEADERS 64	/* passed-through fields */
-#define CGI_HEAD_LIMIT 8192	/* a sensible limit for cgi_parse_head */
+#define CGI_INCOMPLETE	(-2)
+#define CGI_ERROR	(-1)
+#define CGI_MAX_HEADERS 64   /* passed-through fields */
+#define CGI_HEAD_LIMIT	8192 /* a sensible limit for cgi_parse_head */
 
 enum cgi_response_kind {
 	/* Send status, content_type, headers[] and the body that follows. */
@@ -127,12 +127,12 @@ enum cgi_response_kind {
 
 struct cgi_response_head {
 	enum cgi_response_kind kind;
-	int status;			/* 200..599 */
-	bool has_status;		/* the script sent Status */
-	struct slice reason;		/* Status reason phrase; len 0: none */
-	struct slice location;		/* len 0: none */
-	struct slice content_type;	/* len 0: none */
-	int64_t content_length;		/* -1: not given (the caller chunks) */
+	int status;		   /* 200..599 */
+	bool has_status;	   /* the script sent Status */
+	struct slice reason;	   /* Status reason phrase; len 0: none */
+	struct slice location;	   /* len 0: none */
+	struct slice content_type; /* len 0: none */
+	int64_t content_length;	   /* -1: not given (the caller chunks) */
 	/* Every other field, in order, slices into the caller's buffer,
 	 * OWS trimmed.  Fields the server owns are dropped, never passed:
 	 * Connection, Keep-Alive, Proxy-Connection, Transfer-Encoding, TE,
@@ -176,12 +176,12 @@ int cgi_parse_head(const char *buf, size_t len, size_t limit,
 /* ---- process (src/worker/cgi_proc.c) ---------------------------------- */
 
 struct cgi_proc {
-	pid_t pid;		/* also the process group id */
-	int pidfd;		/* readable when the script has exited */
-	int stdin_fd;		/* write end of the script's stdin */
-	int stdout_fd;		/* read end of the script's stdout */
-	int stderr_fd;		/* read end of its stderr, or -1 */
-	bool reaped;		/* cgi_reap collected the exit status */
+	pid_t pid;     /* also the process group id */
+	int pidfd;     /* readable when the script has exited */
+	int stdin_fd;  /* write end of the script's stdin */
+	int stdout_fd; /* read end of the script's stdout */
+	int stderr_fd; /* read end of its stderr, or -1 */
+	bool reaped;   /* cgi_reap collected the exit status */
 };
 
 /*
@@ -189,11 +189,13 @@ struct cgi_proc {
  * envp (from cgi_build_env), in directory cwd (NULL: the worker's).
  *
  * The script gets exactly fds 0, 1, 2 (blocking pipes to us; stderr see
- * below), default dispositions for every signal and an empty signal mask,
- * and its own process group (pgid = pid) so that cgi_kill reaches every
- * process it starts.  The worker gets the other ends in *out, all
- * O_NONBLOCK | O_CLOEXEC, ready for epoll, plus a pidfd (pidfd_open,
- * Linux >= 5.3) that turns readable when the script exits.
+ * below), default dispositions for every signal (but glibc's reserved 32
+ * and 33, see cgi_proc.c) and an empty signal mask, and its own process
+ * group (pgid = pid) so that cgi_kill reaches every process it starts.
+ * Started with posix_spawn (glibc >= 2.34), else fork + exec.  The
+ * worker gets the other ends in *out, all O_NONBLOCK | O_CLOEXEC, ready
+ * for epoll, plus a pidfd (pidfd_open, Linux >= 5.3) that turns readable
+ * when the script exits.
  *
  * stderr_fd: -1 gives the script's stderr its own pipe (out->stderr_fd,
  * the worker drains it into the error log, and must keep draining or the
@@ -204,10 +206,12 @@ struct cgi_proc {
  * failed to.  Returns 0 on success.  Returns -1 when anything failed,
  * with nothing left behind (every fd closed, any child reaped) and:
  *   - *exec_errno = 0 and errno set: the worker could not set up (pipe2,
- *     fork, pidfd_open: EMFILE, EAGAIN, ENOMEM...) -> 503 / 500;
+ *     fork/clone, pidfd_open: EMFILE, ENFILE, EAGAIN, ENOMEM) -> 503;
  *   - *exec_errno (= errno) non-zero: the child failed before running
- *     the script (chdir, setpgid, execve: ENOENT, EACCES, ENOEXEC...)
- *     -> 500 (502 is also defensible), log the errno.
+ *     the script (chdir, setpgid, execve: ENOENT, ENOTDIR, EACCES,
+ *     ENOEXEC...) -> 500, log the interpreter and the errno.
+ * (posix_spawn reports both kinds as one errno: EAGAIN and ENOMEM are
+ * taken as setup failures, anything else as the child's.)
  * The worker must not set SIGCHLD to SIG_IGN (children would be reaped
  * by the kernel and cgi_reap could not report their status).
  */

@@ -47,8 +47,10 @@ struct cgi_handler {
 struct location {
 	char *path;		/* "/uploads/" as written */
 	size_t path_len;
-	char *root;		/* absolute, no trailing '/'; NULL when alias */
-	char *alias;		/* absolute, no trailing '/'; NULL when root */
+	/* Paths: absolute, lexically cleaned, no trailing '/' except for
+	 * "/" itself. */
+	char *root;		/* NULL with alias, or none needed (redirect...) */
+	char *alias;		/* NULL unless the location sets it */
 	char **index;
 	size_t index_count;
 	bool autoindex;
@@ -65,7 +67,7 @@ struct location {
 	bool status;
 	struct cidr *allow;	/* empty: everyone allowed */
 	size_t allow_count;
-	int line;
+	int line;		/* of its group; a synthesised "/": its server's */
 };
 
 struct listen_addr {
@@ -112,6 +114,10 @@ struct config {
  * config and sets *errors to NULL.  On failure returns NULL and sets *errors
  * to a malloc'd text with one "FILE:LINE: message\n" line per problem found
  * (every problem, not just the first).  The caller frees *errors.
+ * FILE is absolute (an @include'd file when the setting is there); a file
+ * that cannot be read gives "FILE: cannot read: reason".  *errors is NULL
+ * on failure only when even the message could not be allocated.
+ * Defaults and the exact rules: the comment at the top of config.c.
  */
 struct config *config_load(const char *path, char **errors);
 void config_free(struct config *cfg);

@@ -14,15 +14,15 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define MULTIPART_HEADER_MAX 8192	/* one part's header section */
-#define MULTIPART_BOUNDARY_MAX 70	/* RFC 2046 §5.1.1 */
+#define MULTIPART_HEADER_MAX   8192 /* one part's header section */
+#define MULTIPART_BOUNDARY_MAX 70   /* RFC 2046 §5.1.1 */
 
 enum multipart_error {
 	MULTIPART_OK,
-	MULTIPART_ERR_SYNTAX,		/* bad delimiter line, header, ... */
-	MULTIPART_ERR_HEADER_TOO_LONG,	/* > MULTIPART_HEADER_MAX */
-	MULTIPART_ERR_TRUNCATED,	/* finish before the close delimiter */
-	MULTIPART_ERR_CALLBACK,		/* a callback returned -1 */
+	MULTIPART_ERR_SYNTAX,	       /* bad delimiter line, header, ... */
+	MULTIPART_ERR_HEADER_TOO_LONG, /* > MULTIPART_HEADER_MAX */
+	MULTIPART_ERR_TRUNCATED,       /* finish before the close delimiter */
+	MULTIPART_ERR_CALLBACK,	       /* a callback returned -1 */
 };
 
 /*
@@ -31,12 +31,12 @@ enum multipart_error {
  * may contain any byte but NUL.
  */
 struct multipart_part {
-	bool has_disposition;	/* Content-Disposition: form-data seen */
-	const char *name;	/* name parameter, NULL when absent */
+	bool has_disposition; /* Content-Disposition: form-data seen */
+	const char *name;     /* name parameter, NULL when absent */
 	size_t name_len;
-	const char *filename;	/* filename parameter, NULL when absent */
+	const char *filename; /* filename parameter, NULL when absent */
 	size_t filename_len;
-	const char *content_type;	/* part's Content-Type, NULL: absent */
+	const char *content_type; /* part's Content-Type, NULL: absent */
 	size_t content_type_len;
 };
 

@@ -20,7 +20,7 @@
 #include "response.h"
 
 /* Return values of static_serve besides an HTTP status. */
-#define STATIC_INDEX_REDIRECT 1	/* serve index_path as a new request */
+#define STATIC_INDEX_REDIRECT 1 /* serve index_path as a new request */
 
 /*
  * Map the canonical URI path to the file system for loc: root + path, or

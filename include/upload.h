@@ -19,15 +19,17 @@ struct upload;
 /*
  * Begin storing the body of req (PUT or POST) for the canonical URI path
  * in loc->upload_dir.  Returns the upload, or NULL with *status set
- * (400 bad multipart header, 403, 404 missing directory, 409, 500, 507).
+ * (400 bad multipart header, 403, 404 missing directory, 405 not PUT or
+ * POST, 409 (missing parent, directory in the way), 414, 500, 507).
+ * What each request gets is documented at the top of upload.c.
  */
 struct upload *upload_begin(const struct location *loc,
 			    const struct http_request *req, const char *path,
 			    size_t path_len, int *status);
-/* Feed decoded body bytes.  0, or -1 with *status (400, 403, 500, 507);
- * after -1 the caller still calls upload_abort. */
-int upload_write(struct upload *up, const char *data, size_t len,
-		 int *status);
+/* Feed decoded body bytes, in pieces of any size.  0, or -1 with *status
+ * (400, 403, 413 too many files, 500, 507); after -1 the caller still
+ * calls upload_abort. */
+int upload_write(struct upload *up, const char *data, size_t len, int *status);
 /* Body complete: rename into place and fill resp (201 + Location, or 204
  * for a replaced PUT target).  Frees up, on success and on failure (then
  * nothing of the upload is left on disk).  0, or -1 with *status. */

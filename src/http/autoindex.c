@@ -27,7 +27,7 @@
 struct ai_entry {
 	char *name;
 	bool is_dir;
-	bool known;		/* size and mtime are valid */
+	bool known; /* size and mtime are valid */
 	uint64_t size;
 	time_t mtime;
 };
@@ -42,7 +42,7 @@ struct ai_buf {
 	char *data;
 	size_t len;
 	size_t cap;
-	bool failed;		/* ENOMEM: the page is abandoned */
+	bool failed; /* ENOMEM: the page is abandoned */
 };
 
 static void ai_append(struct ai_buf *b, const char *s, size_t n)
@@ -159,7 +159,7 @@ static int ai_add(struct ai_list *list, const char *name)
 	if (list->count == list->cap) {
 		size_t cap = list->cap ? list->cap * 2 : 64;
 		struct ai_entry *grown =
-			reallocarray(list->items, cap, sizeof(*grown));
+		    reallocarray(list->items, cap, sizeof(*grown));
 		if (!grown)
 			return -1;
 		list->items = grown;
@@ -168,7 +168,7 @@ static int ai_add(struct ai_list *list, const char *name)
 	char *copy = strdup(name);
 	if (!copy)
 		return -1;
-	list->items[list->count++] = (struct ai_entry){ .name = copy };
+	list->items[list->count++] = (struct ai_entry){.name = copy};
 	return 0;
 }
 
@@ -245,8 +245,8 @@ int static_autoindex(int dirfd, const char *base, const char *rel,
 		     const char *path, size_t len, bool head_only,
 		     struct response *resp)
 {
-	struct ai_list list = { 0 };
-	struct ai_buf page = { 0 };
+	struct ai_list list = {0};
+	struct ai_buf page = {0};
 	DIR *dir = fdopendir(dirfd);
 
 	if (!dir) {
@@ -261,8 +261,7 @@ int static_autoindex(int dirfd, const char *base, const char *rel,
 		goto fail;
 	}
 	if (list.count > 1)
-		qsort(list.items, list.count, sizeof(*list.items),
-		      ai_compare);
+		qsort(list.items, list.count, sizeof(*list.items), ai_compare);
 	ai_render(&page, path, len, &list);
 	if (page.failed) {
 		log_error("%s: %s/%s: out of memory", __func__, base, rel);

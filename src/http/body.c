@@ -124,12 +124,13 @@ static int size_line_step(struct chunked *c, unsigned char ch)
 		c->chunk_left = c->chunk_left * 16 + (uint64_t)d;
 		return CH_SIZE;
 	case CH_EXT_BWS:
-		return is_ws(ch) ? CH_EXT_BWS : ch == ';' ? CH_EXT_NAME_BWS
-							  : CH_ERROR;
+		if (is_ws(ch))
+			return CH_EXT_BWS;
+		return ch == ';' ? CH_EXT_NAME_BWS : CH_ERROR;
 	case CH_EXT_NAME_BWS:
-		return is_ws(ch) ? CH_EXT_NAME_BWS
-		       : is_tchar(ch) ? CH_EXT_NAME
-				      : CH_ERROR;
+		if (is_ws(ch))
+			return CH_EXT_NAME_BWS;
+		return is_tchar(ch) ? CH_EXT_NAME : CH_ERROR;
 	case CH_EXT_NAME:
 		if (is_tchar(ch))
 			return CH_EXT_NAME;

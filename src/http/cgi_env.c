@@ -23,8 +23,8 @@ struct env_text {
 	char *data;
 	size_t len;
 	size_t cap;
-	size_t count;		/* complete "NAME=value" strings */
-	bool failed;		/* an allocation failed: everything is moot */
+	size_t count; /* complete "NAME=value" strings */
+	bool failed;  /* an allocation failed: everything is moot */
 };
 
 static void env_put(struct env_text *t, const char *p, size_t n)
@@ -81,8 +81,7 @@ static void env_add_str(struct env_text *t, const char *name, const char *s)
 	env_add(t, name, s, strlen(s));
 }
 
-static void env_add_slice(struct env_text *t, const char *name,
-			  struct slice s)
+static void env_add_slice(struct env_text *t, const char *name, struct slice s)
 {
 	env_add(t, name, s.ptr, s.len);
 }
@@ -230,7 +229,7 @@ fail:
 
 char **cgi_build_env(const struct cgi_request_info *info)
 {
-	struct env_text t = { 0 };
+	struct env_text t = {0};
 	const char *path = getenv("PATH");
 
 	env_add_str(&t, "GATEWAY_INTERFACE", "CGI/1.1");
@@ -275,7 +274,7 @@ int cgi_addr_text(const struct sockaddr *sa, char *host, size_t cap,
 		*port = ntohs(in->sin_port);
 	} else if (sa->sa_family == AF_INET6) {
 		const struct sockaddr_in6 *in6 =
-			(const struct sockaddr_in6 *)sa;
+		    (const struct sockaddr_in6 *)sa;
 
 		addr = &in6->sin6_addr;
 		*port = ntohs(in6->sin6_port);

@@ -78,7 +78,7 @@ static int head_split(const char *p, size_t n, struct http_header *field)
 		n--;
 	if ((colon = memchr(p, ':', n)) == NULL || colon == p)
 		return -1;
-	field->name = (struct slice){ p, (size_t)(colon - p) };
+	field->name = (struct slice){p, (size_t)(colon - p)};
 	for (size_t i = 0; i < field->name.len; i++)
 		if (!is_tchar((unsigned char)p[i]))
 			return -1;
@@ -94,7 +94,7 @@ static int head_split(const char *p, size_t n, struct http_header *field)
 		if ((c < 0x20 && c != '\t') || c == 0x7f)
 			return -1;
 	}
-	field->value = (struct slice){ p + v, end - v };
+	field->value = (struct slice){p + v, end - v};
 	return 0;
 }
 
@@ -115,8 +115,8 @@ static int head_status(struct slice v, struct cgi_response_head *out)
 		return -1;
 	out->status = code;
 	out->has_status = true;
-	out->reason = (struct slice){ v.len > 4 ? p + 4 : p + v.len,
-				      v.len > 4 ? v.len - 4 : 0 };
+	out->reason = (struct slice){v.len > 4 ? p + 4 : p + v.len,
+				     v.len > 4 ? v.len - 4 : 0};
 	return 0;
 }
 
@@ -142,9 +142,9 @@ static int head_length(struct slice v, struct cgi_response_head *out)
 static bool head_dropped(struct slice name)
 {
 	static const char *const names[] = {
-		"Connection", "Keep-Alive", "Proxy-Connection",
-		"Transfer-Encoding", "TE", "Trailer", "Upgrade", "Date",
-		"Server",
+	    "Connection",	 "Keep-Alive", "Proxy-Connection",
+	    "Transfer-Encoding", "TE",	       "Trailer",
+	    "Upgrade",		 "Date",       "Server",
 	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -238,8 +238,7 @@ int cgi_parse_head(const char *buf, size_t len, size_t limit,
 	scan = len < limit ? len : limit;
 	if ((end = head_end(buf, scan)) == 0)
 		return len >= limit ? CGI_ERROR : CGI_INCOMPLETE;
-	*out = (struct cgi_response_head){ .status = 200,
-					   .content_length = -1 };
+	*out = (struct cgi_response_head){.status = 200, .content_length = -1};
 	for (start = 0;;) {
 		const char *nl = memchr(buf + start, '\n', end - start);
 		size_t line_len = (size_t)(nl - (buf + start));

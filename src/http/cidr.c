@@ -28,7 +28,7 @@ int cidr_parse(const char *text, struct cidr *out)
 	size_t host_len = slash ? (size_t)(slash - text) : strlen(text);
 	unsigned max_prefix;
 	unsigned prefix;
-	struct cidr net = { 0 };
+	struct cidr net = {0};
 
 	if (host_len == 0 || host_len >= sizeof(host))
 		return -1;
@@ -61,8 +61,7 @@ int cidr_parse(const char *text, struct cidr *out)
 	return 0;
 }
 
-static bool prefix_equal(const uint8_t *a, const uint8_t *net,
-			 unsigned prefix)
+static bool prefix_equal(const uint8_t *a, const uint8_t *net, unsigned prefix)
 {
 	size_t whole = prefix / 8;
 	unsigned rest = prefix % 8;
@@ -74,8 +73,7 @@ static bool prefix_equal(const uint8_t *a, const uint8_t *net,
 	return (a[whole] & (uint8_t)(0xff00u >> rest)) == net[whole];
 }
 
-static const uint8_t v4_mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-				       0xff, 0xff };
+static const uint8_t v4_mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 
 bool cidr_allows(const struct cidr *list, size_t count,
 		 const struct sockaddr *addr)
@@ -88,14 +86,15 @@ bool cidr_allows(const struct cidr *list, size_t count,
 	if (addr == NULL)
 		return false;
 	if (addr->sa_family == AF_INET) {
-		const struct sockaddr_in *sin = (const struct sockaddr_in *)addr;
+		const struct sockaddr_in *sin =
+		    (const struct sockaddr_in *)addr;
 		memcpy(v4, &sin->sin_addr, 4);
 		memcpy(v6, v4_mapped, 12);
 		memcpy(v6 + 12, v4, 4);
 		has_v4 = has_v6 = true;
 	} else if (addr->sa_family == AF_INET6) {
 		const struct sockaddr_in6 *sin6 =
-			(const struct sockaddr_in6 *)addr;
+		    (const struct sockaddr_in6 *)addr;
 		memcpy(v6, &sin6->sin6_addr, 16);
 		has_v6 = true;
 		if (memcmp(v6, v4_mapped, 12) == 0) {

@@ -22,43 +22,48 @@
 #include "log.h"
 #include "mime.h"
 
-#define MIME_DEFAULT "application/octet-stream"
-#define MIME_CHARSET "; charset=utf-8"
-#define MIME_EXT_MAX 64		/* longer extensions are never looked up */
+#define MIME_DEFAULT  "application/octet-stream"
+#define MIME_CHARSET  "; charset=utf-8"
+#define MIME_EXT_MAX  64 /* longer extensions are never looked up */
 #define MIME_TYPE_MAX 127
 
 struct mime_entry {
 	uint32_t hash;
-	uint32_t ext_off;	/* arena offsets; 0 ext_off = empty slot */
+	uint32_t ext_off; /* arena offsets; 0 ext_off = empty slot */
 	uint32_t type_off;
 };
 
 struct mime_table {
-	char *arena;		/* NUL-terminated strings, back to back */
+	char *arena; /* NUL-terminated strings, back to back */
 	size_t arena_len;
 	size_t arena_cap;
 	struct mime_entry *slots;
-	size_t slot_count;	/* power of two */
+	size_t slot_count; /* power of two */
 	size_t used;
-	unsigned max_ext_dots;	/* "tar.gz" = 1: how many suffixes to try */
+	unsigned max_ext_dots; /* "tar.gz" = 1: how many suffixes to try */
 };
 
 /* Ready-made header values, charset included. */
 static const char *const mime_builtin[][2] = {
-	{ "html", "text/html" MIME_CHARSET },
-	{ "htm", "text/html" MIME_CHARSET },
-	{ "css", "text/css" MIME_CHARSET },
-	{ "js", "text/javascript" MIME_CHARSET },
-	{ "mjs", "text/javascript" MIME_CHARSET },
-	{ "json", "application/json" MIME_CHARSET },
-	{ "txt", "text/plain" MIME_CHARSET },
-	{ "png", "image/png" },
-	{ "jpg", "image/jpeg" },	{ "jpeg", "image/jpeg" },
-	{ "gif", "image/gif" },		{ "svg", "image/svg+xml" },
-	{ "ico", "image/vnd.microsoft.icon" },
-	{ "pdf", "application/pdf" },	{ "wasm", "application/wasm" },
-	{ "xml", "application/xml" },	{ "mp4", "video/mp4" },
-	{ "woff2", "font/woff2" },	{ "webp", "image/webp" },
+    {"html", "text/html" MIME_CHARSET},
+    {"htm", "text/html" MIME_CHARSET},
+    {"css", "text/css" MIME_CHARSET},
+    {"js", "text/javascript" MIME_CHARSET},
+    {"mjs", "text/javascript" MIME_CHARSET},
+    {"json", "application/json" MIME_CHARSET},
+    {"txt", "text/plain" MIME_CHARSET},
+    {"png", "image/png"},
+    {"jpg", "image/jpeg"},
+    {"jpeg", "image/jpeg"},
+    {"gif", "image/gif"},
+    {"svg", "image/svg+xml"},
+    {"ico", "image/vnd.microsoft.icon"},
+    {"pdf", "application/pdf"},
+    {"wasm", "application/wasm"},
+    {"xml", "application/xml"},
+    {"mp4", "video/mp4"},
+    {"woff2", "font/woff2"},
+    {"webp", "image/webp"},
 };
 
 #define MIME_BUILTIN_COUNT (sizeof(mime_builtin) / sizeof(mime_builtin[0]))
@@ -97,8 +102,8 @@ static int mime_type_valid(const char *type, size_t len)
 /* "text/..." and the two application types browsers read as text. */
 static int mime_wants_charset(const char *type, size_t len)
 {
-	static const char *const text_apps[] = { "application/javascript",
-						  "application/json" };
+	static const char *const text_apps[] = {"application/javascript",
+						"application/json"};
 
 	if (len > 5 && strncasecmp(type, "text/", 5) == 0)
 		return 1;
@@ -110,8 +115,8 @@ static int mime_wants_charset(const char *type, size_t len)
 }
 
 /* Append len bytes and a NUL; returns the offset or 0 on ENOMEM. */
-static uint32_t mime_arena_add(struct mime_table *t, const char *s,
-			       size_t len, const char *suffix)
+static uint32_t mime_arena_add(struct mime_table *t, const char *s, size_t len,
+			       const char *suffix)
 {
 	size_t slen = suffix ? strlen(suffix) : 0;
 	size_t need = len + slen + 1;
@@ -138,8 +143,8 @@ static uint32_t mime_arena_add(struct mime_table *t, const char *s,
 }
 
 /* The slot holding ext, or the empty slot where it would go. */
-static struct mime_entry *mime_find(const struct mime_table *t,
-				    const char *ext, size_t len, uint32_t hash)
+static struct mime_entry *mime_find(const struct mime_table *t, const char *ext,
+				    size_t len, uint32_t hash)
 {
 	size_t mask = t->slot_count - 1;
 
@@ -209,9 +214,8 @@ static int mime_insert(struct mime_table *t, const char *ext, size_t len,
 static uint32_t mime_add_type(struct mime_table *t, const char *type,
 			      size_t len)
 {
-	return mime_arena_add(t, type, len,
-			      mime_wants_charset(type, len) ? MIME_CHARSET
-							    : NULL);
+	return mime_arena_add(
+	    t, type, len, mime_wants_charset(type, len) ? MIME_CHARSET : NULL);
 }
 
 /* One line of mime.types: "type ext ext ...".  0, or -1 on ENOMEM. */
@@ -282,9 +286,9 @@ struct mime_table *mime_load(const char *path)
 	for (size_t i = 0; i < MIME_BUILTIN_COUNT; i++) {
 		const char *type = mime_builtin[i][1];
 		uint32_t off = mime_arena_add(t, type, strlen(type), NULL);
-		if (off == 0 || mime_insert(t, mime_builtin[i][0],
-					    strlen(mime_builtin[i][0]),
-					    off) == -1)
+		if (off == 0 ||
+		    mime_insert(t, mime_builtin[i][0],
+				strlen(mime_builtin[i][0]), off) == -1)
 			goto fail;
 	}
 	return t;
@@ -327,8 +331,8 @@ const char *mime_type(const struct mime_table *table, const char *name,
 	unsigned max_dots = table ? table->max_ext_dots : 0;
 	const char *dots[8];
 	unsigned ndots = 0;
-	for (const char *p = end; p > base + 1 && ndots <= max_dots &&
-				  ndots < 8;)
+	for (const char *p = end;
+	     p > base + 1 && ndots <= max_dots && ndots < 8;)
 		if (*--p == '.')
 			dots[ndots++] = p;
 	while (ndots > 0) {
@@ -341,8 +345,8 @@ const char *mime_type(const struct mime_table *table, const char *name,
 				return mime_builtin_type(ext, ext_len);
 			continue;
 		}
-		const struct mime_entry *e = mime_find(
-			table, ext, ext_len, mime_hash(ext, ext_len));
+		const struct mime_entry *e =
+		    mime_find(table, ext, ext_len, mime_hash(ext, ext_len));
 		if (e->ext_off != 0)
 			return table->arena + e->type_off;
 	}

@@ -29,14 +29,14 @@
 #include "multipart.h"
 
 enum mp_state {
-	MP_PREAMBLE,	/* before the first delimiter: discarded */
-	MP_DELIM_TAIL,	/* right after "--boundary" */
-	MP_DELIM_PAD,	/* transport padding (LWSP) before CRLF */
-	MP_DELIM_LF,	/* CR seen after the delimiter line */
-	MP_CLOSE_DASH,	/* one '-' of the close delimiter seen */
-	MP_HEADERS,	/* part header section */
-	MP_DATA,	/* part data */
-	MP_EPILOGUE,	/* after "--boundary--": ignored */
+	MP_PREAMBLE,   /* before the first delimiter: discarded */
+	MP_DELIM_TAIL, /* right after "--boundary" */
+	MP_DELIM_PAD,  /* transport padding (LWSP) before CRLF */
+	MP_DELIM_LF,   /* CR seen after the delimiter line */
+	MP_CLOSE_DASH, /* one '-' of the close delimiter seen */
+	MP_HEADERS,    /* part header section */
+	MP_DATA,       /* part data */
+	MP_EPILOGUE,   /* after "--boundary--": ignored */
 	MP_FAILED,
 };
 
@@ -45,9 +45,9 @@ struct multipart {
 	enum multipart_error error;
 	struct multipart_callbacks cb;
 	void *ctx;
-	char delim[4 + MULTIPART_BOUNDARY_MAX];	/* CRLF "--" boundary */
+	char delim[4 + MULTIPART_BOUNDARY_MAX]; /* CRLF "--" boundary */
 	size_t delim_len;
-	size_t match;		/* held bytes: delim[0..match) */
+	size_t match; /* held bytes: delim[0..match) */
 	size_t hdr_len;
 	char hdr[MULTIPART_HEADER_MAX];
 };
@@ -56,7 +56,7 @@ struct multipart {
 struct mp_param {
 	const char *name;
 	size_t name_len;
-	const char *value;	/* raw: quotes and escapes still in */
+	const char *value; /* raw: quotes and escapes still in */
 	size_t value_len;
 	bool quoted;
 };
@@ -210,8 +210,7 @@ int multipart_boundary(const char *ctype, size_t len, char *out, size_t cap)
 }
 
 struct multipart *multipart_new(const char *boundary, size_t boundary_len,
-				const struct multipart_callbacks *cb,
-				void *ctx)
+				const struct multipart_callbacks *cb, void *ctx)
 {
 	struct multipart *mp;
 
@@ -228,7 +227,7 @@ struct multipart *multipart_new(const char *boundary, size_t boundary_len,
 	memcpy(mp->delim, "\r\n--", 4);
 	memcpy(mp->delim + 4, boundary, boundary_len);
 	mp->delim_len = 4 + boundary_len;
-	mp->match = 2;	/* the body's start counts as a CRLF */
+	mp->match = 2; /* the body's start counts as a CRLF */
 	return mp;
 }
 
@@ -266,7 +265,7 @@ static int mp_emit(struct multipart *mp, const char *data, size_t len)
  */
 static long mp_body(struct multipart *mp, const char *p, size_t len)
 {
-	size_t carried = mp->match;	/* held by earlier calls */
+	size_t carried = mp->match; /* held by earlier calls */
 	size_t i = 0;
 
 	while (i < len) {
@@ -416,13 +415,14 @@ static int mp_header_line(char *line, char *end, struct multipart_part *part,
  */
 static int mp_part_begin(struct multipart *mp)
 {
-	struct multipart_part part = { 0 };
+	struct multipart_part part = {0};
 	char *p = mp->hdr, *end = mp->hdr + mp->hdr_len - 2;
 	bool cd_seen = false;
 
 	/* RFC 5322 §2.2.3 unfolding: CRLF before WSP is not a line end. */
 	for (char *q = p; q + 2 < end; q++)
-		if (q[0] == '\r' && q[1] == '\n' && (q[2] == ' ' || q[2] == '\t'))
+		if (q[0] == '\r' && q[1] == '\n' &&
+		    (q[2] == ' ' || q[2] == '\t'))
 			q[0] = q[1] = ' ';
 	while (p < end) {
 		char *eol = memchr(p, '\r', (size_t)(end - p));
@@ -465,8 +465,8 @@ static long mp_headers(struct multipart *mp, const char *p, size_t len)
 	if (mp->hdr_len < 2 || mp->hdr[mp->hdr_len - 2] != '\r')
 		return mp_fail(mp, MULTIPART_ERR_SYNTAX);
 	if (mp->hdr_len == 2 ||
-	    (mp->hdr_len >= 4 && memcmp(mp->hdr + mp->hdr_len - 4,
-					"\r\n\r\n", 4) == 0)) {
+	    (mp->hdr_len >= 4 &&
+	     memcmp(mp->hdr + mp->hdr_len - 4, "\r\n\r\n", 4) == 0)) {
 		if (mp_part_begin(mp) == -1)
 			return -1;
 	}
@@ -487,7 +487,7 @@ int multipart_feed(struct multipart *mp, const char *data, size_t len)
 			used = mp_headers(mp, data, len);
 			break;
 		case MP_EPILOGUE:
-			return 0;	/* RFC 2046: to be ignored */
+			return 0; /* RFC 2046: to be ignored */
 		case MP_FAILED:
 			return -1;
 		default:

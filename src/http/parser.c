@@ -21,7 +21,8 @@
  *   major version or HTTP/0.x is 505;
  * - unknown expectations are ignored, and so is 100-continue in HTTP/1.0
  *   (RFC 9110 §10.1.1); unknown Connection options are ignored;
- * - an empty Host value is valid syntax (RFC 9110 §7.2) and is accepted.
+ * - a Host without a host ("", ":80") is 400 (RFC 9110 §4.2.1: an http
+ *   URI with an empty host is invalid), as in nginx.
  *
  * Never allocates and never copies: every slice points into buf (or, for
  * an absolute-form target without a path, at a constant "/").  Never reads
@@ -63,6 +64,7 @@ struct parse {
 #define TVG (CT_TCHAR | CT_VALUE | CT_TARGET)
 #define ALL (CT_TCHAR | CT_VALUE | CT_TARGET | CT_HOST)
 
+/* clang-format off */
 static const unsigned char ctype[256] = {
 	/* NUL .. SI: only HTAB is allowed, in field values */
 	NO, NO, NO, NO, NO, NO, NO, NO, NO, V_, NO, NO, NO, NO, NO, NO,
@@ -96,6 +98,7 @@ static const unsigned char ctype[256] = {
 	V_, V_, V_, V_, V_, V_, V_, V_, V_, V_, V_, V_, V_, V_, V_, V_,
 	V_, V_, V_, V_, V_, V_, V_, V_, V_, V_, V_, V_, V_, V_, V_, V_,
 };
+/* clang-format on */
 
 #undef NO
 #undef V_
@@ -143,6 +146,56 @@ static bool ascii_ieq(const char *s, size_t len, const char *lit,
 }
 
 #define SLICE_IS(sl, lit) ascii_ieq((sl).ptr, (sl).len, lit, sizeof(lit) - 1)
+
+/*
+ * Word-at-a-time scanning (SWAR): eight octets are skipped at once while
+ * none of them can end the run; the octet loop then finds the exact end.
+ * ANY_BELOW(x, n) is non-zero iff some octet of x is below n (n <= 128);
+ * ANY_EQUAL(x, c) iff some octet equals c.
+ */
+#define ONES UINT64_C(0x0101010101010101)
+#define HIGHS (ONES * 0x80)
+#define ANY_BELOW(x, n) (((x) - ONES * (n)) & ~(x) & HIGHS)
+#define ANY_EQUAL(x, c) ANY_BELOW((x) ^ (ONES * (c)), 1)
+
+static inline uint64_t load64(const char *s)
+{
+	uint64_t x;
+
+	memcpy(&x, s, sizeof(x));
+	return x;
+}
+
+/* End of the run of field-value octets (CT_VALUE) starting at i. */
+static size_t scan_value(const char *b, size_t i, size_t end)
+{
+	while (end - i >= 8) {
+		uint64_t x = load64(b + i);
+
+		if (ANY_BELOW(x, 0x20) | ANY_EQUAL(x, 0x7f))
+			break;
+		i += 8;
+	}
+	while (i < end && is_class(b[i], CT_VALUE))
+		i++;
+	return i;
+}
+
+/* End of the run of request-target octets (CT_TARGET) starting at i. */
+static size_t scan_target(const char *b, size_t i, size_t end)
+{
+	while (end - i >= 8) {
+		uint64_t x = load64(b + i);
+
+		if (ANY_BELOW(x, 0x21) | ANY_EQUAL(x, '#') |
+		    ANY_EQUAL(x, 0x7f) | (x & HIGHS))
+			break;
+		i += 8;
+	}
+	while (i < end && is_class(b[i], CT_TARGET))
+		i++;
+	return i;
+}
 
 static int fail(struct parse *p, int status)
 {
@@ -192,10 +245,18 @@ static bool is_token(struct slice s)
 	return true;
 }
 
+/* s[i] is '%': two hex digits must follow (RFC 3986 §2.1). */
+static bool pct_ok(const char *s, size_t len, size_t i)
+{
+	return i + 2 < len && is_hex(s[i + 1]) && is_hex(s[i + 2]);
+}
+
 /*
  * Host = uri-host [ ":" port ] (RFC 9110 §7.2, RFC 3986 §3.2.2-3.2.3).
  * An IPv4address is a reg-name as far as octets go; an IP-literal is
  * checked for its octets only.  No userinfo ('@' is refused), no '/'.
+ * The host part must not be empty: the request's URI is an http(s) URI,
+ * and one with an empty host is invalid (RFC 9110 §4.2.1, §4.2.2).
  * need_port: authority-form of CONNECT (RFC 9110 §9.3.6).
  */
 static bool host_valid(struct slice h, bool need_port)
@@ -203,7 +264,9 @@ static bool host_valid(struct slice h, bool need_port)
 	const char *s = h.ptr;
 	size_t i = 0, port;
 
-	if (h.len > 0 && s[0] == '[') {
+	if (h.len == 0 || s[0] == ':')
+		return false;
+	if (s[0] == '[') {
 		for (i = 1; i < h.len && s[i] != ']'; i++)
 			if (!is_class(s[i], CT_HOST) && s[i] != ':')
 				return false;
@@ -214,8 +277,7 @@ static bool host_valid(struct slice h, bool need_port)
 		for (; i < h.len && s[i] != ':'; i++) {
 			if (!is_class(s[i], CT_HOST))
 				return false;
-			if (s[i] == '%' && (i + 2 >= h.len || !is_hex(s[i + 1]) ||
-					    !is_hex(s[i + 2])))
+			if (s[i] == '%' && !pct_ok(s, h.len, i))
 				return false;
 		}
 	}
@@ -307,8 +369,7 @@ static int absolute_form(struct parse *p, struct slice t)
 	while (i < t.len && t.ptr[i] != '/' && t.ptr[i] != '?')
 		i++;
 	auth.len = (size_t)(t.ptr + i - auth.ptr);
-	/* RFC 9110 §4.2.1: an http URI has a non-empty host. */
-	if (auth.len == 0 || auth.ptr[0] == ':' || !host_valid(auth, false))
+	if (!host_valid(auth, false))
 		return fail(p, 400);
 	p->authority = auth;
 	if (i < t.len && t.ptr[i] == '/') {
@@ -334,7 +395,7 @@ static int target_form(struct parse *p, struct slice t)
 	struct http_request *req = p->req;
 
 	if (req->method == HTTP_CONNECT) {
-		if (!host_valid(t, true) || t.ptr[0] == ':')
+		if (!host_valid(t, true))
 			return fail(p, 400);
 		p->authority = t;
 		req->path = (struct slice){ t.ptr, 0 };
@@ -356,10 +417,8 @@ static int target_form(struct parse *p, struct slice t)
 /* request-target SP: octets checked as they come, the form at the SP. */
 static int parse_target(struct parse *p)
 {
-	size_t i = p->pos;
+	size_t i = scan_target(p->buf, p->pos, p->end);
 
-	while (i < p->end && is_class(p->buf[i], CT_TARGET))
-		i++;
 	if (i == p->end)
 		return STEP_MORE;
 	/* CTL, DEL, '#', non-ASCII, a second SP, CR or LF: 400. */
@@ -561,8 +620,7 @@ static int parse_field_line(struct parse *p, struct http_header *h)
 		return fail(p, 400);
 	h->name = (struct slice){ b + p->pos, i - p->pos };
 	value = ++i;
-	while (i < p->end && is_class(b[i], CT_VALUE))
-		i++;
+	i = scan_value(b, i, p->end);
 	if (i == p->end)
 		return STEP_MORE;
 	if (b[i] != '\r')

@@ -80,16 +80,16 @@ ssize_t path_canonical(const char *raw, size_t len, char *out, size_t cap)
 		return -1;
 	out[0] = '/';
 	while (pos < len) {
-		ssize_t seg = path_decode_segment(raw, len, &pos, out, olen,
-						  cap);
-		bool more = pos < len;	/* raw[pos] == '/' */
+		ssize_t seg =
+		    path_decode_segment(raw, len, &pos, out, olen, cap);
+		bool more = pos < len; /* raw[pos] == '/' */
 		if (seg < 0)
 			return -1;
 		pos += more;
 		if (seg == 0)
-			continue;	/* "//": merged */
+			continue; /* "//": merged */
 		if (seg == 1 && out[olen] == '.')
-			continue;	/* "/./" or a final "/.": directory */
+			continue; /* "/./" or a final "/.": directory */
 		if (seg == 2 && out[olen] == '.' && out[olen + 1] == '.') {
 			if (olen > 1)
 				olen--;

@@ -40,7 +40,10 @@ int static_map(const struct location *loc, const char *path, size_t len,
 		/* "/cgi-bin" in the location "/cgi-bin/" is the alias itself */
 		if (len + 1 == plen && loc->path[plen - 1] == '/')
 			plen = len;
-		if (len < plen || memcmp(path, loc->path, plen) != 0) {
+		/* the prefix must end on a segment boundary */
+		if (len < plen || memcmp(path, loc->path, plen) != 0 ||
+		    (len > plen && plen > 0 && path[plen - 1] != '/' &&
+		     path[plen] != '/')) {
 			errno = EINVAL;
 			return -1;
 		}
@@ -160,8 +163,8 @@ static int static_walk_nofollow(int dirfd, const char *rel, int flags,
 static int static_openat2(int dirfd, const char *rel, int flags, mode_t mode)
 {
 	struct open_how how = {
-		.flags = (uint64_t)(unsigned)(flags | O_CLOEXEC),
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+	    .flags = (uint64_t)(unsigned)(flags | O_CLOEXEC),
+	    .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
 	};
 	int fd, tries = 0;
 
@@ -293,9 +296,8 @@ bool static_not_modified(const struct http_request *req, const char *etag,
  * still matches: an entity-tag by strong comparison (a weak one never
  * does), a date when it equals Last-Modified exactly.
  */
-static bool static_if_range_ok(const struct http_request *req,
-			       const char *etag, size_t etag_len,
-			       time_t mtime)
+static bool static_if_range_ok(const struct http_request *req, const char *etag,
+			       size_t etag_len, time_t mtime)
 {
 	struct slice v = req->if_range;
 	time_t when;
@@ -358,7 +360,7 @@ enum range_result static_parse_range(const char *value, size_t len,
 		if (p < end && *p >= '0' && *p <= '9') {
 			static_digits(&p, end, &b);
 			if (b < a)
-				return RANGE_NONE;	/* §14.1.1: invalid */
+				return RANGE_NONE; /* §14.1.1: invalid */
 		}
 	}
 	/* a second range-spec (or garbage): ignore the header, §14.2 */
@@ -510,8 +512,8 @@ static int static_file(const struct http_request *req, const char *path,
 	/* §14.2: Range is defined for GET only; HEAD ignores it */
 	if (req->method == HTTP_GET && req->range.len > 0 &&
 	    static_if_range_ok(req, etag, etag_len, st->st_mtime)) {
-		switch (static_parse_range(req->range.ptr, req->range.len,
-					   size, &first, &last)) {
+		switch (static_parse_range(req->range.ptr, req->range.len, size,
+					   &first, &last)) {
 		case RANGE_OK:
 			status = 206;
 			break;
@@ -558,8 +560,8 @@ int static_serve(const struct location *loc, const struct http_request *req,
 	if (static_map(loc, path, len, &base, rel, sizeof(rel)) == -1)
 		return errno == ENAMETOOLONG ? 414 : 500;
 	/* O_NONBLOCK: opening a FIFO must not hang the worker */
-	fd = static_open_beneath(base, rel, O_RDONLY | O_NONBLOCK | O_NOCTTY,
-				 0);
+	fd =
+	    static_open_beneath(base, rel, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0);
 	if (fd == -1) {
 		int status = static_errno_status(errno);
 		if (status == 500)
@@ -646,14 +648,14 @@ static bool date_time(struct date_cursor *c, struct tm *tm)
 /* The day name: 3 letters, or the long form for rfc850; -1 if none. */
 static int date_day_name(struct date_cursor *c, bool *long_form)
 {
-	static const char *const days[7] = { "Monday", "Tuesday",
-					     "Wednesday", "Thursday",
-					     "Friday", "Saturday", "Sunday" };
+	static const char *const days[7] = {"Monday",	"Tuesday", "Wednesday",
+					    "Thursday", "Friday",  "Saturday",
+					    "Sunday"};
 
 	for (int d = 0; d < 7; d++) {
 		size_t n = strlen(days[d]);
-		if ((size_t)(c->end - c->p) > n && memcmp(c->p, days[d], n) == 0 &&
-		    c->p[n] == ',') {
+		if ((size_t)(c->end - c->p) > n &&
+		    memcmp(c->p, days[d], n) == 0 && c->p[n] == ',') {
 			c->p += n;
 			*long_form = true;
 			return d;
@@ -684,8 +686,8 @@ static int date_full_year(int yy)
 
 static bool date_valid(const struct tm *tm)
 {
-	static const int mdays[12] = { 31, 29, 31, 30, 31, 30,
-				       31, 31, 30, 31, 30, 31 };
+	static const int mdays[12] = {31, 29, 31, 30, 31, 30,
+				      31, 31, 30, 31, 30, 31};
 	int year = tm->tm_year + 1900;
 	bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
 
@@ -698,8 +700,8 @@ static bool date_valid(const struct tm *tm)
 
 int http_parse_date(const char *text, size_t len, time_t *out)
 {
-	struct date_cursor c = { text, text + len };
-	struct tm tm = { 0 };
+	struct date_cursor c = {text, text + len};
+	struct tm tm = {0};
 	bool long_form = false, ok;
 	int year = 0;
 
@@ -707,11 +709,11 @@ int http_parse_date(const char *text, size_t len, time_t *out)
 		return -1;
 	if (long_form) {
 		/* rfc850-date: "Sunday, 06-Nov-94 08:49:37 GMT" */
-		ok = date_lit(&c, ", ") && date_num(&c, 2, false, &tm.tm_mday) &&
-		     date_lit(&c, "-") && date_month(&c, &tm.tm_mon) &&
-		     date_lit(&c, "-") && date_num(&c, 2, false, &year) &&
-		     date_lit(&c, " ") && date_time(&c, &tm) &&
-		     date_lit(&c, " GMT");
+		ok = date_lit(&c, ", ") &&
+		     date_num(&c, 2, false, &tm.tm_mday) && date_lit(&c, "-") &&
+		     date_month(&c, &tm.tm_mon) && date_lit(&c, "-") &&
+		     date_num(&c, 2, false, &year) && date_lit(&c, " ") &&
+		     date_time(&c, &tm) && date_lit(&c, " GMT");
 		if (ok)
 			year = date_full_year(year);
 	} else if (date_lit(&c, ", ")) {

@@ -7,7 +7,8 @@
  * HTTP itself is silent):
  *
  * - PUT /p/a/b: the body becomes upload_dir/a/b; 201 Created with
- *   Location when new, 204 No Content when it replaced a file.  A missing
+ *   Location when new, 204 No Content when it replaced a file (or a
+ *   symlink: the link itself is replaced, never its target).  A missing
  *   parent directory is 409 Conflict (RFC 4918 §9.7.1, nginx), a path
  *   ending in '/' or naming a directory is 409 too (a file never replaces
  *   a directory), a name longer than NAME_MAX is 414.
@@ -26,6 +27,7 @@
  *   one URI per stored file.  An existing file is never overwritten: the
  *   next free of "name-1.ext" .. "name-99.ext" is used, then a generated
  *   name.  A failed multipart body removes the files it already stored.
+ *   More than UPLOAD_MAX_FILES files in one body is 413.
  * - DELETE: a file or symlink (the link itself) is unlinked: 204; missing
  *   404; a directory, the location prefix itself or anything outside the
  *   upload area 403.
@@ -38,8 +40,10 @@
  * names); a replacing PUT links it under a temporary ".upload-<hex>" name
  * and renames that over the target, which is atomic.  Where O_TMPFILE or
  * /proc is missing a named ".upload-<hex>" temporary (O_EXCL) is used
- * instead.  Every path is resolved relative to a directory fd opened with
- * openat2(RESOLVE_BENEATH), so no symlink leads out of upload_dir.
+ * instead.  Every name is used relative to a directory fd opened with
+ * static_open_beneath (openat2 RESOLVE_BENEATH), so no symlink leads out
+ * of upload_dir; the final component is never followed.  (A test build
+ * may define UPLOAD_NO_TMPFILE to run the named-temporary fallback.)
  * Never: buffers a body, follows a symlink out of upload_dir, leaves a
  * temporary or partial file behind after an error or upload_abort.
  */
@@ -47,49 +51,49 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/openat2.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "multipart.h"
 #include "path.h"
+#include "static.h"
 #include "upload.h"
 
-#define UPLOAD_NAME_TRIES 100	/* "name.ext", "name-1.ext" .. "-99" */
-#define UPLOAD_RANDOM_TRIES 16	/* generated names before giving up */
+#define UPLOAD_NAME_TRIES   100	 /* "name.ext", "name-1.ext" .. "-99" */
+#define UPLOAD_RANDOM_TRIES 16	 /* generated names before giving up */
+#define UPLOAD_MAX_FILES    1000 /* files in one multipart body, else 413 */
 #define UPLOAD_TMP_NAME_MAX 32
 
 enum upload_mode {
-	UPLOAD_FILE,		/* PUT, or POST to a file path */
-	UPLOAD_RAW,		/* POST of a raw body to a directory */
-	UPLOAD_MULTIPART,	/* POST of multipart/form-data */
+	UPLOAD_FILE,	  /* PUT, or POST to a file path */
+	UPLOAD_RAW,	  /* POST of a raw body to a directory */
+	UPLOAD_MULTIPART, /* POST of multipart/form-data */
 };
 
 struct upload_stored {
 	char name[NAME_MAX + 1];
-	dev_t dev;		/* to remove only our own file on rollback */
+	dev_t dev; /* to remove only our own file on rollback */
 	ino_t ino;
 };
 
 struct upload {
 	enum upload_mode mode;
-	int dir_fd;		/* the directory the files go to */
-	int fd;			/* file being written, -1 between parts */
-	char tmp_name[UPLOAD_TMP_NAME_MAX];	/* "": fd is an O_TMPFILE */
-	char name[NAME_MAX + 1];	/* UPLOAD_FILE: the target's name */
-	char dir_uri[PATH_MAX + 1];	/* URI of dir_fd, ends in '/' */
+	int dir_fd; /* the directory the files go to */
+	int fd;	    /* file being written, -1 between parts */
+	char tmp_name[UPLOAD_TMP_NAME_MAX]; /* "": fd is an O_TMPFILE */
+	char name[NAME_MAX + 1];	    /* UPLOAD_FILE: the target's name */
+	char dir_uri[PATH_MAX + 1];	    /* URI of dir_fd, ends in '/' */
 	size_t dir_uri_len;
 	struct multipart *mp;
 	bool replaced;
-	int status;		/* error status once failed */
+	int status; /* error status once failed */
 	struct upload_stored *stored;
 	size_t stored_count;
 	size_t stored_cap;
@@ -104,8 +108,9 @@ static int upload_errno_status(int err)
 	case EACCES:
 	case EPERM:
 	case EROFS:
-	case EXDEV:	/* openat2 RESOLVE_BENEATH: escape attempt */
-	case ELOOP:	/* a symlink where none may be */
+	case EISDIR:
+	case EXDEV: /* openat2 RESOLVE_BENEATH: escape attempt */
+	case ELOOP: /* a symlink where none may be */
 		return 403;
 	case ENAMETOOLONG:
 		return 414;
@@ -122,8 +127,8 @@ static int upload_errno_status(int err)
  * without leading slashes ("" for the prefix itself, also when it is
  * written without its trailing '/').  -1: not inside the location.
  */
-static int upload_rel(const struct location *loc, const char *path,
-		      size_t len, const char **rel, size_t *rel_len)
+static int upload_rel(const struct location *loc, const char *path, size_t len,
+		      const char **rel, size_t *rel_len)
 {
 	const char *pre = loc->path;
 	size_t plen = loc->path_len;
@@ -149,72 +154,20 @@ static int upload_rel(const struct location *loc, const char *path,
 	return 0;
 }
 
-/* Without openat2 (old kernel, seccomp): one component at a time, no
- * symlink at all. */
-static int upload_walk(int base_fd, const char *rel)
-{
-	char buf[PATH_MAX];
-	char *save = NULL, *comp;
-	int fd, next;
-	size_t len = strlen(rel);
-
-	if (len >= sizeof(buf)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	memcpy(buf, rel, len + 1);
-	if ((fd = fcntl(base_fd, F_DUPFD_CLOEXEC, 0)) == -1)
-		return -1;
-	for (comp = strtok_r(buf, "/", &save); comp;
-	     comp = strtok_r(NULL, "/", &save)) {
-		if (strcmp(comp, "..") == 0) {
-			close(fd);
-			errno = EXDEV;
-			return -1;
-		}
-		next = openat(fd, comp,
-			      O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		close(fd);
-		if (next == -1)
-			return -1;
-		fd = next;
-	}
-	return fd;
-}
-
-/* Open the directory rel ("" or "." for base itself) beneath base_fd. */
-static int upload_open_dir(int base_fd, const char *rel)
-{
-	struct open_how how = {
-		.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
-	};
-	long fd;
-
-	if (rel[0] == '\0')
-		rel = ".";
-	fd = syscall(SYS_openat2, base_fd, rel, &how, sizeof(how));
-	if (fd == -1 && (errno == ENOSYS || errno == EPERM))
-		return upload_walk(base_fd, rel);
-	return (int)fd;
-}
-
-/* Open the directory rel beneath loc->upload_dir. */
+/*
+ * Open the directory rel ("" for upload_dir itself) beneath upload_dir:
+ * static_open_beneath (openat2 RESOLVE_BENEATH) refuses ".." and any
+ * symlink that leads out, with EXDEV or ELOOP.
+ */
 static int upload_open_in(const struct location *loc, const char *rel)
 {
-	int base_fd, fd, saved;
+	int fd = static_open_beneath(loc->upload_dir, rel[0] ? rel : ".",
+				     O_RDONLY | O_DIRECTORY, 0);
 
-	base_fd = open(loc->upload_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (base_fd == -1) {
+	if (fd == -1 && errno == ENOENT && access(loc->upload_dir, F_OK)) {
 		log_warn("upload: %s: %s", loc->upload_dir, strerror(errno));
-		if (errno == ENOENT || errno == ENOTDIR)
-			errno = EIO;	/* our config, not the client's path */
-		return -1;
+		errno = EIO; /* our config, not the client's path */
 	}
-	fd = upload_open_dir(base_fd, rel);
-	saved = errno;
-	close(base_fd);
-	errno = saved;
 	return fd;
 }
 
@@ -248,10 +201,10 @@ static int upload_tmp_name(struct upload *up, const char *proc)
 		memcpy(up->tmp_name, ".upload-", 8);
 		upload_random_hex(up->tmp_name + 8, 16);
 		if (proc ? linkat(AT_FDCWD, proc, up->dir_fd, up->tmp_name,
-				  AT_SYMLINK_FOLLOW) == 0 :
-			   (up->fd = openat(up->dir_fd, up->tmp_name,
+				  AT_SYMLINK_FOLLOW) == 0
+			 : (up->fd = openat(up->dir_fd, up->tmp_name,
 					    O_WRONLY | O_CREAT | O_EXCL |
-						    O_NOFOLLOW | O_CLOEXEC,
+						O_NOFOLLOW | O_CLOEXEC,
 					    0644)) != -1)
 			return 0;
 		if (errno != EEXIST)
@@ -275,22 +228,20 @@ static int upload_tmp_open(struct upload *up)
 	char proc[64];
 
 	up->tmp_name[0] = '\0';
-#ifndef UPLOAD_NO_TMPFILE
-	up->fd = openat(up->dir_fd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC,
-			0644);
+#ifdef UPLOAD_NO_TMPFILE /* a test build of the fallback */
+	return upload_tmp_name(up, NULL);
+#endif
+	up->fd =
+	    openat(up->dir_fd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
 	if (up->fd != -1) {
 		upload_proc_path(up->fd, proc, sizeof(proc));
 		if (proc[0] && access(proc, F_OK) == 0)
 			return 0;
-		close(up->fd);	/* no /proc: linkat could not name it */
+		close(up->fd); /* no /proc: linkat could not name it */
 		up->fd = -1;
-	} else if (errno != EOPNOTSUPP && errno != EISDIR &&
-		   errno != EINVAL) {
-		return -1;
+	} else if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL) {
+		return -1; /* else: no O_TMPFILE in this kernel or fs */
 	}
-#else
-	(void)proc;
-#endif
 	return upload_tmp_name(up, NULL);
 }
 
@@ -330,9 +281,9 @@ static int upload_rename_over(struct upload *up, const char *name)
 	if (renameat2(up->dir_fd, up->tmp_name, up->dir_fd, name,
 		      RENAME_NOREPLACE) == 0)
 		goto placed;
-	if (errno == EINVAL)	/* file system without RENAME_NOREPLACE */
-		up->replaced = fstatat(up->dir_fd, name, &st,
-				       AT_SYMLINK_NOFOLLOW) == 0;
+	if (errno == EINVAL) /* file system without RENAME_NOREPLACE */
+		up->replaced =
+		    fstatat(up->dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
 	else if (errno == EEXIST)
 		up->replaced = true;
 	else
@@ -407,7 +358,7 @@ static void upload_numbered(const char *name, int n, char *out, size_t cap)
 	int slen = snprintf(suffix, sizeof(suffix), "-%d", n);
 
 	if (stem + (size_t)slen + ext > NAME_MAX) {
-		if (ext + (size_t)slen >= NAME_MAX)	/* absurd extension */
+		if (ext + (size_t)slen >= NAME_MAX) /* absurd extension */
 			ext = 0;
 		stem = NAME_MAX - (size_t)slen - ext;
 		if (stem > len)
@@ -497,6 +448,10 @@ static int upload_on_part(void *ctx, const struct multipart_part *part)
 	if (!part->has_disposition || part->filename == NULL ||
 	    part->filename_len == 0)
 		return 0;
+	if (up->stored_count == UPLOAD_MAX_FILES) {
+		up->status = 413; /* bounds up->stored and the files */
+		return -1;
+	}
 	upload_safe_name(part->filename, part->filename_len, up->name,
 			 sizeof(up->name));
 	if (upload_tmp_open(up) == -1) {
@@ -510,7 +465,7 @@ static int upload_on_data(void *ctx, const char *data, size_t len)
 {
 	struct upload *up = ctx;
 
-	if (up->fd == -1)	/* a field: ignored */
+	if (up->fd == -1) /* a field: ignored */
 		return 0;
 	return upload_write_all(up, data, len);
 }
@@ -525,9 +480,9 @@ static int upload_on_part_end(void *ctx)
 }
 
 static const struct multipart_callbacks upload_callbacks = {
-	.on_part = upload_on_part,
-	.on_data = upload_on_data,
-	.on_part_end = upload_on_part_end,
+    .on_part = upload_on_part,
+    .on_data = upload_on_data,
+    .on_part_end = upload_on_part_end,
 };
 
 /* Remove the files this upload stored, if they are still ours. */
@@ -537,9 +492,10 @@ static void upload_unstore(struct upload *up)
 
 	for (size_t i = 0; i < up->stored_count; i++) {
 		const struct upload_stored *s = &up->stored[i];
+		int r = fstatat(up->dir_fd, s->name, &st, AT_SYMLINK_NOFOLLOW);
 
-		if (fstatat(up->dir_fd, s->name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    st.st_dev == s->dev && st.st_ino == s->ino)
+		/* Replaced by another request meanwhile: theirs now. */
+		if (r == 0 && st.st_dev == s->dev && st.st_ino == s->ino)
 			unlinkat(up->dir_fd, s->name, 0);
 	}
 	up->stored_count = 0;
@@ -563,21 +519,28 @@ void upload_abort(struct upload *up)
 	upload_free(up);
 }
 
-/* Copy rel[0..len) without trailing slashes to out: 0 / -1 (too long). */
-static int upload_copy_rel(const char *rel, size_t len, char *out, size_t cap)
+/*
+ * Split rel (no trailing '/') into its directory, "" for upload_dir
+ * itself, and its last segment.  0 / -1 when either is too long.
+ */
+static int upload_split(const char *rel, size_t len, char dir[PATH_MAX],
+			char name[NAME_MAX + 1])
 {
-	while (len > 0 && rel[len - 1] == '/')
-		len--;
-	if (len >= cap)
+	const char *slash = memrchr(rel, '/', len);
+	size_t dir_len = slash ? (size_t)(slash - rel) : 0;
+	size_t name_len = len - (slash ? dir_len + 1 : 0);
+
+	if (dir_len >= PATH_MAX || name_len > NAME_MAX)
 		return -1;
-	memcpy(out, rel, len);
-	out[len] = '\0';
+	memcpy(dir, rel, dir_len);
+	dir[dir_len] = '\0';
+	memcpy(name, rel + len - name_len, name_len);
+	name[name_len] = '\0';
 	return 0;
 }
 
 /* dir_uri = path[0..len) with a trailing '/'.  0 / -1 (too long). */
-static int upload_set_dir_uri(struct upload *up, const char *path,
-			      size_t len)
+static int upload_set_dir_uri(struct upload *up, const char *path, size_t len)
 {
 	bool slash = len > 0 && path[len - 1] == '/';
 
@@ -591,138 +554,113 @@ static int upload_set_dir_uri(struct upload *up, const char *path,
 	return 0;
 }
 
-/* POST into the open directory dir_fd: multipart or a raw body. */
-static int upload_begin_post_dir(struct upload *up,
-				 const struct http_request *req, bool form)
+static int upload_dir_status(int err, int missing)
 {
-	char boundary[MULTIPART_BOUNDARY_MAX + 1];
+	return err == ENOENT || err == ENOTDIR ? missing
+					       : upload_errno_status(err);
+}
+
+/*
+ * POST into the directory rel[0..rel_len) (trailing '/' allowed), whose
+ * URI is path[0..len): a multipart body, or a raw one.  0 / status.
+ */
+static int upload_post_dir(struct upload *up, const struct location *loc,
+			   const struct http_request *req, const char *path,
+			   size_t len, const char *rel, size_t rel_len)
+{
+	const struct slice *ctype = &req->content_type;
+	char dir[PATH_MAX], boundary[MULTIPART_BOUNDARY_MAX + 1];
 	int blen;
 
-	if (!form) {
+	while (rel_len > 0 && rel[rel_len - 1] == '/')
+		rel_len--;
+	if (rel_len >= sizeof(dir) || upload_set_dir_uri(up, path, len))
+		return 414;
+	memcpy(dir, rel, rel_len);
+	dir[rel_len] = '\0';
+	if (up->dir_fd != -1)
+		close(up->dir_fd);
+	if ((up->dir_fd = upload_open_in(loc, dir)) == -1)
+		return upload_dir_status(errno, 404);
+	if (!multipart_is_form_data(ctype->ptr, ctype->len)) {
 		up->mode = UPLOAD_RAW;
 		if (upload_tmp_open(up) == -1)
 			return upload_errno_status(errno);
 		return 0;
 	}
 	up->mode = UPLOAD_MULTIPART;
-	blen = multipart_boundary(req->content_type.ptr, req->content_type.len,
-				  boundary, sizeof(boundary));
+	blen = multipart_boundary(ctype->ptr, ctype->len, boundary,
+				  sizeof(boundary));
 	if (blen < 0)
 		return 400;
 	up->mp = multipart_new(boundary, (size_t)blen, &upload_callbacks, up);
 	return up->mp ? 0 : 500;
 }
 
-/* Target is a directory (rel is "" or ends in '/'): POST only. */
-static int upload_begin_dir(struct upload *up, const struct location *loc,
-			    const struct http_request *req, const char *path,
-			    size_t len, const char *rel, size_t rel_len,
-			    bool form)
+/* Open the target's directory and choose the mode.  0 / status. */
+static int upload_target(struct upload *up, const struct location *loc,
+			 const struct http_request *req, const char *path,
+			 size_t len, const char *rel, size_t rel_len)
 {
-	char dir[PATH_MAX];
-
-	if (req->method != HTTP_POST)
-		return 409;	/* RFC 4918 §9.7.2: PUT to a collection */
-	if (upload_copy_rel(rel, rel_len, dir, sizeof(dir)) == -1 ||
-	    upload_set_dir_uri(up, path, len) == -1)
-		return 414;
-	if ((up->dir_fd = upload_open_in(loc, dir)) == -1)
-		return errno == ENOENT || errno == ENOTDIR ?
-			       404 :
-			       upload_errno_status(errno);
-	return upload_begin_post_dir(up, req, form);
-}
-
-/* Target names a file: PUT, or POST unless it is a directory. */
-static int upload_begin_file(struct upload *up, const struct location *loc,
-			     const struct http_request *req, const char *path,
-			     size_t len, const char *rel, size_t rel_len,
-			     bool form)
-{
-	const char *slash = memrchr(rel, '/', rel_len);
-	size_t dir_len = slash ? (size_t)(slash - rel) : 0;
-	size_t name_len = rel_len - (slash ? dir_len + 1 : 0);
+	bool post = req->method == HTTP_POST;
 	char dir[PATH_MAX];
 	struct stat st;
-	int fd;
 
-	if (name_len > NAME_MAX ||
-	    upload_copy_rel(rel, dir_len, dir, sizeof(dir)) == -1)
+	if (rel_len == 0 || rel[rel_len - 1] == '/') {
+		if (!post)
+			return 409; /* nginx: no PUT to a collection */
+		return upload_post_dir(up, loc, req, path, len, rel, rel_len);
+	}
+	if (upload_split(rel, rel_len, dir, up->name) == -1)
 		return 414;
-	memcpy(up->name, rel + rel_len - name_len, name_len);
-	up->name[name_len] = '\0';
 	/* RFC 4918 §9.7.1: no parent collection is 409 Conflict. */
 	if ((up->dir_fd = upload_open_in(loc, dir)) == -1)
-		return errno == ENOENT || errno == ENOTDIR ?
-			       409 :
-			       upload_errno_status(errno);
+		return upload_dir_status(errno, 409);
 	if (fstatat(up->dir_fd, up->name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 	    S_ISDIR(st.st_mode)) {
-		if (req->method != HTTP_POST)
-			return 409;
+		if (!post)
+			return 409; /* a file never replaces a directory */
 		/* POST /up/sub where sub is a directory: store into it. */
-		if ((fd = upload_open_dir(up->dir_fd, up->name)) == -1)
-			return upload_errno_status(errno);
-		close(up->dir_fd);
-		up->dir_fd = fd;
-		if (upload_set_dir_uri(up, path, len) == -1)
-			return 414;
-		return upload_begin_post_dir(up, req, form);
+		return upload_post_dir(up, loc, req, path, len, rel, rel_len);
 	}
-	if (form)
+	if (post && multipart_is_form_data(req->content_type.ptr,
+					   req->content_type.len))
 		return 409;
-	if (upload_set_dir_uri(up, path, len - name_len) == -1)
+	if (upload_set_dir_uri(up, path, len - strlen(up->name)) == -1)
 		return 414;
 	up->mode = UPLOAD_FILE;
-	if (upload_tmp_open(up) == -1)
-		return upload_errno_status(errno);
-	return 0;
+	return upload_tmp_open(up) == -1 ? upload_errno_status(errno) : 0;
 }
 
 struct upload *upload_begin(const struct location *loc,
 			    const struct http_request *req, const char *path,
 			    size_t path_len, int *status)
 {
-	const char *rel;
-	size_t rel_len;
-	struct upload *up;
-	bool form;
-	int st;
+	const char *rel = NULL;
+	size_t rel_len = 0;
+	struct upload *up = NULL;
 
-	if (req->method != HTTP_PUT && req->method != HTTP_POST) {
+	*status = 0;
+	if (req->method != HTTP_PUT && req->method != HTTP_POST)
 		*status = 405;
-		return NULL;
-	}
-	if (loc->upload_dir == NULL ||
-	    upload_rel(loc, path, path_len, &rel, &rel_len) == -1) {
+	else if (loc->upload_dir == NULL ||
+		 upload_rel(loc, path, path_len, &rel, &rel_len) == -1)
 		*status = 403;
-		return NULL;
-	}
-	if ((up = calloc(1, sizeof(*up))) == NULL) {
+	else if ((up = calloc(1, sizeof(*up))) == NULL)
 		*status = 500;
+	if (*status != 0)
 		return NULL;
-	}
 	up->dir_fd = -1;
 	up->fd = -1;
-	form = req->method == HTTP_POST &&
-	       multipart_is_form_data(req->content_type.ptr,
-				      req->content_type.len);
-	if (rel_len == 0 || rel[rel_len - 1] == '/')
-		st = upload_begin_dir(up, loc, req, path, path_len, rel,
-				      rel_len, form);
-	else
-		st = upload_begin_file(up, loc, req, path, path_len, rel,
-				       rel_len, form);
-	if (st != 0) {
-		*status = st;
+	*status = upload_target(up, loc, req, path, path_len, rel, rel_len);
+	if (*status != 0) {
 		upload_free(up);
 		return NULL;
 	}
 	return up;
 }
 
-int upload_write(struct upload *up, const char *data, size_t len,
-		 int *status)
+int upload_write(struct upload *up, const char *data, size_t len, int *status)
 {
 	if (up->status != 0)
 		goto fail;
@@ -745,8 +683,8 @@ fail:
 }
 
 /* The URI of name in the target directory, percent-encoded. */
-static ssize_t upload_uri(const struct upload *up, const char *name,
-			  char *out, size_t cap)
+static ssize_t upload_uri(const struct upload *up, const char *name, char *out,
+			  size_t cap)
 {
 	char raw[sizeof(up->dir_uri) + NAME_MAX + 1];
 	size_t name_len = strlen(name);
@@ -766,8 +704,8 @@ static void upload_respond(const struct upload *up, struct response *resp,
 {
 	char uri[3 * (PATH_MAX + NAME_MAX) + 2];
 	size_t count = up->mode == UPLOAD_FILE ? 1 : up->stored_count;
-	size_t total = 0, at = 0;
-	char *body;
+	size_t total = 0;
+	char *body = NULL, *grown;
 	ssize_t n;
 
 	if (up->mode == UPLOAD_FILE && up->replaced) {
@@ -776,34 +714,29 @@ static void upload_respond(const struct upload *up, struct response *resp,
 	}
 	response_status(resp, 201);
 	for (size_t i = 0; i < count; i++) {
-		const char *name = up->mode == UPLOAD_FILE ? up->name :
-							     up->stored[i].name;
-
-		if ((n = upload_uri(up, name, uri, sizeof(uri))) < 0)
+		n = upload_uri(
+		    up, up->mode == UPLOAD_FILE ? up->name : up->stored[i].name,
+		    uri, sizeof(uri));
+		if (n < 0)
 			continue;
-		if (i == 0)
+		if (total == 0)
 			response_header(resp, "Location", "%s", uri);
+		if (!head_only) {
+			/* Out of memory: a shorter list; the files are in. */
+			if (!(grown = realloc(body, total + (size_t)n + 1)))
+				break;
+			body = grown;
+			memcpy(body + total, uri, (size_t)n);
+			body[total + (size_t)n] = '\n';
+		}
 		total += (size_t)n + 1;
 	}
-	body = total > 0 && !head_only ? malloc(total) : NULL;
-	for (size_t i = 0; body && i < count; i++) {
-		const char *name = up->mode == UPLOAD_FILE ? up->name :
-							     up->stored[i].name;
-
-		if ((n = upload_uri(up, name, uri, sizeof(uri))) < 0)
-			continue;
-		memcpy(body + at, uri, (size_t)n);
-		at += (size_t)n;
-		body[at++] = '\n';
-	}
-	if (body == NULL && !head_only)
-		total = 0;	/* out of memory: the files are stored anyway */
 	response_header(resp, "Content-Type", "text/plain");
 	response_header(resp, "Content-Length", "%zu", total);
 	if (body) {
 		resp->body_kind = BODY_MEM;
 		resp->mem = body;
-		resp->mem_len = at;
+		resp->mem_len = total;
 	}
 }
 
@@ -816,8 +749,8 @@ int upload_finish(struct upload *up, struct response *resp, bool head_only,
 	case UPLOAD_FILE:
 		if (upload_place(up, up->name, true) == -1) {
 			/* A directory appeared at the name meanwhile. */
-			up->status = errno == EISDIR ? 409 :
-						      upload_errno_status(errno);
+			up->status =
+			    errno == EISDIR ? 409 : upload_errno_status(errno);
 			goto fail;
 		}
 		break;
@@ -832,7 +765,7 @@ int upload_finish(struct upload *up, struct response *resp, bool head_only,
 			goto fail;
 		}
 		if (up->stored_count == 0) {
-			up->status = 400;	/* no file in the form */
+			up->status = 400; /* no file in the form */
 			goto fail;
 		}
 		break;
@@ -846,11 +779,10 @@ fail:
 	return -1;
 }
 
-int upload_delete(const struct location *loc, const char *path,
-		  size_t path_len)
+int upload_delete(const struct location *loc, const char *path, size_t path_len)
 {
-	const char *rel, *slash;
-	size_t rel_len, dir_len, name_len;
+	const char *rel;
+	size_t rel_len;
 	char dir[PATH_MAX], name[NAME_MAX + 1];
 	bool want_dir;
 	struct stat st;
@@ -863,30 +795,20 @@ int upload_delete(const struct location *loc, const char *path,
 	while (rel_len > 0 && rel[rel_len - 1] == '/')
 		rel_len--;
 	if (rel_len == 0)
-		return 403;	/* the upload area itself */
-	slash = memrchr(rel, '/', rel_len);
-	dir_len = slash ? (size_t)(slash - rel) : 0;
-	name_len = rel_len - (slash ? dir_len + 1 : 0);
-	if (name_len > NAME_MAX ||
-	    upload_copy_rel(rel, dir_len, dir, sizeof(dir)) == -1)
-		return 404;	/* cannot exist */
-	memcpy(name, rel + rel_len - name_len, name_len);
-	name[name_len] = '\0';
+		return 403; /* the upload area itself */
+	if (upload_split(rel, rel_len, dir, name) == -1)
+		return 404; /* cannot exist */
 	if ((dir_fd = upload_open_in(loc, dir)) == -1)
-		return errno == ENOENT || errno == ENOTDIR ?
-			       404 :
-			       upload_errno_status(errno);
+		return upload_dir_status(errno, 404);
 	/* AT_SYMLINK_NOFOLLOW, unlinkat: a symlink is removed itself. */
 	if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
-		status = errno == ENOENT ? 404 : upload_errno_status(errno);
+		status = upload_dir_status(errno, 404);
 	else if (S_ISDIR(st.st_mode))
 		status = 403;
 	else if (want_dir)
-		status = 404;	/* "file/" names no directory */
+		status = 404; /* "file/" names no directory */
 	else if (unlinkat(dir_fd, name, 0) == -1)
-		status = errno == ENOENT  ? 404 :
-			 errno == EISDIR ? 403 :
-					   upload_errno_status(errno);
+		status = upload_dir_status(errno, 404);
 	close(dir_fd);
 	return status;
 }

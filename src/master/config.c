@@ -39,9 +39,7 @@
  */
 #include <errno.h>
 #include <grp.h>
-#include <limits.h>
 #include <pwd.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,164 +50,61 @@
 #include "log.h"
 #include "mime.h"
 
-#define MIME_TYPES_PATH "/etc/mime.types"
-#define WORKERS_MAX 1024
+#define MIME_TYPES_PATH	    "/etc/mime.types"
+#define WORKERS_MAX	    1024
 #define MAX_CONNECTIONS_MAX 1048576u
-#define HEADER_BUFFER_MIN 1024u
-#define HEADER_BUFFER_MAX (1024u * 1024u)
-
-/* ---- error collection -------------------------------------------------- */
-
-static void err_append(struct cfg_ctx *ctx, const char *text, size_t len)
-{
-	if (len + 1 > ctx->err_cap - ctx->err_len || ctx->err == NULL) {
-		size_t cap = ctx->err_cap ? ctx->err_cap : 256;
-		while (cap - ctx->err_len < len + 1)
-			cap *= 2;
-		char *grown = realloc(ctx->err, cap);
-		if (grown == NULL) {
-			ctx->oom = true;
-			return;
-		}
-		ctx->err = grown;
-		ctx->err_cap = cap;
-	}
-	memcpy(ctx->err + ctx->err_len, text, len);
-	ctx->err_len += len;
-	ctx->err[ctx->err_len] = '\0';
-}
-
-/* "FILE" or "FILE:LINE" into head; file as libconfig recorded it
- * (include names are relative to the config's directory). */
-static size_t where(const struct cfg_ctx *ctx, const char *file, int line,
-		    char *head, size_t cap)
-{
-	int n;
-
-	if (file == NULL)
-		file = ctx->main_path ? ctx->main_path : "(config)";
-	if (file[0] == '/' || ctx->dir == NULL)
-		n = snprintf(head, cap, "%s", file);
-	else
-		n = snprintf(head, cap, "%s/%s", ctx->dir, file);
-	if (n < 0)
-		n = 0;
-	if ((size_t)n >= cap)
-		n = (int)cap - 1;
-	if (line > 0) {
-		int m = snprintf(head + n, cap - (size_t)n, ":%d", line);
-		if (m > 0 && (size_t)m < cap - (size_t)n)
-			n += m;
-	}
-	head[n] = '\0';
-	return (size_t)n;
-}
-
-static int setting_line(const config_setting_t *s)
-{
-	int line = (int)config_setting_source_line(s);
-
-	/* The root group has no line of its own. */
-	return line > 0 ? line : 1;
-}
-
-void cfg_where(const struct cfg_ctx *ctx, const config_setting_t *s,
-	       char *buf, size_t cap)
-{
-	where(ctx, config_setting_source_file(s), setting_line(s), buf, cap);
-}
-
-static void err_vat(struct cfg_ctx *ctx, const char *file, int line,
-		    const char *fmt, va_list ap)
-{
-	char msg[1024];
-	char head[PATH_MAX + 64];
-	size_t len = where(ctx, file, line, head, sizeof(head));
-	int n;
-
-	ctx->err_count++;
-	err_append(ctx, head, len);
-	n = vsnprintf(msg, sizeof(msg), fmt, ap);
-	if (n < 0)
-		n = 0;
-	if ((size_t)n >= sizeof(msg))
-		n = (int)sizeof(msg) - 1;
-	err_append(ctx, ": ", 2);
-	err_append(ctx, msg, (size_t)n);
-	err_append(ctx, "\n", 1);
-}
-
-static void err_at(struct cfg_ctx *ctx, const char *file, int line,
-		   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static void err_at(struct cfg_ctx *ctx, const char *file, int line,
-		   const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	err_vat(ctx, file, line, fmt, ap);
-	va_end(ap);
-}
-
-void cfg_err(struct cfg_ctx *ctx, const config_setting_t *s,
-	     const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	err_vat(ctx, config_setting_source_file(s), setting_line(s), fmt, ap);
-	va_end(ap);
-}
+#define HEADER_BUFFER_MIN   1024u
+#define HEADER_BUFFER_MAX   (1024u * 1024u)
 
 /* ---- the schema: which names exist where ------------------------------- */
 
 static cfg_handler h_workers, h_pid_file, h_error_log, h_log_level, h_user,
-	h_group, h_http, h_servers, h_access_log, h_header_buffer,
-	h_max_connections;
+    h_group, h_http, h_servers, h_access_log, h_header_buffer,
+    h_max_connections;
 
 #define INHERITED (SCOPE_HTTP | SCOPE_SERVER | SCOPE_LOCATION)
 
 static const struct cfg_spec specs[] = {
-	{ "workers", SCOPE_MAIN, h_workers },
-	{ "pid_file", SCOPE_MAIN, h_pid_file },
-	{ "error_log", SCOPE_MAIN, h_error_log },
-	{ "log_level", SCOPE_MAIN, h_log_level },
-	{ "user", SCOPE_MAIN, h_user },
-	{ "group", SCOPE_MAIN, h_group },
-	{ "http", SCOPE_MAIN, h_http },
-	{ "servers", SCOPE_MAIN, h_servers },
-	{ "access_log", SCOPE_HTTP, h_access_log },
-	{ "header_buffer", SCOPE_HTTP, h_header_buffer },
-	{ "max_connections", SCOPE_HTTP, h_max_connections },
-	{ "keepalive_timeout", INHERITED, cfg_h_timeout },
-	{ "header_timeout", INHERITED, cfg_h_timeout },
-	{ "body_timeout", INHERITED, cfg_h_timeout },
-	{ "send_timeout", INHERITED, cfg_h_timeout },
-	{ "cgi_timeout", INHERITED, cfg_h_timeout },
-	{ "shutdown_timeout", INHERITED, cfg_h_timeout },
-	{ "client_max_body_size", INHERITED, cfg_h_body_size },
-	{ "root", INHERITED, cfg_h_root },
-	{ "index", INHERITED, cfg_h_index },
-	{ "autoindex", INHERITED, cfg_h_autoindex },
-	{ "error_pages", INHERITED, cfg_h_error_pages },
-	{ "methods", INHERITED, cfg_h_methods },
-	{ "allow", INHERITED, cfg_h_allow },
-	{ "listen", SCOPE_SERVER, cfg_h_listen },
-	{ "server_names", SCOPE_SERVER, cfg_h_server_names },
-	{ "default_server", SCOPE_SERVER, cfg_h_default_server },
-	{ "locations", SCOPE_SERVER, cfg_h_locations },
-	{ "path", SCOPE_LOCATION, cfg_h_path },
-	{ "alias", SCOPE_LOCATION, cfg_h_alias },
-	{ "redirect", SCOPE_LOCATION, cfg_h_redirect },
-	{ "upload_dir", SCOPE_LOCATION, cfg_h_upload_dir },
-	{ "cgi", SCOPE_LOCATION, cfg_h_cgi },
-	{ "status", SCOPE_LOCATION, cfg_h_status },
-	{ "code", SCOPE_REDIRECT, cfg_h_redirect_code },
-	{ "to", SCOPE_REDIRECT, cfg_h_redirect_to },
-	{ "ext", SCOPE_CGI, cfg_h_cgi_ext },
-	{ "interpreter", SCOPE_CGI, cfg_h_cgi_interpreter },
-	{ "codes", SCOPE_ERROR_PAGE, cfg_h_page_codes },
-	{ "uri", SCOPE_ERROR_PAGE, cfg_h_page_uri },
+    {"workers", SCOPE_MAIN, h_workers},
+    {"pid_file", SCOPE_MAIN, h_pid_file},
+    {"error_log", SCOPE_MAIN, h_error_log},
+    {"log_level", SCOPE_MAIN, h_log_level},
+    {"user", SCOPE_MAIN, h_user},
+    {"group", SCOPE_MAIN, h_group},
+    {"http", SCOPE_MAIN, h_http},
+    {"servers", SCOPE_MAIN, h_servers},
+    {"access_log", SCOPE_HTTP, h_access_log},
+    {"header_buffer", SCOPE_HTTP, h_header_buffer},
+    {"max_connections", SCOPE_HTTP, h_max_connections},
+    {"keepalive_timeout", INHERITED, cfg_h_timeout},
+    {"header_timeout", INHERITED, cfg_h_timeout},
+    {"body_timeout", INHERITED, cfg_h_timeout},
+    {"send_timeout", INHERITED, cfg_h_timeout},
+    {"cgi_timeout", INHERITED, cfg_h_timeout},
+    {"shutdown_timeout", INHERITED, cfg_h_timeout},
+    {"client_max_body_size", INHERITED, cfg_h_body_size},
+    {"root", INHERITED, cfg_h_root},
+    {"index", INHERITED, cfg_h_index},
+    {"autoindex", INHERITED, cfg_h_autoindex},
+    {"error_pages", INHERITED, cfg_h_error_pages},
+    {"methods", INHERITED, cfg_h_methods},
+    {"allow", INHERITED, cfg_h_allow},
+    {"listen", SCOPE_SERVER, cfg_h_listen},
+    {"server_names", SCOPE_SERVER, cfg_h_server_names},
+    {"default_server", SCOPE_SERVER, cfg_h_default_server},
+    {"locations", SCOPE_SERVER, cfg_h_locations},
+    {"path", SCOPE_LOCATION, cfg_h_path},
+    {"alias", SCOPE_LOCATION, cfg_h_alias},
+    {"redirect", SCOPE_LOCATION, cfg_h_redirect},
+    {"upload_dir", SCOPE_LOCATION, cfg_h_upload_dir},
+    {"cgi", SCOPE_LOCATION, cfg_h_cgi},
+    {"status", SCOPE_LOCATION, cfg_h_status},
+    {"code", SCOPE_REDIRECT, cfg_h_redirect_code},
+    {"to", SCOPE_REDIRECT, cfg_h_redirect_to},
+    {"ext", SCOPE_CGI, cfg_h_cgi_ext},
+    {"interpreter", SCOPE_CGI, cfg_h_cgi_interpreter},
+    {"codes", SCOPE_ERROR_PAGE, cfg_h_page_codes},
+    {"uri", SCOPE_ERROR_PAGE, cfg_h_page_uri},
 };
 
 #define SPEC_COUNT (sizeof(specs) / sizeof(specs[0]))
@@ -268,7 +163,8 @@ static const char *suggest(const char *name, enum cfg_scope scope)
 		size_t clen = strlen(specs[i].name);
 		size_t d = cfg_edit_distance(name, specs[i].name);
 		size_t longest = len > clen ? len : clen;
-		bool prefix = len >= 4 && strncmp(name, specs[i].name, len) == 0;
+		bool prefix =
+		    len >= 4 && strncmp(name, specs[i].name, len) == 0;
 		if ((d * 3 <= longest || prefix) && d < best_dist) {
 			best = specs[i].name;
 			best_dist = d;
@@ -282,20 +178,21 @@ static void unknown_setting(struct cfg_ctx *ctx, const config_setting_t *s,
 {
 	const char *name = config_setting_name(s);
 	const char *near;
-	char where[128];
+	char scopes[128];
 
 	for (size_t i = 0; i < SPEC_COUNT; i++) {
 		if (strcmp(specs[i].name, name) != 0)
 			continue;
-		scope_list(specs[i].scopes, where, sizeof(where));
-		cfg_err(ctx, s, "'%s' is not allowed in %s (only in %s)",
-			name, cfg_scope_name(scope), where);
+		scope_list(specs[i].scopes, scopes, sizeof(scopes));
+		cfg_err(ctx, s, "'%s' is not allowed in %s (only in %s)", name,
+			cfg_scope_name(scope), scopes);
 		return;
 	}
 	near = suggest(name, scope);
 	if (near != NULL)
-		cfg_err(ctx, s, "unknown setting '%s' in %s; did you mean '%s'?",
-			name, cfg_scope_name(scope), near);
+		cfg_err(ctx, s,
+			"unknown setting '%s' in %s; did you mean '%s'?", name,
+			cfg_scope_name(scope), near);
 	else
 		cfg_err(ctx, s, "unknown setting '%s' in %s", name,
 			cfg_scope_name(scope));
@@ -307,8 +204,8 @@ void cfg_walk(struct cfg_ctx *ctx, const config_setting_t *group,
 	if (cfg_group(ctx, group) < 0)
 		return;
 	for (int i = 0; i < config_setting_length(group) && !ctx->oom; i++) {
-		const config_setting_t *s = config_setting_get_elem(group,
-								    (unsigned)i);
+		const config_setting_t *s =
+		    config_setting_get_elem(group, (unsigned)i);
 		const char *name = config_setting_name(s);
 		size_t k;
 
@@ -337,6 +234,11 @@ static void h_workers(struct cfg_ctx *ctx, const config_setting_t *s,
 		ctx->cfg->workers = 0;
 		return;
 	}
+	if (config_setting_type(s) != CONFIG_TYPE_INT &&
+	    config_setting_type(s) != CONFIG_TYPE_INT64) {
+		cfg_err(ctx, s, "workers must be a number or \"auto\"");
+		return;
+	}
 	if (cfg_int(ctx, s, &n) < 0)
 		return;
 	if (n < 0 || n > WORKERS_MAX)
@@ -357,8 +259,7 @@ static char *file_path(struct cfg_ctx *ctx, const config_setting_t *s,
 		return NULL;
 	char *slash = strrchr(path, '/');
 	*slash = '\0';
-	if (stat(slash == path ? "/" : path, &st) == -1 ||
-	    !S_ISDIR(st.st_mode))
+	if (stat(slash == path ? "/" : path, &st) == -1 || !S_ISDIR(st.st_mode))
 		cfg_err(ctx, s, "directory \"%s\" does not exist",
 			slash == path ? "/" : path);
 	*slash = '/';
@@ -406,8 +307,10 @@ static void h_log_level(struct cfg_ctx *ctx, const config_setting_t *s,
 		return;
 	level = log_level_from_name(v);
 	if (level < 0)
-		cfg_err(ctx, s, "log_level \"%s\" is not one of error, warn, "
-			"info, debug", v);
+		cfg_err(ctx, s,
+			"log_level \"%s\" is not one of error, warn, "
+			"info, debug",
+			v);
 	else
 		ctx->cfg->log_level = (enum log_level)level;
 }
@@ -451,7 +354,8 @@ static void h_servers(struct cfg_ctx *ctx, const config_setting_t *s,
 {
 	(void)t;
 	if (!config_setting_is_list(s)) {
-		cfg_err(ctx, s, "servers must be a list: servers = ( { ... } );");
+		cfg_err(ctx, s,
+			"servers must be a list: servers = ( { ... } );");
 		return;
 	}
 	ctx->servers = s;
@@ -523,8 +427,9 @@ static void finish_defaults(struct cfg_ctx *ctx)
 
 	if (cfg->workers == 0) {
 		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-		cfg->workers = cpus < 1 ? 1
-			: cpus > WORKERS_MAX ? WORKERS_MAX : (unsigned)cpus;
+		cfg->workers = cpus < 1		    ? 1
+			       : cpus > WORKERS_MAX ? WORKERS_MAX
+						    : (unsigned)cpus;
 	}
 	if (cfg->error_log == NULL)
 		cfg->error_log = cfg_strdup(ctx, "stderr");
@@ -534,18 +439,22 @@ static void finish_defaults(struct cfg_ctx *ctx)
 
 static void read_file(struct cfg_ctx *ctx, config_t *lc)
 {
-	struct cfg_target t = { 0 };
+	struct cfg_target t = {0};
+	struct stat st;
 
+	/* fopen() takes a directory; libconfig would then say only "I/O". */
+	if (stat(ctx->main_path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		cfg_err_at(ctx, NULL, 0, "cannot read: %s", strerror(EISDIR));
+		return;
+	}
 	config_set_include_dir(lc, ctx->dir);
 	errno = 0;
 	if (config_read_file(lc, ctx->main_path) != CONFIG_TRUE) {
 		if (config_error_type(lc) == CONFIG_ERR_FILE_IO)
-			err_at(ctx, NULL, 0, "cannot read: %s",
-			       strerror(errno ? errno : EIO));
+			cfg_err_at(ctx, NULL, 0, "cannot read: %s",
+				   strerror(errno ? errno : EIO));
 		else
-			err_at(ctx, config_error_file(lc),
-			       config_error_line(lc), "%s",
-			       config_error_text(lc));
+			cfg_syntax_error(ctx, lc);
 		return;
 	}
 	cfg_walk(ctx, config_root_setting(lc), SCOPE_MAIN, &t);
@@ -558,8 +467,10 @@ static void read_file(struct cfg_ctx *ctx, config_t *lc)
 		if (ctx->servers != NULL)
 			cfg_err(ctx, ctx->servers, "no servers defined");
 		else
-			err_at(ctx, NULL, 1, "no servers defined "
-			       "(servers = ( { listen = [ ... ]; ... } );)");
+			cfg_err_at(
+			    ctx, NULL, 1,
+			    "no servers defined "
+			    "(servers = ( { listen = [ ... ]; ... } );)");
 	} else {
 		cfg_servers(ctx);
 	}
@@ -581,7 +492,7 @@ static int init_paths(struct cfg_ctx *ctx, const char *path)
 
 struct config *config_load(const char *path, char **errors)
 {
-	struct cfg_ctx ctx = { 0 };
+	struct cfg_ctx ctx = {0};
 	config_t lc;
 
 	*errors = NULL;
@@ -605,7 +516,7 @@ struct config *config_load(const char *path, char **errors)
 	free(ctx.srv_info);
 	if (ctx.oom) {
 		ctx.oom = false;
-		err_at(&ctx, NULL, 0, "out of memory");
+		cfg_err_at(&ctx, NULL, 0, "out of memory");
 	}
 	free(ctx.dir);
 	if (ctx.err_count > 0) {

@@ -26,9 +26,9 @@ enum cfg_scope {
 
 /* Which inheritable settings a scope wrote itself. */
 struct cfg_flags {
-	bool methods_set;	/* anywhere up the chain */
-	bool index_set;		/* anywhere up the chain */
-	const config_setting_t *root;	/* this scope only */
+	bool methods_set;	      /* anywhere up the chain */
+	bool index_set;		      /* anywhere up the chain */
+	const config_setting_t *root; /* this scope only */
 	const config_setting_t *alias;
 	const config_setting_t *path;
 };
@@ -43,9 +43,9 @@ struct cfg_server_info {
 
 struct cfg_ctx {
 	struct config *cfg;
-	const char *main_path;		/* absolute, as given to libconfig */
-	char *dir;			/* its directory, absolute */
-	char *err;			/* "FILE:LINE: msg\n"... */
+	const char *main_path; /* absolute, as given to libconfig */
+	char *dir;	       /* its directory, absolute */
+	char *err;	       /* "FILE:LINE: msg\n"... */
 	size_t err_len;
 	size_t err_cap;
 	unsigned err_count;
@@ -53,24 +53,26 @@ struct cfg_ctx {
 	/* Top level, deferred until the scalars are read. */
 	const config_setting_t *http;
 	const config_setting_t *servers;
-	struct location http_tpl;	/* http-level inheritable values */
+	struct location http_tpl; /* http-level inheritable values */
 	struct cfg_flags http_flags;
 	/* Parallel to cfg->listens: the entry that first named it. */
 	const config_setting_t **listen_src;
 	size_t listen_cap;
-	struct cfg_server_info *srv_info;	/* parallel to cfg->servers */
+	struct cfg_server_info *srv_info; /* parallel to cfg->servers */
 };
 
 /* What the handlers of one walk write into. */
 struct cfg_target {
 	struct server *srv;
 	struct cfg_server_info *srv_info;
-	struct location *loc;		/* template or real location */
+	struct location *loc; /* template or real location */
 	struct cfg_flags *flags;
-	const config_setting_t *locations;	/* deferred */
+	const config_setting_t *locations; /* deferred */
 	struct cgi_handler *cgi;
 	struct error_page_entry *page;
 	struct location *redirect_loc;
+	/* Required pairs seen: redirect code/to, cgi ext/interpreter,
+	 * error_pages codes/uri. */
 	bool seen_code;
 	bool seen_to;
 };
@@ -91,12 +93,19 @@ struct cfg_spec {
 	cfg_handler *fn;
 };
 
-/* config.c */
-void cfg_err(struct cfg_ctx *ctx, const config_setting_t *s,
-	     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* config_error.c: add one "FILE:LINE: message" line (file NULL: the main
+ * file; line 0: none).  cfg_err takes both from the setting. */
+void cfg_err(struct cfg_ctx *ctx, const config_setting_t *s, const char *fmt,
+	     ...) __attribute__((format(printf, 3, 4)));
+void cfg_err_at(struct cfg_ctx *ctx, const char *file, int line,
+		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* libconfig's own error (syntax, missing include) after a failed read. */
+void cfg_syntax_error(struct cfg_ctx *ctx, const config_t *lc);
 /* "FILE:LINE" of a setting, for messages that point at another one. */
-void cfg_where(const struct cfg_ctx *ctx, const config_setting_t *s,
-	       char *buf, size_t cap);
+void cfg_where(const struct cfg_ctx *ctx, const config_setting_t *s, char *buf,
+	       size_t cap);
+
+/* config.c */
 void cfg_walk(struct cfg_ctx *ctx, const config_setting_t *group,
 	      enum cfg_scope scope, struct cfg_target *t);
 const char *cfg_scope_name(enum cfg_scope scope);
@@ -109,8 +118,7 @@ int cfg_string(struct cfg_ctx *ctx, const config_setting_t *s,
 int cfg_bool(struct cfg_ctx *ctx, const config_setting_t *s, bool *out);
 int cfg_int(struct cfg_ctx *ctx, const config_setting_t *s, long long *out);
 int cfg_size(struct cfg_ctx *ctx, const config_setting_t *s, uint64_t *out);
-int cfg_duration(struct cfg_ctx *ctx, const config_setting_t *s,
-		 uint64_t *ms);
+int cfg_duration(struct cfg_ctx *ctx, const config_setting_t *s, uint64_t *ms);
 int cfg_group(struct cfg_ctx *ctx, const config_setting_t *s);
 /* A list/array, or a lone scalar taken as a list of one: length or -1. */
 int cfg_list(struct cfg_ctx *ctx, const config_setting_t *s);
@@ -127,14 +135,14 @@ void cfg_template_defaults(struct location *tpl);
 
 /* config_scope.c: handlers for settings shared by http/server/location. */
 cfg_handler cfg_h_root, cfg_h_alias, cfg_h_index, cfg_h_autoindex,
-	cfg_h_error_pages, cfg_h_body_size, cfg_h_methods, cfg_h_allow,
-	cfg_h_timeout, cfg_h_path, cfg_h_redirect, cfg_h_upload_dir, cfg_h_cgi,
-	cfg_h_status, cfg_h_redirect_code, cfg_h_redirect_to, cfg_h_cgi_ext,
-	cfg_h_cgi_interpreter, cfg_h_page_codes, cfg_h_page_uri;
+    cfg_h_error_pages, cfg_h_body_size, cfg_h_methods, cfg_h_allow,
+    cfg_h_timeout, cfg_h_path, cfg_h_redirect, cfg_h_upload_dir, cfg_h_cgi,
+    cfg_h_status, cfg_h_redirect_code, cfg_h_redirect_to, cfg_h_cgi_ext,
+    cfg_h_cgi_interpreter, cfg_h_page_codes, cfg_h_page_uri;
 
 /* config_server.c */
 cfg_handler cfg_h_listen, cfg_h_server_names, cfg_h_default_server,
-	cfg_h_locations;
+    cfg_h_locations;
 void cfg_servers(struct cfg_ctx *ctx);
 
 #endif

@@ -82,7 +82,8 @@ void cfg_h_index(struct cfg_ctx *ctx, const config_setting_t *s,
 	size_t count = 0;
 
 	t->flags->index_set = true;
-	if (n < 0 || (names = cfg_calloc(ctx, (size_t)n, sizeof(*names))) == NULL)
+	if (n < 0 ||
+	    (names = cfg_calloc(ctx, (size_t)n, sizeof(*names))) == NULL)
 		return;
 	for (int i = 0; i < n; i++) {
 		const config_setting_t *e = cfg_list_at(s, i);
@@ -90,8 +91,9 @@ void cfg_h_index(struct cfg_ctx *ctx, const config_setting_t *s,
 		if (cfg_string(ctx, e, &v) < 0)
 			continue;
 		if (strchr(v, '/') != NULL) {
-			cfg_err(ctx, e, "index \"%s\" must be a file name, "
-				"without '/'", v);
+			cfg_err(ctx, e,
+				"index \"%s\" must be a file name, without '/'",
+				v);
 			continue;
 		}
 		if ((names[count] = cfg_strdup(ctx, v)) != NULL)
@@ -175,9 +177,11 @@ void cfg_h_methods(struct cfg_ctx *ctx, const config_setting_t *s,
 			continue;
 		enum http_method m = method_from_name(v, strlen(v));
 		if (m == HTTP_METHOD_UNKNOWN)
-			cfg_err(ctx, e, "unknown method \"%s\" (methods are "
-				"upper case: GET, HEAD, POST, PUT, DELETE, ...)",
-				v);
+			cfg_err(
+			    ctx, e,
+			    "unknown method \"%s\" (methods are "
+			    "upper case: GET, HEAD, POST, PUT, DELETE, ...)",
+			    v);
 		else
 			bits |= METHOD_BIT(m);
 	}
@@ -195,7 +199,8 @@ void cfg_h_allow(struct cfg_ctx *ctx, const config_setting_t *s,
 	if (n < 0 || (nets = cfg_calloc(ctx, (size_t)n, sizeof(*nets))) == NULL)
 		return;
 	if (n == 0)
-		cfg_err(ctx, s, "'allow' must not be empty (leave it out to "
+		cfg_err(ctx, s,
+			"'allow' must not be empty (leave it out to "
 			"allow everyone)");
 	for (int i = 0; i < n; i++) {
 		const config_setting_t *e = cfg_list_at(s, i);
@@ -203,8 +208,10 @@ void cfg_h_allow(struct cfg_ctx *ctx, const config_setting_t *s,
 		if (cfg_string(ctx, e, &v) < 0)
 			continue;
 		if (cidr_parse(v, &nets[count]) < 0)
-			cfg_err(ctx, e, "bad address or network \"%s\" "
-				"(like \"10.0.0.0/8\", \"::1\")", v);
+			cfg_err(ctx, e,
+				"bad address or network \"%s\" "
+				"(like \"10.0.0.0/8\", \"::1\")",
+				v);
 		else
 			count++;
 	}
@@ -234,14 +241,14 @@ void cfg_h_path(struct cfg_ctx *ctx, const config_setting_t *s,
 void cfg_h_redirect(struct cfg_ctx *ctx, const config_setting_t *s,
 		    struct cfg_target *t)
 {
-	struct cfg_target sub = { .redirect_loc = t->loc };
+	struct cfg_target sub = {.redirect_loc = t->loc};
 
 	if (cfg_group(ctx, s) < 0)
 		return;
 	cfg_walk(ctx, s, SCOPE_REDIRECT, &sub);
 	if (!sub.seen_code)
-		cfg_err(ctx, s, "redirect needs a 'code' (301, 302, 303, 307 "
-			"or 308)");
+		cfg_err(ctx, s,
+			"redirect needs a 'code' (301, 302, 303, 307 or 308)");
 	if (!sub.seen_to)
 		cfg_err(ctx, s, "redirect needs 'to'");
 	/* A bad or missing code was reported above; still mark this as a
@@ -261,8 +268,9 @@ void cfg_h_redirect_code(struct cfg_ctx *ctx, const config_setting_t *s,
 	/* RFC 9110 §15.4: the redirections that carry a Location. */
 	if (code != 301 && code != 302 && code != 303 && code != 307 &&
 	    code != 308)
-		cfg_err(ctx, s, "redirect code %lld is not 301, 302, 303, 307 "
-			"or 308", code);
+		cfg_err(ctx, s,
+			"redirect code %lld is not 301, 302, 303, 307 or 308",
+			code);
 	else
 		t->redirect_loc->redirect_code = (int)code;
 }
@@ -276,7 +284,8 @@ void cfg_h_redirect_to(struct cfg_ctx *ctx, const config_setting_t *s,
 	if (cfg_string(ctx, s, &v) < 0)
 		return;
 	if (strpbrk(v, " \t\r\n") != NULL) {
-		cfg_err(ctx, s, "redirect target must not contain spaces or "
+		cfg_err(ctx, s,
+			"redirect target must not contain spaces or "
 			"line breaks");
 		return;
 	}
@@ -297,7 +306,7 @@ void cfg_h_cgi(struct cfg_ctx *ctx, const config_setting_t *s,
 		return;
 	for (int i = 0; i < n; i++) {
 		const config_setting_t *e = cfg_list_at(s, i);
-		struct cfg_target sub = { .cgi = &list[count] };
+		struct cfg_target sub = {.cgi = &list[count]};
 		if (cfg_group(ctx, e) < 0)
 			continue;
 		cfg_walk(ctx, e, SCOPE_CGI, &sub);
@@ -308,8 +317,9 @@ void cfg_h_cgi(struct cfg_ctx *ctx, const config_setting_t *s,
 			cfg_err(ctx, e, "cgi entry needs 'interpreter'");
 		for (size_t k = 0; h->ext != NULL && k < count; k++)
 			if (strcmp(list[k].ext, h->ext) == 0)
-				cfg_err(ctx, e, "cgi extension \"%s\" is "
-					"listed twice", h->ext);
+				cfg_err(ctx, e,
+					"cgi extension \"%s\" is listed twice",
+					h->ext);
 		if (h->ext != NULL && h->interpreter != NULL) {
 			count++;
 			continue;
@@ -353,8 +363,8 @@ void cfg_h_cgi_interpreter(struct cfg_ctx *ctx, const config_setting_t *s,
 	if (cfg_string(ctx, s, &v) < 0)
 		return;
 	if (v[0] != '/') {
-		cfg_err(ctx, s, "cgi interpreter \"%s\" must be an absolute "
-			"path", v);
+		cfg_err(ctx, s,
+			"cgi interpreter \"%s\" must be an absolute path", v);
 		return;
 	}
 	if (stat(v, &st) == -1) {
@@ -363,8 +373,8 @@ void cfg_h_cgi_interpreter(struct cfg_ctx *ctx, const config_setting_t *s,
 		return;
 	}
 	if (!S_ISREG(st.st_mode) || access(v, X_OK) == -1) {
-		cfg_err(ctx, s, "cgi interpreter \"%s\" is not an executable "
-			"file", v);
+		cfg_err(ctx, s,
+			"cgi interpreter \"%s\" is not an executable file", v);
 		return;
 	}
 	replace(&t->cgi->interpreter, cfg_strdup(ctx, v));
@@ -391,14 +401,15 @@ static size_t count_codes(const config_setting_t *s)
 	size_t total = 0;
 
 	for (int i = 0; i < config_setting_length(s); i++) {
-		const config_setting_t *e = config_setting_get_elem(s,
-								    (unsigned)i);
+		const config_setting_t *e =
+		    config_setting_get_elem(s, (unsigned)i);
 		const config_setting_t *codes = NULL;
 		if (config_setting_is_group(e))
 			codes = config_setting_get_member(e, "codes");
 		if (codes != NULL)
 			total += config_setting_is_scalar(codes)
-				 ? 1 : (size_t)config_setting_length(codes);
+				     ? 1
+				     : (size_t)config_setting_length(codes);
 	}
 	return total;
 }
@@ -411,7 +422,8 @@ void cfg_h_error_pages(struct cfg_ctx *ctx, const config_setting_t *s,
 	size_t count = 0;
 
 	if (!config_setting_is_list(s)) {
-		cfg_err(ctx, s, "'error_pages' must be a list: ( { codes = "
+		cfg_err(ctx, s,
+			"'error_pages' must be a list: ( { codes = "
 			"[ 404 ]; uri = \"/404.html\"; } )");
 		return;
 	}
@@ -419,10 +431,10 @@ void cfg_h_error_pages(struct cfg_ctx *ctx, const config_setting_t *s,
 	if (pages == NULL)
 		return;
 	for (int i = 0; i < config_setting_length(s); i++) {
-		const config_setting_t *e = config_setting_get_elem(s,
-								    (unsigned)i);
-		struct error_page_entry entry = { 0 };
-		struct cfg_target sub = { .page = &entry };
+		const config_setting_t *e =
+		    config_setting_get_elem(s, (unsigned)i);
+		struct error_page_entry entry = {0};
+		struct cfg_target sub = {.page = &entry};
 		if (cfg_group(ctx, e) < 0)
 			continue;
 		cfg_walk(ctx, e, SCOPE_ERROR_PAGE, &sub);
@@ -462,8 +474,8 @@ void cfg_h_page_codes(struct cfg_ctx *ctx, const config_setting_t *s,
 		if (cfg_int(ctx, e, &code) < 0)
 			continue;
 		if (code < 300 || code > 599)
-			cfg_err(ctx, e, "error page code %lld is not 300 .. 599",
-				code);
+			cfg_err(ctx, e,
+				"error page code %lld is not 300 .. 599", code);
 		else
 			entry->codes[entry->code_count++] = (int)code;
 	}

@@ -88,7 +88,7 @@ static bool addr_wildcard(const struct sockaddr_storage *ss)
 		return ((const struct sockaddr_in *)ss)->sin_addr.s_addr ==
 		       htonl(INADDR_ANY);
 	return IN6_IS_ADDR_UNSPECIFIED(
-		&((const struct sockaddr_in6 *)ss)->sin6_addr);
+	    &((const struct sockaddr_in6 *)ss)->sin6_addr);
 }
 
 static bool addr_equal(const struct sockaddr_storage *a,
@@ -107,7 +107,8 @@ static char *listen_text(struct cfg_ctx *ctx, const struct sockaddr_storage *ss)
 {
 	char host[INET6_ADDRSTRLEN];
 	char text[INET6_ADDRSTRLEN + 16];
-	const void *addr = ss->ss_family == AF_INET
+	const void *addr =
+	    ss->ss_family == AF_INET
 		? (const void *)&((const struct sockaddr_in *)ss)->sin_addr
 		: (const void *)&((const struct sockaddr_in6 *)ss)->sin6_addr;
 	int n;
@@ -178,6 +179,12 @@ void cfg_h_listen(struct cfg_ctx *ctx, const config_setting_t *s,
 		socklen_t len;
 		const char *v, *why;
 		long idx;
+		if (config_setting_type(e) != CONFIG_TYPE_STRING) {
+			cfg_err(ctx, e,
+				"'listen' must be a string like \"8080\" or "
+				"\"127.0.0.1:8080\"");
+			continue;
+		}
 		if (cfg_string(ctx, e, &v) < 0)
 			continue;
 		if ((why = parse_listen(v, &ss, &len)) != NULL) {
@@ -228,9 +235,11 @@ void cfg_h_server_names(struct cfg_ctx *ctx, const config_setting_t *s,
 		if (cfg_string(ctx, e, &v) < 0)
 			continue;
 		if (!name_ok(v)) {
-			cfg_err(ctx, e, "server name \"%s\" may hold only "
-				"letters, digits, '-', '.' and '_' (names "
-				"match exactly)", v);
+			cfg_err(
+			    ctx, e,
+			    "server name \"%s\" may hold only letters, "
+			    "digits, '-', '.' and '_' (names match exactly)",
+			    v);
 			continue;
 		}
 		if ((name = cfg_strdup(ctx, v)) == NULL)
@@ -254,7 +263,8 @@ void cfg_h_locations(struct cfg_ctx *ctx, const config_setting_t *s,
 		     struct cfg_target *t)
 {
 	if (!config_setting_is_list(s)) {
-		cfg_err(ctx, s, "'locations' must be a list: ( { path = \"/\"; "
+		cfg_err(ctx, s,
+			"'locations' must be a list: ( { path = \"/\"; "
 			"... } )");
 		return;
 	}
@@ -294,15 +304,16 @@ static void finish_location(struct cfg_ctx *ctx, struct location *loc,
 	loc->line = (int)config_setting_source_line(s);
 	if (flags->alias != NULL) {
 		if (flags->root != NULL)
-			cfg_err(ctx, flags->alias, "a location has either "
-				"root or alias, not both");
+			cfg_err(
+			    ctx, flags->alias,
+			    "a location has either root or alias, not both");
 		free(loc->root);
 		loc->root = NULL;
 	}
 	if (!flags->methods_set)
 		default_methods(loc);
 	if (!flags->index_set) {
-		/* Nothing up the chain wrote one: the inherited list is empty. */
+		/* Nobody up the chain wrote one: the copied list is empty. */
 		free(loc->index);
 		loc->index = cfg_calloc(ctx, 1, sizeof(char *));
 		if (loc->index != NULL &&
@@ -310,7 +321,8 @@ static void finish_location(struct cfg_ctx *ctx, struct location *loc,
 			loc->index_count = 1;
 	}
 	if (serves_files(loc) && loc->root == NULL && loc->alias == NULL)
-		cfg_err(ctx, s, "location \"%s\" serves files but has no root "
+		cfg_err(ctx, s,
+			"location \"%s\" serves files but has no root "
 			"(set root in it, its server or http, or alias in it)",
 			loc->path);
 }
@@ -329,9 +341,9 @@ static bool read_location(struct cfg_ctx *ctx, struct server *srv,
 			  const struct cfg_flags *srv_flags)
 {
 	struct location *loc = &srv->locations[srv->location_count];
-	struct cfg_flags flags = { .methods_set = srv_flags->methods_set,
-				   .index_set = srv_flags->index_set };
-	struct cfg_target t = { .srv = srv, .loc = loc, .flags = &flags };
+	struct cfg_flags flags = {.methods_set = srv_flags->methods_set,
+				  .index_set = srv_flags->index_set};
+	struct cfg_target t = {.srv = srv, .loc = loc, .flags = &flags};
 
 	if (cfg_group(ctx, e) < 0 || cfg_location_copy(ctx, loc, tpl) < 0)
 		return false;
@@ -344,8 +356,9 @@ static bool read_location(struct cfg_ctx *ctx, struct server *srv,
 	for (size_t k = 0; k < srv->location_count; k++) {
 		if (strcmp(srv->locations[k].path, loc->path) != 0)
 			continue;
-		cfg_err(ctx, flags.path, "location \"%s\" is defined twice in "
-			"this server", loc->path);
+		cfg_err(ctx, flags.path,
+			"location \"%s\" is defined twice in this server",
+			loc->path);
 		goto drop;
 	}
 	finish_location(ctx, loc, &flags, e);
@@ -365,17 +378,19 @@ static void read_locations(struct cfg_ctx *ctx, struct server *srv,
 	int n = list ? config_setting_length(list) : 0;
 	bool have_root_path = false;
 
-	srv->locations = cfg_calloc(ctx, (size_t)n + 1, sizeof(struct location));
+	srv->locations =
+	    cfg_calloc(ctx, (size_t)n + 1, sizeof(struct location));
 	if (srv->locations == NULL)
 		return;
 	for (int i = 0; i < n && !ctx->oom; i++)
-		if (read_location(ctx, srv, config_setting_get_elem(list,
-					(unsigned)i), tpl, srv_flags))
+		if (read_location(ctx, srv,
+				  config_setting_get_elem(list, (unsigned)i),
+				  tpl, srv_flags))
 			have_root_path = true;
 	if (!have_root_path && !ctx->oom) {
 		struct location *loc = &srv->locations[srv->location_count];
-		struct cfg_flags flags = { .methods_set = srv_flags->methods_set,
-					   .index_set = srv_flags->index_set };
+		struct cfg_flags flags = {.methods_set = srv_flags->methods_set,
+					  .index_set = srv_flags->index_set};
 		if (cfg_location_copy(ctx, loc, tpl) < 0)
 			return;
 		srv->location_count++;
@@ -393,10 +408,10 @@ static void read_server(struct cfg_ctx *ctx, const config_setting_t *group,
 			struct server *srv, struct cfg_server_info *info)
 {
 	struct location tpl;
-	struct cfg_flags flags = { .methods_set = ctx->http_flags.methods_set,
-				   .index_set = ctx->http_flags.index_set };
-	struct cfg_target t = { .srv = srv, .srv_info = info, .loc = &tpl,
-				.flags = &flags };
+	struct cfg_flags flags = {.methods_set = ctx->http_flags.methods_set,
+				  .index_set = ctx->http_flags.index_set};
+	struct cfg_target t = {
+	    .srv = srv, .srv_info = info, .loc = &tpl, .flags = &flags};
 
 	srv->line = (int)config_setting_source_line(group);
 	info->group = group;
@@ -434,8 +449,8 @@ static bool has_name(const struct server *srv, const char *name)
 static const config_setting_t *name_setting(const config_setting_t *names,
 					    const char *name)
 {
-	int n = config_setting_is_scalar(names) ? 1
-		: config_setting_length(names);
+	int n =
+	    config_setting_is_scalar(names) ? 1 : config_setting_length(names);
 
 	for (int i = 0; i < n; i++) {
 		const config_setting_t *e = cfg_list_at(names, i);
@@ -460,8 +475,9 @@ static void check_server_pair(struct cfg_ctx *ctx, size_t i, size_t j,
 		return;
 	cfg_where(ctx, bi->group, other, sizeof(other));
 	if (a->default_server && b->default_server && !*default_reported) {
-		cfg_err(ctx, ai->default_server, "a second default_server on "
-			"%s (the first is the server at %s)",
+		cfg_err(ctx, ai->default_server,
+			"a second default_server on %s (the first is the "
+			"server at %s)",
 			cfg->listens[l].text, other);
 		*default_reported = true;
 	}
@@ -476,8 +492,8 @@ static void check_server_pair(struct cfg_ctx *ctx, size_t i, size_t j,
 		if (!earlier)
 			cfg_err(ctx, name_setting(ai->names, a->names[k]),
 				"server name \"%s\" on %s is already used by "
-				"the server at %s", a->names[k],
-				cfg->listens[l].text, other);
+				"the server at %s",
+				a->names[k], cfg->listens[l].text, other);
 	}
 }
 
@@ -490,15 +506,17 @@ static void check_overlaps(struct cfg_ctx *ctx)
 	for (size_t i = 0; i < cfg->listen_count; i++) {
 		const struct sockaddr_storage *a = &cfg->listens[i].addr;
 		for (size_t k = 0; k < i; k++) {
-			const struct sockaddr_storage *b = &cfg->listens[k].addr;
+			const struct sockaddr_storage *b =
+			    &cfg->listens[k].addr;
 			if (a->ss_family != b->ss_family ||
 			    addr_port(a) != addr_port(b) ||
 			    addr_wildcard(a) == addr_wildcard(b))
 				continue;
-			cfg_err(ctx, ctx->listen_src[i], "listen %s overlaps "
-				"%s: a wildcard address takes the port on "
-				"every address; use one or the other",
-				cfg->listens[i].text, cfg->listens[k].text);
+			cfg_err(
+			    ctx, ctx->listen_src[i],
+			    "listen %s overlaps %s: a wildcard address takes "
+			    "the port on every address; use one or the other",
+			    cfg->listens[i].text, cfg->listens[k].text);
 			break;
 		}
 	}
@@ -515,8 +533,8 @@ void cfg_servers(struct cfg_ctx *ctx)
 	if (cfg->servers == NULL || ctx->srv_info == NULL)
 		return;
 	for (size_t i = 0; i < n && !ctx->oom; i++) {
-		const config_setting_t *e = config_setting_get_elem(list,
-								    (unsigned)i);
+		const config_setting_t *e =
+		    config_setting_get_elem(list, (unsigned)i);
 		if (cfg_group(ctx, e) < 0)
 			continue;
 		read_server(ctx, e, &cfg->servers[cfg->server_count],

@@ -45,8 +45,7 @@ static const char *shown_name(const config_setting_t *s)
 	return "value";
 }
 
-int cfg_string(struct cfg_ctx *ctx, const config_setting_t *s,
-	       const char **out)
+int cfg_string(struct cfg_ctx *ctx, const config_setting_t *s, const char **out)
 {
 	if (config_setting_type(s) != CONFIG_TYPE_STRING) {
 		cfg_err(ctx, s, "'%s' must be a string", shown_name(s));
@@ -89,7 +88,7 @@ int cfg_int(struct cfg_ctx *ctx, const config_setting_t *s, long long *out)
 /* Well formed (digits and a known unit) yet rejected: it overflowed. */
 static bool duration_overflows(const char *text)
 {
-	static const char *const units[] = { "", "ms", "s", "m", "h" };
+	static const char *const units[] = {"", "ms", "s", "m", "h"};
 	const char *unit = text + strspn(text, "0123456789");
 
 	if (unit == text)
@@ -108,12 +107,28 @@ static void size_err(struct cfg_ctx *ctx, const config_setting_t *s,
 
 	if (text[0] == '-')
 		cfg_err(ctx, s, "'%s' must not be negative", name);
-	else if (unit != text && (unit[0] == '\0' ||
-				  (unit[1] == '\0' && strchr("kKmMgG", unit[0]))))
+	else if (unit != text &&
+		 (unit[0] == '\0' ||
+		  (unit[1] == '\0' && strchr("kKmMgG", unit[0]))))
 		cfg_err(ctx, s, "'%s': \"%s\" is too large", name, text);
 	else
-		cfg_err(ctx, s, "'%s': \"%s\" is not a size like \"512\", "
-			"\"8k\", \"10m\" or \"1g\"", name, text);
+		cfg_err(ctx, s,
+			"'%s': \"%s\" is not a size like \"512\", "
+			"\"8k\", \"10m\" or \"1g\"",
+			name, text);
+}
+
+/* libconfig 1.5 keeps a plain integer in 32 bits: 3000000000 reads as a
+ * negative number (and 5000000000 as 705032704), so say how to write it. */
+static void negative_err(struct cfg_ctx *ctx, const config_setting_t *s)
+{
+	if (config_setting_type(s) == CONFIG_TYPE_INT)
+		cfg_err(ctx, s,
+			"'%s' must not be negative (integers above "
+			"2147483647 need an L suffix, or use a string: \"3g\")",
+			shown_name(s));
+	else
+		cfg_err(ctx, s, "'%s' must not be negative", shown_name(s));
 }
 
 int cfg_size(struct cfg_ctx *ctx, const config_setting_t *s, uint64_t *out)
@@ -123,7 +138,7 @@ int cfg_size(struct cfg_ctx *ctx, const config_setting_t *s, uint64_t *out)
 	if (is_int(s)) {
 		long long v = config_setting_get_int64(s);
 		if (v < 0) {
-			cfg_err(ctx, s, "'%s' must not be negative", name);
+			negative_err(ctx, s);
 			return -1;
 		}
 		*out = (uint64_t)v;
@@ -134,8 +149,9 @@ int cfg_size(struct cfg_ctx *ctx, const config_setting_t *s, uint64_t *out)
 			return -1;
 		}
 	} else {
-		cfg_err(ctx, s, "'%s' must be a size: bytes or a string like "
-			"\"10m\"", name);
+		cfg_err(ctx, s,
+			"'%s' must be a size: bytes or a string like \"10m\"",
+			name);
 		return -1;
 	}
 	if (*out > SIZE_MAX) {
@@ -145,15 +161,14 @@ int cfg_size(struct cfg_ctx *ctx, const config_setting_t *s, uint64_t *out)
 	return 0;
 }
 
-int cfg_duration(struct cfg_ctx *ctx, const config_setting_t *s,
-		 uint64_t *ms)
+int cfg_duration(struct cfg_ctx *ctx, const config_setting_t *s, uint64_t *ms)
 {
 	const char *name = shown_name(s);
 
 	if (is_int(s)) {
 		long long v = config_setting_get_int64(s);
 		if (v < 0) {
-			cfg_err(ctx, s, "'%s' must not be negative", name);
+			negative_err(ctx, s);
 			return -1;
 		}
 		if ((uint64_t)v > SECONDS_MAX) {
@@ -164,8 +179,10 @@ int cfg_duration(struct cfg_ctx *ctx, const config_setting_t *s,
 		return 0;
 	}
 	if (config_setting_type(s) != CONFIG_TYPE_STRING) {
-		cfg_err(ctx, s, "'%s' must be a duration: seconds or a string "
-			"like \"500ms\", \"30s\", \"2m\"", name);
+		cfg_err(ctx, s,
+			"'%s' must be a duration: seconds or a string "
+			"like \"500ms\", \"30s\", \"2m\"",
+			name);
 		return -1;
 	}
 	const char *text = config_setting_get_string(s);
@@ -176,8 +193,10 @@ int cfg_duration(struct cfg_ctx *ctx, const config_setting_t *s,
 	else if (duration_overflows(text))
 		cfg_err(ctx, s, "'%s': \"%s\" is too large", name, text);
 	else
-		cfg_err(ctx, s, "'%s': \"%s\" is not a duration like "
-			"\"500ms\", \"30s\", \"2m\"", name, text);
+		cfg_err(ctx, s,
+			"'%s': \"%s\" is not a duration like "
+			"\"500ms\", \"30s\", \"2m\"",
+			name, text);
 	return -1;
 }
 
@@ -348,8 +367,8 @@ static int copy_lists(struct cfg_ctx *ctx, struct location *dst,
 {
 	dst->index = cfg_calloc(ctx, src->index_count, sizeof(char *));
 	dst->cgi = cfg_calloc(ctx, src->cgi_count, sizeof(*dst->cgi));
-	dst->error_pages = cfg_calloc(ctx, src->error_page_count,
-				      sizeof(*dst->error_pages));
+	dst->error_pages =
+	    cfg_calloc(ctx, src->error_page_count, sizeof(*dst->error_pages));
 	dst->allow = cfg_calloc(ctx, src->allow_count, sizeof(*dst->allow));
 	if (!dst->index || !dst->cgi || !dst->error_pages || !dst->allow)
 		return -1;

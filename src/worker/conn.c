@@ -408,7 +408,8 @@ static enum io_result consume_body(struct conn *c, int *status)
 			*status = 400;
 			return IO_ERROR;
 		}
-		if (x->dec.total > x->body_limit) {
+		/* the size line announces the chunk: refuse it before reading */
+		if (x->dec.total + x->dec.chunk_left > x->body_limit) {
 			*status = 413;
 			return IO_ERROR;
 		}

@@ -4,7 +4,9 @@
  * NOTIFY_SOCKET, stopped by its pid.
  */
 #include <criterion/criterion.h>
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -315,9 +317,15 @@ Test(integration, graceful_stop_finishes_a_slow_download)
 	cr_assert_eq(write_file(www, "big.bin", data, (long)size), 0);
 	cr_assert_eq(srv_start(&s, NULL), 0);
 
-	int fd = http_connect(s.port);
-	int small = 4096;
+	/* a small receive window (set before connect, so it is advertised
+	 * from the start) keeps most of the file in the server */
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	int small = 65536;
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+				   .sin_port = htons((uint16_t)s.port),
+				   .sin_addr.s_addr = htonl(0x7f000001) };
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	cr_assert_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
 	cr_assert_eq(send_all(fd, req, sizeof(req) - 1), 0);
 	char first[1024];
 	cr_assert(recv(fd, first, sizeof(first), MSG_WAITALL) > 0);
@@ -334,6 +342,7 @@ Test(integration, graceful_stop_finishes_a_slow_download)
 		got += (size_t)n;
 		if (got > size)	/* head + body received */
 			break;
+		usleep(1000);	/* a slow reader */
 	}
 	char *body = memmem(all, got, "\r\n\r\n", 4);
 	cr_assert(body != NULL);

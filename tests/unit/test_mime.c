@@ -23,30 +23,30 @@ struct mime_case {
 
 /* Names whose type must not depend on which table is loaded. */
 static const struct mime_case common_cases[] = {
-	{ "index.html", "text/html; charset=utf-8" },
-	{ "/a/b/INDEX.HTML", "text/html; charset=utf-8" },
-	{ "x.HtM", "text/html; charset=utf-8" },
-	{ "style.css", "text/css; charset=utf-8" },
-	{ "app.js", "text/javascript; charset=utf-8" },
-	{ "data.json", "application/json; charset=utf-8" },
-	{ "notes.txt", "text/plain; charset=utf-8" },
-	{ "a.png", "image/png" },
-	{ "a.JPG", "image/jpeg" },
-	{ "a.jpeg", "image/jpeg" },
-	{ "a.gif", "image/gif" },
-	{ "logo.svg", "image/svg+xml" },
-	{ "doc.pdf", "application/pdf" },
-	{ "m.wasm", "application/wasm" },
-	{ "v.mp4", "video/mp4" },
-	{ "f.woff2", "font/woff2" },
-	{ "archive.unknownext", "application/octet-stream" },
-	{ "noext", "application/octet-stream" },
-	{ "trailingdot.", "application/octet-stream" },
-	{ ".html", "application/octet-stream" },	/* dotfile, no ext */
-	{ "/dir.html/file", "application/octet-stream" },
-	{ "/dir.d/", "application/octet-stream" },
-	{ "", "application/octet-stream" },
-	{ "a.tar.html", "text/html; charset=utf-8" },
+    {"index.html", "text/html; charset=utf-8"},
+    {"/a/b/INDEX.HTML", "text/html; charset=utf-8"},
+    {"x.HtM", "text/html; charset=utf-8"},
+    {"style.css", "text/css; charset=utf-8"},
+    {"app.js", "text/javascript; charset=utf-8"},
+    {"data.json", "application/json; charset=utf-8"},
+    {"notes.txt", "text/plain; charset=utf-8"},
+    {"a.png", "image/png"},
+    {"a.JPG", "image/jpeg"},
+    {"a.jpeg", "image/jpeg"},
+    {"a.gif", "image/gif"},
+    {"logo.svg", "image/svg+xml"},
+    {"doc.pdf", "application/pdf"},
+    {"m.wasm", "application/wasm"},
+    {"v.mp4", "video/mp4"},
+    {"f.woff2", "font/woff2"},
+    {"archive.unknownext", "application/octet-stream"},
+    {"noext", "application/octet-stream"},
+    {"trailingdot.", "application/octet-stream"},
+    {".html", "application/octet-stream"}, /* dotfile, no ext */
+    {"/dir.html/file", "application/octet-stream"},
+    {"/dir.d/", "application/octet-stream"},
+    {"", "application/octet-stream"},
+    {"a.tar.html", "text/html; charset=utf-8"},
 };
 
 static void check_cases(const struct mime_table *t,
@@ -106,21 +106,21 @@ static char *write_types(const char *text)
 
 Test(mime, private_file)
 {
-	char *path = write_types(
-		"# comment line html\n"
-		"\n"
-		"text/x-first\tFOO bar # trailing comment baz\n"
-		"text/x-second foo qux\n"	/* foo: first one wins */
-		"application/x-nocomment\n"
-		"application/x-tgz tar.gz\n"
-		"application/x-gz gz\n"
-		"bad\\type/x evil\n"		/* not a token: skipped */
-		"text/x-inject\r\nX: y crlf\n"
-		"image/png png\n"		/* overrides nothing */
-		"application/x-html html\n"	/* file beats built-in */
-		"noslash nos\n"
-		"/x lead\n"
-		"x/ trail\n");
+	char *path =
+	    write_types("# comment line html\n"
+			"\n"
+			"text/x-first\tFOO bar # trailing comment baz\n"
+			"text/x-second foo qux\n" /* foo: first one wins */
+			"application/x-nocomment\n"
+			"application/x-tgz tar.gz\n"
+			"application/x-gz gz\n"
+			"bad\\type/x evil\n" /* not a token: skipped */
+			"text/x-inject\r\nX: y crlf\n"
+			"image/png png\n"	    /* overrides nothing */
+			"application/x-html html\n" /* file beats built-in */
+			"noslash nos\n"
+			"/x lead\n"
+			"x/ trail\n");
 	struct mime_table *t = mime_load(path);
 	cr_assert_not_null(t);
 	cr_expect_str_eq(lookup(t, "a.foo"), "text/x-first; charset=utf-8");

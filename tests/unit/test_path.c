@@ -9,74 +9,74 @@
 
 struct canon_case {
 	const char *raw;
-	size_t raw_len;		/* 0: strlen(raw) */
-	const char *want;	/* NULL: must be rejected (400) */
+	size_t raw_len;	  /* 0: strlen(raw) */
+	const char *want; /* NULL: must be rejected (400) */
 };
 
 static const struct canon_case canon_cases[] = {
-	{ "/", 0, "/" },
-	{ "/index.html", 0, "/index.html" },
-	{ "/a/b/c", 0, "/a/b/c" },
-	{ "/a/b/", 0, "/a/b/" },
-	{ "//a///b//", 0, "/a/b/" },
-	{ "/./a/./b/.", 0, "/a/b/" },
-	{ "/a/..", 0, "/" },
-	{ "/a/../", 0, "/" },
-	{ "/a/b/..", 0, "/a/" },
-	{ "/a/.", 0, "/a/" },
-	{ "/.", 0, "/" },
-	{ "/..", 0, "/" },
-	{ "/../..", 0, "/" },
-	{ "/../../etc/passwd", 0, "/etc/passwd" },
-	{ "/a/b/../../../../etc/passwd", 0, "/etc/passwd" },
-	{ "/a/../b/../c", 0, "/c" },
-	{ "/a/b/../c/./d", 0, "/a/c/d" },
-	{ "/%2e%2e/%2e%2e/etc/passwd", 0, "/etc/passwd" },
-	{ "/%2E%2e/", 0, "/" },
-	{ "/a/%2E%2e/b", 0, "/b" },
-	{ "/a/.%2e/b", 0, "/b" },
-	{ "/a/%2e/b", 0, "/a/b" },
-	/* decoded once: the result is the literal name "%2e%2e" */
-	{ "/%252e%252e/x", 0, "/%2e%2e/x" },
-	{ "/%25", 0, "/%" },
-	/* dots that are not dot segments */
-	{ "/...", 0, "/..." },
-	{ "/..a/b..", 0, "/..a/b.." },
-	{ "/.hidden", 0, "/.hidden" },
-	{ "/a./.b", 0, "/a./.b" },
-	/* overlong UTF-8 for '.' stays two literal bytes */
-	{ "/%c0%ae%c0%ae/x", 0, "/\xc0\xae\xc0\xae/x" },
-	{ "/%C0%AE/", 0, "/\xc0\xae/" },
-	{ "/caf%C3%A9", 0, "/caf\xc3\xa9" },
-	{ "/a%20b", 0, "/a b" },
-	{ "/a+b", 0, "/a+b" },
-	{ "/%3F%23", 0, "/?#" },
-	{ "/%41", 0, "/A" },
-	/* rejected */
-	{ "", 0, NULL },
-	{ "a/b", 0, NULL },
-	{ "%2fetc", 0, NULL },
-	{ "/a%2fb", 0, NULL },
-	{ "/a%2Fb", 0, NULL },
-	{ "/..%2f..%2fetc", 0, NULL },
-	{ "/a%00b", 0, NULL },
-	{ "/a\0b", 4, NULL },
-	{ "/a\\b", 0, NULL },
-	{ "/..\\..\\etc", 0, NULL },
-	{ "/a%5cb", 0, NULL },
-	{ "/a%5Cb", 0, NULL },
-	{ "/%", 0, NULL },
-	{ "/%2", 0, NULL },
-	{ "/%zz", 0, NULL },
-	{ "/%2g", 0, NULL },
-	{ "/%%32%65", 0, NULL },
-	{ "/a%0d%0aX:%20y", 0, NULL },
-	{ "/a%0a", 0, NULL },
-	{ "/a%09", 0, NULL },
-	{ "/a%7f", 0, NULL },
-	{ "/a%1f", 0, NULL },
-	{ "/a\tb", 0, NULL },
-	{ "/a\x7f", 0, NULL },
+    {"/", 0, "/"},
+    {"/index.html", 0, "/index.html"},
+    {"/a/b/c", 0, "/a/b/c"},
+    {"/a/b/", 0, "/a/b/"},
+    {"//a///b//", 0, "/a/b/"},
+    {"/./a/./b/.", 0, "/a/b/"},
+    {"/a/..", 0, "/"},
+    {"/a/../", 0, "/"},
+    {"/a/b/..", 0, "/a/"},
+    {"/a/.", 0, "/a/"},
+    {"/.", 0, "/"},
+    {"/..", 0, "/"},
+    {"/../..", 0, "/"},
+    {"/../../etc/passwd", 0, "/etc/passwd"},
+    {"/a/b/../../../../etc/passwd", 0, "/etc/passwd"},
+    {"/a/../b/../c", 0, "/c"},
+    {"/a/b/../c/./d", 0, "/a/c/d"},
+    {"/%2e%2e/%2e%2e/etc/passwd", 0, "/etc/passwd"},
+    {"/%2E%2e/", 0, "/"},
+    {"/a/%2E%2e/b", 0, "/b"},
+    {"/a/.%2e/b", 0, "/b"},
+    {"/a/%2e/b", 0, "/a/b"},
+    /* decoded once: the result is the literal name "%2e%2e" */
+    {"/%252e%252e/x", 0, "/%2e%2e/x"},
+    {"/%25", 0, "/%"},
+    /* dots that are not dot segments */
+    {"/...", 0, "/..."},
+    {"/..a/b..", 0, "/..a/b.."},
+    {"/.hidden", 0, "/.hidden"},
+    {"/a./.b", 0, "/a./.b"},
+    /* overlong UTF-8 for '.' stays two literal bytes */
+    {"/%c0%ae%c0%ae/x", 0, "/\xc0\xae\xc0\xae/x"},
+    {"/%C0%AE/", 0, "/\xc0\xae/"},
+    {"/caf%C3%A9", 0, "/caf\xc3\xa9"},
+    {"/a%20b", 0, "/a b"},
+    {"/a+b", 0, "/a+b"},
+    {"/%3F%23", 0, "/?#"},
+    {"/%41", 0, "/A"},
+    /* rejected */
+    {"", 0, NULL},
+    {"a/b", 0, NULL},
+    {"%2fetc", 0, NULL},
+    {"/a%2fb", 0, NULL},
+    {"/a%2Fb", 0, NULL},
+    {"/..%2f..%2fetc", 0, NULL},
+    {"/a%00b", 0, NULL},
+    {"/a\0b", 4, NULL},
+    {"/a\\b", 0, NULL},
+    {"/..\\..\\etc", 0, NULL},
+    {"/a%5cb", 0, NULL},
+    {"/a%5Cb", 0, NULL},
+    {"/%", 0, NULL},
+    {"/%2", 0, NULL},
+    {"/%zz", 0, NULL},
+    {"/%2g", 0, NULL},
+    {"/%%32%65", 0, NULL},
+    {"/a%0d%0aX:%20y", 0, NULL},
+    {"/a%0a", 0, NULL},
+    {"/a%09", 0, NULL},
+    {"/a%7f", 0, NULL},
+    {"/a%1f", 0, NULL},
+    {"/a\tb", 0, NULL},
+    {"/a\x7f", 0, NULL},
 };
 
 #define CANON_COUNT (sizeof(canon_cases) / sizeof(canon_cases[0]))
@@ -92,11 +92,12 @@ Test(path, canonical_table)
 		const struct canon_case *c = &canon_cases[i];
 		char out[256];
 		memset(out, 'Z', sizeof(out));
-		ssize_t n = path_canonical(c->raw, raw_len(c), out,
-					   sizeof(out));
+		ssize_t n =
+		    path_canonical(c->raw, raw_len(c), out, sizeof(out));
 		if (!c->want) {
-			cr_expect_eq(n, -1, "case %zu \"%s\" accepted as \"%s\"",
-				     i, c->raw, n >= 0 ? out : "");
+			cr_expect_eq(n, -1,
+				     "case %zu \"%s\" accepted as \"%s\"", i,
+				     c->raw, n >= 0 ? out : "");
 			continue;
 		}
 		cr_expect_eq(n, (ssize_t)strlen(c->want),
@@ -132,15 +133,15 @@ Test(path, idempotent)
 	for (size_t i = 0; i < CANON_COUNT; i++) {
 		const struct canon_case *c = &canon_cases[i];
 		char once[256], twice[256];
-		ssize_t n1 = path_canonical(c->raw, raw_len(c), once,
-					    sizeof(once));
+		ssize_t n1 =
+		    path_canonical(c->raw, raw_len(c), once, sizeof(once));
 		if (n1 < 0)
 			continue;
 		check_invariant(once, (size_t)n1);
 		if (strchr(once, '%'))
 			continue;
-		ssize_t n2 = path_canonical(once, (size_t)n1, twice,
-					    sizeof(twice));
+		ssize_t n2 =
+		    path_canonical(once, (size_t)n1, twice, sizeof(twice));
 		cr_expect_eq(n2, n1, "case %zu", i);
 		if (n2 >= 0)
 			cr_expect_str_eq(twice, once, "case %zu", i);
@@ -151,10 +152,10 @@ Test(path, idempotent)
  * the root, and the invariant holds for whatever is accepted. */
 Test(path, exhaustive_small_alphabet)
 {
-	static const char *const atoms[] = { "/", ".", "..", "%2e", "a",
-					     "%2f", "%", "%25", "\\" };
+	static const char *const atoms[] = {"/",   ".", "..",  "%2e", "a",
+					    "%2f", "%", "%25", "\\"};
 	const size_t natoms = sizeof(atoms) / sizeof(atoms[0]);
-	size_t idx[5] = { 0 };
+	size_t idx[5] = {0};
 	size_t combos = 1;
 
 	for (int k = 0; k < 5; k++)
@@ -199,19 +200,19 @@ struct enc_case {
 };
 
 static const struct enc_case enc_cases[] = {
-	{ "plain.txt", 0, "plain.txt", "plain.txt" },
-	{ "/dir/sub/", 0, "/dir/sub/", "/dir/sub/" },
-	{ "a b", 0, "a%20b", "a b" },
-	{ "<b>&\"x\".txt", 0, "%3Cb%3E%26%22x%22.txt",
-	  "&lt;b&gt;&amp;&quot;x&quot;.txt" },
-	{ "it's", 0, "it%27s", "it&#39;s" },
-	{ "a:b", 0, "a%3Ab", "a:b" },
-	{ "100%", 0, "100%25", "100%" },
-	{ "q?#", 0, "q%3F%23", "q?#" },
-	{ "~_-.", 0, "~_-.", "~_-." },
-	{ "caf\xc3\xa9", 0, "caf%C3%A9", "caf\xc3\xa9" },
-	{ "a\0b", 3, "a%00b", NULL },
-	{ "", 0, "", "" },
+    {"plain.txt", 0, "plain.txt", "plain.txt"},
+    {"/dir/sub/", 0, "/dir/sub/", "/dir/sub/"},
+    {"a b", 0, "a%20b", "a b"},
+    {"<b>&\"x\".txt", 0, "%3Cb%3E%26%22x%22.txt",
+     "&lt;b&gt;&amp;&quot;x&quot;.txt"},
+    {"it's", 0, "it%27s", "it&#39;s"},
+    {"a:b", 0, "a%3Ab", "a:b"},
+    {"100%", 0, "100%25", "100%"},
+    {"q?#", 0, "q%3F%23", "q?#"},
+    {"~_-.", 0, "~_-.", "~_-."},
+    {"caf\xc3\xa9", 0, "caf%C3%A9", "caf\xc3\xa9"},
+    {"a\0b", 3, "a%00b", NULL},
+    {"", 0, "", ""},
 };
 
 Test(path, url_encode_and_html_escape)

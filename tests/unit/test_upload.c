@@ -21,7 +21,7 @@
 #include "response.h"
 #include "upload.h"
 
-static char tmp_root[64];	/* holds up/ and outside/ */
+static char tmp_root[64]; /* holds up/ and outside/ */
 static char up_dir[PATH_MAX];
 static char outside[PATH_MAX];
 static struct location loc;
@@ -67,10 +67,11 @@ static char *path_in(const char *dir, const char *name)
 	return buf[which];
 }
 
-/* Every entry of dir (dot files too), sorted, joined by ','. */
-static const char *listing(const char *dir)
+/* Entries of dir, sorted, joined by ','; dot files too, except the
+ * ".upload-" temporaries when temps is false. */
+static const char *list_dir(const char *dir, bool temps)
 {
-	static char out[8192];
+	static char out[65536];
 	struct dirent **names;
 	int n = scandir(dir, &names, NULL, alphasort);
 	size_t len = 0;
@@ -80,13 +81,45 @@ static const char *listing(const char *dir)
 	for (int i = 0; i < n; i++) {
 		const char *s = names[i]->d_name;
 
-		if (strcmp(s, ".") != 0 && strcmp(s, "..") != 0)
-			len += (size_t)snprintf(out + len, sizeof(out) - len,
-						"%s%s", len ? "," : "", s);
+		if (strcmp(s, ".") != 0 && strcmp(s, "..") != 0 &&
+		    (temps || strncmp(s, ".upload-", 8) != 0)) {
+			int w = snprintf(out + len, sizeof(out) - len, "%s%s",
+					 len ? "," : "", s);
+
+			cr_assert(w > 0 && (size_t)w < sizeof(out) - len,
+				  "listing too long");
+			len += (size_t)w;
+		}
 		free(names[i]);
 	}
 	free(names);
 	return out;
+}
+
+/* Number of entries in dir, "." and ".." aside. */
+static int count_dir(const char *dir)
+{
+	struct dirent **names;
+	int n = scandir(dir, &names, NULL, NULL);
+
+	cr_assert_geq(n, 2);
+	for (int i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return n - 2;
+}
+
+/* What is left in dir: everything, temporaries included. */
+static const char *listing(const char *dir)
+{
+	return list_dir(dir, true);
+}
+
+/* What a reader sees while an upload runs.  With O_TMPFILE nothing of
+ * it; with the named-temporary fallback only a ".upload-" name. */
+static const char *visible(const char *dir)
+{
+	return list_dir(dir, false);
 }
 
 /* File contents (NUL-terminated copy) or NULL. */
@@ -214,8 +247,9 @@ Test(upload, put_new_then_replace)
 {
 	struct response resp;
 
-	cr_assert_eq(run(HTTP_PUT, "text/plain", "/uploads/a.txt", "hello", 5,
-			 0, &resp), 201);
+	cr_assert_eq(
+	    run(HTTP_PUT, "text/plain", "/uploads/a.txt", "hello", 5, 0, &resp),
+	    201);
 	cr_assert_str_eq(header(&resp, "Location"), "/uploads/a.txt");
 	cr_assert_str_eq(header(&resp, "Content-Length"), "15");
 	cr_assert_eq(resp.mem_len, 15);
@@ -241,7 +275,8 @@ Test(upload, put_large_body_in_small_pieces)
 	for (size_t i = 0; i < sizeof(body); i++)
 		body[i] = (char)(i * 7 + i / 251);
 	cr_assert_eq(run(HTTP_PUT, NULL, "/uploads/big", body, sizeof(body),
-			 4093, &resp), 201);
+			 4093, &resp),
+		     201);
 	response_reset(&resp);
 	expect_file(up_dir, "big", body, sizeof(body));
 	cr_assert_eq(run(HTTP_PUT, NULL, "/uploads/big", body, 5000, 1, &resp),
@@ -261,9 +296,11 @@ Test(upload, put_in_subdirectory_and_encoded_location)
 	struct response resp;
 
 	cr_assert_eq(mkdir(path_in(up_dir, "sub"), 0755), 0);
-	cr_assert_eq(run(HTTP_PUT, NULL, "/uploads/sub/a b%.txt", "x", 1, 0,
-			 &resp), 201);
-	cr_assert_str_eq(header(&resp, "Location"), "/uploads/sub/a%20b%25.txt");
+	cr_assert_eq(
+	    run(HTTP_PUT, NULL, "/uploads/sub/a b%.txt", "x", 1, 0, &resp),
+	    201);
+	cr_assert_str_eq(header(&resp, "Location"),
+			 "/uploads/sub/a%20b%25.txt");
 	response_reset(&resp);
 	expect_file(up_dir, "sub/a b%.txt", "x", 1);
 }
@@ -299,8 +336,8 @@ Test(upload, put_name_too_long)
 Test(upload, put_over_a_symlink_replaces_the_link_only)
 {
 	put_file(outside, "secret", "keep me");
-	cr_assert_eq(symlink(path_in(outside, "secret"),
-			     path_in(up_dir, "link")), 0);
+	cr_assert_eq(
+	    symlink(path_in(outside, "secret"), path_in(up_dir, "link")), 0);
 	cr_assert_eq(simple(HTTP_PUT, "/uploads/link", "new"), 204);
 	expect_file(outside, "secret", "keep me", 7);
 	struct stat st;
@@ -333,7 +370,8 @@ Test(upload, post_raw_to_a_directory_gets_a_generated_name)
 	int used = 0;
 
 	cr_assert_eq(run(HTTP_POST, "application/octet-stream", "/uploads/",
-			 "raw body", 8, 3, &resp), 201);
+			 "raw body", 8, 3, &resp),
+		     201);
 	loc1 = header(&resp, "Location");
 	cr_assert(strncmp(loc1, "/uploads/", 9) == 0, "%s", loc1);
 	name = loc1 + 9;
@@ -364,21 +402,26 @@ Test(upload, post_raw_to_a_file_path_is_like_put)
 }
 
 #define CT "multipart/form-data; boundary=XyZ"
-#define PART(name, file) \
-	"--XyZ\r\nContent-Disposition: form-data; name=\"" name "\"" file \
+#define PART(name, file)                                                       \
+	"--XyZ\r\nContent-Disposition: form-data; name=\"" name "\"" file      \
 	"\r\n\r\n"
 #define FN(f) "; filename=\"" f "\""
-#define END "\r\n--XyZ--\r\n"
+#define END   "\r\n--XyZ--\r\n"
 
 static const char form[] =
-	"preamble\r\n"
-	PART("title", "") "not a file\r\n"
-	PART("a", FN("../../etc/passwd")) "root:x:0:0\r\n"
-	PART("b", FN("..\\x")) "win\r\n"
-	PART("c", FN(".hidden")) "dot\r\n"
-	PART("d", FN("a b.txt")) "--XyZ in data\r\n\r\n"
-	PART("e", FN("")) "\r\n"
-	"--XyZ\r\nContent-Type: text/plain\r\n\r\nno disposition" END;
+    "preamble\r\n" PART("title", "") "not a file\r\n" PART(
+	"a",
+	FN("../../etc/"
+	   "passwd")) "root:x:0:0\r\n" PART("b",
+					    FN("..\\x")) "win\r\n" PART("c",
+									FN(".hi"
+									   "dde"
+									   "n")) "dot\r\n" PART("d",
+												FN("a b.txt")) "--XyZ in "
+													       "data\r\n\r\n" PART(
+														   "e",
+														   FN("")) "\r\n"
+															   "--XyZ\r\nContent-Type: text/plain\r\n\r\nno disposition" END;
 
 static void check_form_result(const struct response *resp)
 {
@@ -402,8 +445,9 @@ Test(upload, post_multipart_sanitised_names)
 {
 	struct response resp;
 
-	cr_assert_eq(run(HTTP_POST, CT, "/uploads/", form, sizeof(form) - 1,
-			 0, &resp), 201);
+	cr_assert_eq(
+	    run(HTTP_POST, CT, "/uploads/", form, sizeof(form) - 1, 0, &resp),
+	    201);
 	check_form_result(&resp);
 	response_reset(&resp);
 }
@@ -412,8 +456,9 @@ Test(upload, post_multipart_one_byte_pieces)
 {
 	struct response resp;
 
-	cr_assert_eq(run(HTTP_POST, CT, "/uploads/", form, sizeof(form) - 1,
-			 1, &resp), 201);
+	cr_assert_eq(
+	    run(HTTP_POST, CT, "/uploads/", form, sizeof(form) - 1, 1, &resp),
+	    201);
 	check_form_result(&resp);
 	response_reset(&resp);
 }
@@ -422,20 +467,25 @@ Test(upload, post_multipart_same_name_gets_numbered)
 {
 	static const char body1[] = PART("f", FN("r.tar.gz")) "1" END;
 	static const char body2[] = PART("f", FN("dir/r.tar.gz")) "2" END;
-	static const char body3[] = PART("f", FN("noext")) "3"
-		"\r\n" PART("g", FN("noext")) "4" END;
+	static const char body3[] =
+	    PART("f", FN("noext")) "3"
+				   "\r\n" PART("g", FN("noext")) "4" END;
 	struct response resp;
 
-	cr_assert_eq(run(HTTP_POST, CT, "/uploads/", body1, sizeof(body1) - 1,
-			 0, &resp), 201);
+	cr_assert_eq(
+	    run(HTTP_POST, CT, "/uploads/", body1, sizeof(body1) - 1, 0, &resp),
+	    201);
 	response_reset(&resp);
-	cr_assert_eq(run(HTTP_POST, CT, "/uploads/", body2, sizeof(body2) - 1,
-			 0, &resp), 201);
+	cr_assert_eq(
+	    run(HTTP_POST, CT, "/uploads/", body2, sizeof(body2) - 1, 0, &resp),
+	    201);
 	cr_assert_str_eq(header(&resp, "Location"), "/uploads/r.tar-1.gz");
 	response_reset(&resp);
-	cr_assert_eq(run(HTTP_POST, CT, "/uploads/", body3, sizeof(body3) - 1,
-			 0, &resp), 201);
-	cr_assert_eq(resp.mem_len, strlen("/uploads/noext\n/uploads/noext-1\n"));
+	cr_assert_eq(
+	    run(HTTP_POST, CT, "/uploads/", body3, sizeof(body3) - 1, 0, &resp),
+	    201);
+	cr_assert_eq(resp.mem_len,
+		     strlen("/uploads/noext\n/uploads/noext-1\n"));
 	cr_assert(memcmp(resp.mem, "/uploads/noext\n/uploads/noext-1\n",
 			 resp.mem_len) == 0);
 	response_reset(&resp);
@@ -457,8 +507,9 @@ Test(upload, numbered_name_stays_within_name_max)
 	n = snprintf(body, sizeof(body), PART("f", "; filename=\"%s\"") "z" END,
 		     name);
 	for (int i = 0; i < 2; i++) {
-		cr_assert_eq(run(HTTP_POST, CT, "/uploads/", body, (size_t)n, 0,
-				 &resp), 201);
+		cr_assert_eq(
+		    run(HTTP_POST, CT, "/uploads/", body, (size_t)n, 0, &resp),
+		    201);
 		response_reset(&resp);
 	}
 	memset(want, 'l', NAME_MAX - 6);
@@ -485,7 +536,7 @@ Test(upload, concurrent_uploads_to_one_name_keep_both)
 		cr_assert_eq(upload_write(b, "bbbb", 4, &status), 0);
 	}
 	/* Nothing visible before the parts end. */
-	cr_assert_str_eq(listing(up_dir), "");
+	cr_assert_str_eq(visible(up_dir), "");
 	cr_assert_eq(upload_write(b, END, strlen(END), &status), 0);
 	cr_assert_eq(upload_write(a, END, strlen(END), &status), 0);
 	response_init(&ra);
@@ -541,8 +592,9 @@ Test(upload, abort_leaves_nothing)
 	struct http_request put = request(HTTP_PUT, NULL);
 	struct http_request raw = request(HTTP_POST, "text/plain");
 	struct http_request mp = request(HTTP_POST, CT);
-	static const char partial[] = PART("a", FN("done.txt")) "complete"
-		"\r\n" PART("b", FN("half.txt")) "half of it";
+	static const char partial[] = PART(
+	    "a", FN("done.txt")) "complete"
+				 "\r\n" PART("b", FN("half.txt")) "half of it";
 	struct upload *up;
 	int status;
 
@@ -562,8 +614,9 @@ Test(upload, abort_leaves_nothing)
 	/* A multipart body cut short: its complete file goes too. */
 	up = upload_begin(&loc, &mp, "/uploads/", 9, &status);
 	cr_assert_not_null(up);
-	cr_assert_eq(upload_write(up, partial, sizeof(partial) - 1, &status), 0);
-	cr_assert_str_eq(listing(up_dir), "done.txt,old");
+	cr_assert_eq(upload_write(up, partial, sizeof(partial) - 1, &status),
+		     0);
+	cr_assert_str_eq(visible(up_dir), "done.txt,old");
 	upload_abort(up);
 	cr_assert_str_eq(listing(up_dir), "old");
 	expect_file(up_dir, "old", "original", 8);
@@ -573,24 +626,32 @@ Test(upload, bad_multipart_bodies)
 {
 	static const char no_files[] = PART("field", "") "value" END;
 	static const char empty_file[] = PART("f", FN("")) END;
-	static const char truncated[] = PART("a", FN("ok.txt")) "data"
-		"\r\n" PART("b", FN("b.txt")) "more";
-	static const char garbage[] = PART("a", FN("ok.txt")) "data"
-		"\r\n--XyZ junk\r\n";
+	static const char truncated[] =
+	    PART("a", FN("ok.txt")) "data"
+				    "\r\n" PART("b", FN("b.txt")) "more";
+	static const char garbage[] =
+	    PART("a", FN("ok.txt")) "data"
+				    "\r\n--XyZ junk\r\n";
 	struct response resp;
 
 	cr_assert_eq(run(HTTP_POST, CT, "/uploads/", no_files,
-			 sizeof(no_files) - 1, 0, &resp), 400);
+			 sizeof(no_files) - 1, 0, &resp),
+		     400);
 	cr_assert_eq(run(HTTP_POST, CT, "/uploads/", empty_file,
-			 sizeof(empty_file) - 1, 0, &resp), 400);
+			 sizeof(empty_file) - 1, 0, &resp),
+		     400);
 	cr_assert_eq(run(HTTP_POST, CT, "/uploads/", truncated,
-			 sizeof(truncated) - 1, 1, &resp), 400);
+			 sizeof(truncated) - 1, 1, &resp),
+		     400);
 	cr_assert_eq(run(HTTP_POST, CT, "/uploads/", garbage,
-			 sizeof(garbage) - 1, 0, &resp), 400);
-	cr_assert_eq(run(HTTP_POST, "multipart/form-data", "/uploads/", "", 0,
-			 0, &resp), 400);
+			 sizeof(garbage) - 1, 0, &resp),
+		     400);
+	cr_assert_eq(
+	    run(HTTP_POST, "multipart/form-data", "/uploads/", "", 0, 0, &resp),
+	    400);
 	cr_assert_eq(run(HTTP_POST, "multipart/form-data; boundary=\"a",
-			 "/uploads/", "", 0, 0, &resp), 400);
+			 "/uploads/", "", 0, 0, &resp),
+		     400);
 	cr_assert_str_eq(listing(up_dir), "");
 }
 
@@ -601,15 +662,18 @@ Test(upload, multipart_targets)
 
 	cr_assert_eq(mkdir(path_in(up_dir, "sub"), 0755), 0);
 	/* An existing directory named without its slash. */
-	cr_assert_eq(run(HTTP_POST, CT, "/uploads/sub", body,
-			 sizeof(body) - 1, 0, &resp), 201);
+	cr_assert_eq(run(HTTP_POST, CT, "/uploads/sub", body, sizeof(body) - 1,
+			 0, &resp),
+		     201);
 	cr_assert_str_eq(header(&resp, "Location"), "/uploads/sub/in.txt");
 	response_reset(&resp);
 	expect_file(up_dir, "sub/in.txt", "sub", 3);
 	cr_assert_eq(run(HTTP_POST, CT, "/uploads/nodir/", body,
-			 sizeof(body) - 1, 0, &resp), 404);
+			 sizeof(body) - 1, 0, &resp),
+		     404);
 	cr_assert_eq(run(HTTP_POST, CT, "/uploads/file.txt", body,
-			 sizeof(body) - 1, 0, &resp), 409);
+			 sizeof(body) - 1, 0, &resp),
+		     409);
 	cr_assert_str_eq(listing(up_dir), "sub");
 }
 
@@ -645,20 +709,13 @@ struct delete_case {
 Test(upload, delete)
 {
 	static const struct delete_case tab[] = {
-		{ "/uploads/file", 204 },
-		{ "/uploads/file", 404 },
-		{ "/uploads/missing", 404 },
-		{ "/uploads/nodir/x", 404 },
-		{ "/uploads/sub", 403 },
-		{ "/uploads/sub/", 403 },
-		{ "/uploads/sub/inner", 204 },
-		{ "/uploads/other/", 404 },
-		{ "/uploads/other", 204 },
-		{ "/uploads/", 403 },
-		{ "/uploads", 403 },
-		{ "/elsewhere/file", 403 },
-		{ "/uploads/link", 204 },
-		{ "/uploads/dirlink", 204 },
+	    {"/uploads/file", 204},	 {"/uploads/file", 404},
+	    {"/uploads/missing", 404},	 {"/uploads/nodir/x", 404},
+	    {"/uploads/sub", 403},	 {"/uploads/sub/", 403},
+	    {"/uploads/sub/inner", 204}, {"/uploads/other/", 404},
+	    {"/uploads/other", 204},	 {"/uploads/", 403},
+	    {"/uploads", 403},		 {"/elsewhere/file", 403},
+	    {"/uploads/link", 204},	 {"/uploads/dirlink", 204},
 	};
 
 	cr_assert_eq(mkdir(path_in(up_dir, "sub"), 0755), 0);
@@ -666,13 +723,13 @@ Test(upload, delete)
 	put_file(up_dir, "other", "o");
 	put_file(up_dir, "sub/inner", "i");
 	put_file(outside, "target", "t");
-	cr_assert_eq(symlink(path_in(outside, "target"),
-			     path_in(up_dir, "link")), 0);
+	cr_assert_eq(
+	    symlink(path_in(outside, "target"), path_in(up_dir, "link")), 0);
 	cr_assert_eq(symlink(outside, path_in(up_dir, "dirlink")), 0);
 	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
-		cr_assert_eq(upload_delete(&loc, tab[i].path,
-					   strlen(tab[i].path)),
-			     tab[i].status, "DELETE %s", tab[i].path);
+		cr_assert_eq(
+		    upload_delete(&loc, tab[i].path, strlen(tab[i].path)),
+		    tab[i].status, "DELETE %s", tab[i].path);
 	/* The links went, not what they point to. */
 	cr_assert_str_eq(listing(up_dir), "sub");
 	cr_assert_str_eq(listing(path_in(up_dir, "sub")), "");
@@ -688,19 +745,19 @@ struct name_case {
 Test(upload, safe_name)
 {
 	static const struct name_case tab[] = {
-		{ "report.pdf", "report.pdf" },
-		{ "../../etc/passwd", "passwd" },
-		{ "..\\x", "x" },
-		{ "C:\\Users\\me\\My File.txt", "My_File.txt" },
-		{ ".hidden", "hidden" },
-		{ "...", "" },
-		{ "dir/", "" },
-		{ "a b.txt", "a_b.txt" },
-		{ "x;rm -rf *", "x_rm_-rf__" },
-		{ "caf\xc3\xa9.txt", "caf__.txt" },
-		{ "a..b", "a..b" },
-		{ "-_.09AZaz", "-_.09AZaz" },
-		{ "tab\there", "tab_here" },
+	    {"report.pdf", "report.pdf"},
+	    {"../../etc/passwd", "passwd"},
+	    {"..\\x", "x"},
+	    {"C:\\Users\\me\\My File.txt", "My_File.txt"},
+	    {".hidden", "hidden"},
+	    {"...", ""},
+	    {"dir/", ""},
+	    {"a b.txt", "a_b.txt"},
+	    {"x;rm -rf *", "x_rm_-rf__"},
+	    {"caf\xc3\xa9.txt", "caf__.txt"},
+	    {"a..b", "a..b"},
+	    {"-_.09AZaz", "-_.09AZaz"},
+	    {"tab\there", "tab_here"},
 	};
 	char out[NAME_MAX + 1], in[600];
 
@@ -718,4 +775,80 @@ Test(upload, safe_name)
 	/* A NUL byte inside is not a terminator, just a bad byte. */
 	cr_assert_eq(upload_safe_name("a\0b", 3, out, sizeof(out)), 3);
 	cr_assert_str_eq(out, "a_b");
+}
+
+Test(upload, unusable_client_name_gets_a_generated_one)
+{
+	static const char body[] = PART("f", FN("...")) "dots" END;
+	struct response resp;
+	const char *name;
+	unsigned long long t;
+	char hex[9];
+
+	cr_assert_eq(
+	    run(HTTP_POST, CT, "/uploads/", body, sizeof(body) - 1, 0, &resp),
+	    201);
+	name = header(&resp, "Location") + 9;
+	cr_assert_eq(sscanf(name, "upload-%llu-%8[0-9a-f]", &t, hex), 2, "%s",
+		     name);
+	expect_file(up_dir, name, "dots", 4);
+	response_reset(&resp);
+}
+
+Test(upload, too_many_files_is_413_and_leaves_nothing)
+{
+	static const char part[] = PART("f", FN("f")) "x\r\n";
+	size_t len = 1001 * (sizeof(part) - 1) + sizeof(END);
+	char *body = malloc(len), *p = body;
+	struct response resp;
+
+	cr_assert_not_null(body);
+	for (int i = 0; i < 1001; i++) {
+		memcpy(p, part, sizeof(part) - 1);
+		p += sizeof(part) - 1;
+	}
+	/* The last part's CRLF is the delimiter's: "x" END. */
+	memcpy(p - 2, END, sizeof(END));
+	p += sizeof(END) - 3;
+	cr_assert_eq(
+	    run(HTTP_POST, CT, "/uploads/", body, (size_t)(p - body), 0, &resp),
+	    413);
+	cr_assert_str_eq(listing(up_dir), "");
+	/* 1000 are fine. */
+	memcpy(body + 1000 * (sizeof(part) - 1) - 2, END, sizeof(END));
+	cr_assert_eq(run(HTTP_POST, CT, "/uploads/", body,
+			 1000 * (sizeof(part) - 1) - 2 + sizeof(END) - 1, 0,
+			 &resp),
+		     201);
+	/* "f", "f-1" .. "f-99", then 900 generated names. */
+	/* Each line is "/uploads/f\n" with "f" grown by "-N" or swapped
+	 * for a 26-byte generated name. */
+	cr_assert_eq(resp.mem_len,
+		     1000 * strlen("/uploads/f\n") + 9 * 2 + 90 * 3 + 900 * 25);
+	response_reset(&resp);
+	cr_assert_eq(count_dir(up_dir), 1000);
+	cr_assert_eq(access(path_in(up_dir, "f-99"), F_OK), 0);
+	cr_assert_neq(access(path_in(up_dir, "f-100"), F_OK), 0);
+	free(body);
+}
+
+Test(upload, rollback_spares_a_file_replaced_meanwhile)
+{
+	static const char partial[] =
+	    PART("a", FN("r.txt")) "mine"
+				   "\r\n" PART("b", FN("s.txt")) "cut";
+	struct http_request mp = request(HTTP_POST, CT);
+	struct upload *up;
+	int status;
+
+	up = upload_begin(&loc, &mp, "/uploads/", 9, &status);
+	cr_assert_not_null(up);
+	cr_assert_eq(upload_write(up, partial, sizeof(partial) - 1, &status),
+		     0);
+	expect_file(up_dir, "r.txt", "mine", 4);
+	/* Another client replaces the stored file before the failure. */
+	cr_assert_eq(simple(HTTP_PUT, "/uploads/r.txt", "theirs"), 204);
+	upload_abort(up);
+	cr_assert_str_eq(listing(up_dir), "r.txt");
+	expect_file(up_dir, "r.txt", "theirs", 6);
 }

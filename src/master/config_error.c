@@ -1,0 +1,163 @@
+/*
+ * config_error.c - the loader's error list: "FILE:LINE: message" lines,
+ * every problem of one load collected in order, FILE made absolute (an
+ * @include'd file's name is relative to the config's directory).
+ * Never stops the load: callers report and carry on, so one run shows all.
+ */
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config_int.h"
+
+/* ---- error collection -------------------------------------------------- */
+
+static void err_append(struct cfg_ctx *ctx, const char *text, size_t len)
+{
+	if (len + 1 > ctx->err_cap - ctx->err_len || ctx->err == NULL) {
+		size_t cap = ctx->err_cap ? ctx->err_cap : 256;
+		while (cap - ctx->err_len < len + 1)
+			cap *= 2;
+		char *grown = realloc(ctx->err, cap);
+		if (grown == NULL) {
+			ctx->oom = true;
+			return;
+		}
+		ctx->err = grown;
+		ctx->err_cap = cap;
+	}
+	memcpy(ctx->err + ctx->err_len, text, len);
+	ctx->err_len += len;
+	ctx->err[ctx->err_len] = '\0';
+}
+
+/* "FILE" or "FILE:LINE" into head; file as libconfig recorded it
+ * (include names are relative to the config's directory). */
+static size_t where(const struct cfg_ctx *ctx, const char *file, int line,
+		    char *head, size_t cap)
+{
+	int n;
+
+	if (file == NULL)
+		file = ctx->main_path ? ctx->main_path : "(config)";
+	if (file[0] == '/' || ctx->dir == NULL)
+		n = snprintf(head, cap, "%s", file);
+	else
+		n = snprintf(head, cap, "%s/%s",
+			     strcmp(ctx->dir, "/") == 0 ? "" : ctx->dir, file);
+	if (n < 0)
+		n = 0;
+	if ((size_t)n >= cap)
+		n = (int)cap - 1;
+	if (line > 0) {
+		int m = snprintf(head + n, cap - (size_t)n, ":%d", line);
+		if (m > 0 && (size_t)m < cap - (size_t)n)
+			n += m;
+	}
+	head[n] = '\0';
+	return (size_t)n;
+}
+
+static int setting_line(const config_setting_t *s)
+{
+	int line = (int)config_setting_source_line(s);
+
+	/* The root group has no line of its own. */
+	return line > 0 ? line : 1;
+}
+
+void cfg_where(const struct cfg_ctx *ctx, const config_setting_t *s, char *buf,
+	       size_t cap)
+{
+	where(ctx, config_setting_source_file(s), setting_line(s), buf, cap);
+}
+
+static void err_vat(struct cfg_ctx *ctx, const char *file, int line,
+		    const char *fmt, va_list ap)
+{
+	char msg[1024];
+	char head[PATH_MAX + 64];
+	size_t len = where(ctx, file, line, head, sizeof(head));
+	int n;
+
+	ctx->err_count++;
+	err_append(ctx, head, len);
+	n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (n < 0)
+		n = 0;
+	if ((size_t)n >= sizeof(msg))
+		n = (int)sizeof(msg) - 1;
+	err_append(ctx, ": ", 2);
+	err_append(ctx, msg, (size_t)n);
+	err_append(ctx, "\n", 1);
+}
+
+void cfg_err_at(struct cfg_ctx *ctx, const char *file, int line,
+		const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	err_vat(ctx, file, line, fmt, ap);
+	va_end(ap);
+}
+
+void cfg_err(struct cfg_ctx *ctx, const config_setting_t *s, const char *fmt,
+	     ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	err_vat(ctx, config_setting_source_file(s), setting_line(s), fmt, ap);
+	va_end(ap);
+}
+
+/* The quoted name of the @include on that line of path, into out. */
+static int include_name(const char *path, int line, char *out, size_t cap)
+{
+	FILE *f;
+	char *text = NULL;
+	size_t text_cap = 0;
+	const char *open = NULL, *close = NULL;
+	int n = 0;
+	int rc = -1;
+
+	if (line <= 0 || (f = fopen(path, "re")) == NULL)
+		return -1;
+	while (n < line && getline(&text, &text_cap, f) != -1)
+		n++;
+	if (n == line)
+		open = strstr(text, "@include");
+	if (open != NULL && (open = strchr(open, '"')) != NULL)
+		close = strchr(open + 1, '"');
+	if (close != NULL && (size_t)(close - open - 1) < cap) {
+		memcpy(out, open + 1, (size_t)(close - open - 1));
+		out[close - open - 1] = '\0';
+		rc = 0;
+	}
+	free(text);
+	fclose(f);
+	return rc;
+}
+
+void cfg_syntax_error(struct cfg_ctx *ctx, const config_t *lc)
+{
+	const char *file = config_error_file(lc);
+	int line = config_error_line(lc);
+	char path[PATH_MAX];
+	char name[PATH_MAX];
+
+	/* libconfig 1.5 does not say which include is missing: find it. */
+	where(ctx, file, 0, path, sizeof(path));
+	if (strcmp(config_error_text(lc), "cannot open include file") == 0 &&
+	    include_name(path, line, name, sizeof(name)) == 0)
+		cfg_err_at(
+		    ctx, file, line,
+		    "cannot open include file \"%s\" (@include names are "
+		    "relative to %s)",
+		    name, ctx->dir);
+	else
+		cfg_err_at(ctx, file, line, "%s", config_error_text(lc));
+}

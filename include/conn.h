@@ -22,7 +22,10 @@
 #include "response.h"
 #include "timer.h"
 
-enum ev_kind { EV_LISTENER = 1, EV_CONN, EV_CHANNEL, EV_SIGNAL };
+enum ev_kind { EV_LISTENER = 1, EV_CONN, EV_CHANNEL, EV_SIGNAL, EV_CGI };
+
+/* Result of one non-blocking step (DESIGN.md §6). */
+enum io_result { IO_OK, IO_AGAIN, IO_ERROR };
 
 struct listener {
 	enum ev_kind kind;
@@ -32,6 +35,7 @@ struct listener {
 };
 
 struct conn;
+struct cgi_job;
 
 struct worker {
 	const struct config *cfg;
@@ -46,6 +50,8 @@ struct worker {
 	size_t conn_cap;
 	size_t conn_count;
 	struct conn *dead;	/* closed, freed at the end of the loop turn */
+	size_t cgi_count;	/* CGI processes not yet reaped */
+	struct cgi_job *cgi_jobs;	/* every job, attached or not */
 	struct timers timers;
 	uint64_t now;		/* ms, monotonic, updated once per turn */
 	bool draining;
@@ -60,11 +66,12 @@ enum conn_state {
 	CONN_READ_HEAD,	/* idle (x == NULL) or reading a request head */
 	CONN_READ_BODY,
 	CONN_WRITE,
+	CONN_CGI,	/* body to the script, its output to the client */
 	CONN_LINGER,	/* response sent, draining input before close */
 	CONN_CLOSED,
 };
 
-enum body_sink { SINK_NONE, SINK_DISCARD, SINK_UPLOAD };
+enum body_sink { SINK_NONE, SINK_DISCARD, SINK_UPLOAD, SINK_CGI };
 
 /* Per-request state: allocated when bytes arrive, freed when idle. */
 struct xfer {
@@ -77,6 +84,9 @@ struct xfer {
 	uint64_t body_limit;
 	struct chunked dec;
 	struct upload *upload;
+	struct cgi_job *cgi;	/* CONN_CGI: the running script */
+	char *redirect;		/* CGI local redirect target (owned) */
+	unsigned redirects;	/* internal redirects of this request */
 	bool parsed;		/* req holds a parsed head */
 	bool head_only;
 	bool keep_alive;	/* decided when the response starts */
@@ -121,6 +131,37 @@ void conn_drain(struct conn *c);
 void conn_close(struct conn *c);
 /* Free the closed connections. */
 void conn_free_dead(struct worker *w);
+/* Run c's state machine until it has to wait (conn.c). */
+void conn_run(struct conn *c);
+/* Steps conn.c shares with cgi.c. */
+int conn_finish_head(struct conn *c);
+enum io_result conn_begin_write(struct conn *c);
+enum io_result conn_respond_error(struct conn *c, int status, bool must_close);
+enum io_result conn_response_done(struct conn *c);
+/* Consume buffered body bytes into the sink: IO_OK body complete,
+ * IO_AGAIN more input needed, IO_ERROR with *status. */
+enum io_result conn_consume_body(struct conn *c, int *status);
+/* recv more request bytes after compacting: >0 bytes, 0 EOF, -1 errno. */
+ssize_t conn_recv_body(struct conn *c);
+/* Re-handle the request after an internal redirect (CGI Location). */
+enum io_result conn_start_request(struct conn *c);
+void conn_set_events(struct conn *c, uint32_t events);
+void conn_arm(struct conn *c, uint64_t duration);
+
+/* CGI driver (cgi.c). */
+enum io_result cgi_start(struct conn *c);
+enum io_result cgi_step(struct conn *c);
+/* Decoded request body bytes for the script.  0 / -1 (*status). */
+int cgi_feed(struct conn *c, const char *data, size_t n, int *status);
+/* epoll reported one of a script's fds (tag: its data.ptr). */
+void cgi_on_event(void *tag, uint32_t events);
+void cgi_on_timer(struct timer *t);
+void cgi_conn_timeout(struct conn *c);
+/* The connection goes away: kill the script (TERM, later KILL). */
+void cgi_detach(struct conn *c);
+/* Worker exit: SIGKILL every script still running, free every job. */
+void cgi_kill_all(struct worker *w);
+
 /* Open or reopen (SIGUSR1) the access log. 0 / -1. */
 int access_log_open(struct worker *w);
 /* One combined-format line for c's finished exchange; parsed: whether

@@ -14,10 +14,13 @@
 
 #define TIMER_QUEUES_MAX 32
 
+enum timer_owner { TIMER_CONN, TIMER_CGI };
+
 struct timer {
 	struct timer *prev;
 	struct timer *next;
 	uint64_t deadline;	/* ms, monotonic; 0 when not armed */
+	enum timer_owner owner;	/* what the timer is embedded in */
 };
 
 struct timer_queue {

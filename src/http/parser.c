@@ -24,6 +24,9 @@
  * - a Host without a host ("", ":80") is 400 (RFC 9110 §4.2.1: an http
  *   URI with an empty host is invalid), as in nginx.
  *
+ * The octet classes and the lexical checks (token, list element, host)
+ * live in parser_chars.c.
+ *
  * Never allocates and never copies: every slice points into buf (or, for
  * an absolute-form target without a path, at a constant "/").  Never reads
  * at or past buf[len]; never does I/O.
@@ -33,100 +36,23 @@
 #include <string.h>
 
 #include "http.h"
+#include "parser_int.h"
 
 enum step { STEP_OK, STEP_MORE, STEP_ERR };
 
 struct parse {
 	const char *buf;
-	size_t end;		/* bytes we may look at: min(len, limit) */
-	size_t pos;		/* first byte not yet parsed */
+	size_t end; /* bytes we may look at: min(len, limit) */
+	size_t pos; /* first byte not yet parsed */
 	struct http_request *req;
-	int status;		/* set with STEP_ERR */
-	bool in_fields;		/* request line done: too long is now 431 */
+	int status;	/* set with STEP_ERR */
+	bool in_fields; /* request line done: too long is now 431 */
 	unsigned host_count;
 	bool te_seen;
 	bool conn_close;
 	bool conn_keep_alive;
-	struct slice authority;	/* absolute-form or authority-form target */
+	struct slice authority; /* absolute-form or authority-form target */
 };
-
-/* Octet classes, one table lookup per byte on the hot loops. */
-#define CT_TCHAR 0x01	/* tchar, RFC 9110 §5.6.2 */
-#define CT_VALUE 0x02	/* field-vchar, SP or HTAB, RFC 9110 §5.5 */
-#define CT_TARGET 0x04	/* VCHAR except '#': request-target octet */
-#define CT_HOST 0x08	/* unreserved / sub-delims / '%' (RFC 3986) */
-
-#define NO 0
-#define V_ CT_VALUE
-#define VG (CT_VALUE | CT_TARGET)
-#define TV (CT_TCHAR | CT_VALUE)
-#define VGH (CT_VALUE | CT_TARGET | CT_HOST)
-#define TVG (CT_TCHAR | CT_VALUE | CT_TARGET)
-#define ALL (CT_TCHAR | CT_VALUE | CT_TARGET | CT_HOST)
-
-/* clang-format off */
-static const unsigned char ctype[256] = {
-	/* NUL .. SI: only HTAB is allowed, in field values */
-	NO, NO, NO, NO, NO, NO, NO, NO, NO, V_, NO, NO, NO, NO, NO, NO,
-	/* DLE .. US */
-	NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO,
-	/* SP ! " # $ % & ' ( ) * + , - . / */
-	V_, ALL, VG, TV, ALL, ALL, ALL, ALL,
-	VGH, VGH, ALL, ALL, VGH, ALL, ALL, VG,
-	/* 0 1 2 3 4 5 6 7 8 9 : ; < = > ? */
-	ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL,
-	ALL, ALL, VG, VGH, VG, VGH, VG, VG,
-	/* @ A .. O */
-	VG, ALL, ALL, ALL, ALL, ALL, ALL, ALL,
-	ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL,
-	/* P .. Z [ \ ] ^ _ */
-	ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL,
-	ALL, ALL, ALL, VG, VG, VG, TVG, ALL,
-	/* ` a .. o */
-	TVG, ALL, ALL, ALL, ALL, ALL, ALL, ALL,
-	ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL,
-	/* p .. z { | } ~ DEL */
-	ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL,
-	ALL, ALL, ALL, VG, TVG, VG, ALL, NO,
-	/* 0x80 .. 0xff: obs-text, allowed in field values only */
-	V_, V_, V_, V_, V_, V_, V_, V_, V_, V_, V_, V_, V_, V_, V_, V_,
-	V_, V_, V_, V_, V_, V_, V_, V_, V_, V_, V_, V_, V_, V_, V_, V_,
-	V_, V_, V_, V_, V_, V_, V_, V_, V_, V_, V_, V_, V_, V_, V_, V_,
-	V_, V_, V_, V_, V_, V_, V_, V_, V_, V_, V_, V_, V_, V_, V_, V_,
-	V_, V_, V_, V_, V_, V_, V_, V_, V_, V_, V_, V_, V_, V_, V_, V_,
-	V_, V_, V_, V_, V_, V_, V_, V_, V_, V_, V_, V_, V_, V_, V_, V_,
-	V_, V_, V_, V_, V_, V_, V_, V_, V_, V_, V_, V_, V_, V_, V_, V_,
-	V_, V_, V_, V_, V_, V_, V_, V_, V_, V_, V_, V_, V_, V_, V_, V_,
-};
-/* clang-format on */
-
-#undef NO
-#undef V_
-#undef VG
-#undef TV
-#undef VGH
-#undef TVG
-#undef ALL
-
-static inline bool is_class(char c, unsigned char cls)
-{
-	return ctype[(unsigned char)c] & cls;
-}
-
-static inline bool is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static inline bool is_hex(char c)
-{
-	return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-static inline bool is_ows(char c)
-{
-	return c == ' ' || c == '\t';
-}
 
 static inline char ascii_lower(char c)
 {
@@ -147,149 +73,10 @@ static bool ascii_ieq(const char *s, size_t len, const char *lit,
 
 #define SLICE_IS(sl, lit) ascii_ieq((sl).ptr, (sl).len, lit, sizeof(lit) - 1)
 
-/*
- * Word-at-a-time scanning (SWAR): eight octets are skipped at once while
- * none of them can end the run; the octet loop then finds the exact end.
- * ANY_BELOW(x, n) is non-zero iff some octet of x is below n (n <= 128);
- * ANY_EQUAL(x, c) iff some octet equals c.
- */
-#define ONES UINT64_C(0x0101010101010101)
-#define HIGHS (ONES * 0x80)
-#define ANY_BELOW(x, n) (((x) - ONES * (n)) & ~(x) & HIGHS)
-#define ANY_EQUAL(x, c) ANY_BELOW((x) ^ (ONES * (c)), 1)
-
-static inline uint64_t load64(const char *s)
-{
-	uint64_t x;
-
-	memcpy(&x, s, sizeof(x));
-	return x;
-}
-
-/* End of the run of field-value octets (CT_VALUE) starting at i. */
-static size_t scan_value(const char *b, size_t i, size_t end)
-{
-	while (end - i >= 8) {
-		uint64_t x = load64(b + i);
-
-		if (ANY_BELOW(x, 0x20) | ANY_EQUAL(x, 0x7f))
-			break;
-		i += 8;
-	}
-	while (i < end && is_class(b[i], CT_VALUE))
-		i++;
-	return i;
-}
-
-/* End of the run of request-target octets (CT_TARGET) starting at i. */
-static size_t scan_target(const char *b, size_t i, size_t end)
-{
-	while (end - i >= 8) {
-		uint64_t x = load64(b + i);
-
-		if (ANY_BELOW(x, 0x21) | ANY_EQUAL(x, '#') |
-		    ANY_EQUAL(x, 0x7f) | (x & HIGHS))
-			break;
-		i += 8;
-	}
-	while (i < end && is_class(b[i], CT_TARGET))
-		i++;
-	return i;
-}
-
 static int fail(struct parse *p, int status)
 {
 	p->status = status;
 	return STEP_ERR;
-}
-
-static struct slice trim_ows(const char *s, size_t len)
-{
-	while (len > 0 && is_ows(s[0])) {
-		s++;
-		len--;
-	}
-	while (len > 0 && is_ows(s[len - 1]))
-		len--;
-	return (struct slice){ s, len };
-}
-
-/*
- * Next non-empty element of a comma-separated list (RFC 9110 §5.6.1:
- * empty elements are ignored), OWS trimmed.  false when none is left.
- */
-static bool list_next(struct slice *rest, struct slice *elem)
-{
-	while (rest->len > 0) {
-		const char *comma = memchr(rest->ptr, ',', rest->len);
-		size_t n = comma ? (size_t)(comma - rest->ptr) : rest->len;
-
-		*elem = trim_ows(rest->ptr, n);
-		if (comma)
-			n++;
-		rest->ptr += n;
-		rest->len -= n;
-		if (elem->len > 0)
-			return true;
-	}
-	return false;
-}
-
-static bool is_token(struct slice s)
-{
-	if (s.len == 0)
-		return false;
-	for (size_t i = 0; i < s.len; i++)
-		if (!is_class(s.ptr[i], CT_TCHAR))
-			return false;
-	return true;
-}
-
-/* s[i] is '%': two hex digits must follow (RFC 3986 §2.1). */
-static bool pct_ok(const char *s, size_t len, size_t i)
-{
-	return i + 2 < len && is_hex(s[i + 1]) && is_hex(s[i + 2]);
-}
-
-/*
- * Host = uri-host [ ":" port ] (RFC 9110 §7.2, RFC 3986 §3.2.2-3.2.3).
- * An IPv4address is a reg-name as far as octets go; an IP-literal is
- * checked for its octets only.  No userinfo ('@' is refused), no '/'.
- * The host part must not be empty: the request's URI is an http(s) URI,
- * and one with an empty host is invalid (RFC 9110 §4.2.1, §4.2.2).
- * need_port: authority-form of CONNECT (RFC 9110 §9.3.6).
- */
-static bool host_valid(struct slice h, bool need_port)
-{
-	const char *s = h.ptr;
-	size_t i = 0, port;
-
-	if (h.len == 0 || s[0] == ':')
-		return false;
-	if (s[0] == '[') {
-		for (i = 1; i < h.len && s[i] != ']'; i++)
-			if (!is_class(s[i], CT_HOST) && s[i] != ':')
-				return false;
-		if (i == h.len || i == 1)
-			return false;
-		i++;
-	} else {
-		for (; i < h.len && s[i] != ':'; i++) {
-			if (!is_class(s[i], CT_HOST))
-				return false;
-			if (s[i] == '%' && !pct_ok(s, h.len, i))
-				return false;
-		}
-	}
-	if (i == h.len)
-		return !need_port;
-	if (s[i] != ':')
-		return false;
-	port = ++i;
-	for (; i < h.len; i++)
-		if (!is_digit(s[i]))
-			return false;
-	return !need_port || i > port;
 }
 
 /* Leading empty lines (RFC 9112 §2.2); they count against the limit. */
@@ -321,9 +108,9 @@ static int parse_method(struct parse *p)
 		return STEP_MORE;
 	if (p->buf[i] != ' ' || i == p->pos)
 		return fail(p, 400);
-	req->method_name = (struct slice){ p->buf + p->pos, i - p->pos };
-	req->method = method_from_name(req->method_name.ptr,
-				       req->method_name.len);
+	req->method_name = (struct slice){p->buf + p->pos, i - p->pos};
+	req->method =
+	    method_from_name(req->method_name.ptr, req->method_name.len);
 	if (req->method == HTTP_METHOD_UNKNOWN)
 		return fail(p, 501);
 	p->pos = i + 1;
@@ -336,11 +123,11 @@ static void split_query(struct http_request *req, const char *s, size_t len)
 	const char *q = memchr(s, '?', len);
 
 	if (!q) {
-		req->path = (struct slice){ s, len };
+		req->path = (struct slice){s, len};
 		return;
 	}
-	req->path = (struct slice){ s, (size_t)(q - s) };
-	req->query = (struct slice){ q + 1, len - (size_t)(q - s) - 1 };
+	req->path = (struct slice){s, (size_t)(q - s)};
+	req->query = (struct slice){q + 1, len - (size_t)(q - s) - 1};
 	req->has_query = true;
 }
 
@@ -358,7 +145,7 @@ static int absolute_form(struct parse *p, struct slice t)
 
 	if (!colon)
 		return fail(p, 400);
-	scheme = (struct slice){ t.ptr, (size_t)(colon - t.ptr) };
+	scheme = (struct slice){t.ptr, (size_t)(colon - t.ptr)};
 	if (!SLICE_IS(scheme, "http") && !SLICE_IS(scheme, "https"))
 		return fail(p, 400);
 	i = scheme.len + 1;
@@ -369,16 +156,16 @@ static int absolute_form(struct parse *p, struct slice t)
 	while (i < t.len && t.ptr[i] != '/' && t.ptr[i] != '?')
 		i++;
 	auth.len = (size_t)(t.ptr + i - auth.ptr);
-	if (!host_valid(auth, false))
+	if (!parser_host_valid(auth, false))
 		return fail(p, 400);
 	p->authority = auth;
 	if (i < t.len && t.ptr[i] == '/') {
 		split_query(p->req, t.ptr + i, t.len - i);
 		return STEP_OK;
 	}
-	p->req->path = (struct slice){ root, 1 };
+	p->req->path = (struct slice){root, 1};
 	if (i < t.len) {
-		p->req->query = (struct slice){ t.ptr + i + 1, t.len - i - 1 };
+		p->req->query = (struct slice){t.ptr + i + 1, t.len - i - 1};
 		p->req->has_query = true;
 	}
 	return STEP_OK;
@@ -395,10 +182,10 @@ static int target_form(struct parse *p, struct slice t)
 	struct http_request *req = p->req;
 
 	if (req->method == HTTP_CONNECT) {
-		if (!host_valid(t, true))
+		if (!parser_host_valid(t, true))
 			return fail(p, 400);
 		p->authority = t;
-		req->path = (struct slice){ t.ptr, 0 };
+		req->path = (struct slice){t.ptr, 0};
 		return STEP_OK;
 	}
 	if (t.ptr[0] == '/') {
@@ -417,14 +204,14 @@ static int target_form(struct parse *p, struct slice t)
 /* request-target SP: octets checked as they come, the form at the SP. */
 static int parse_target(struct parse *p)
 {
-	size_t i = scan_target(p->buf, p->pos, p->end);
+	size_t i = parser_scan_target(p->buf, p->pos, p->end);
 
 	if (i == p->end)
 		return STEP_MORE;
 	/* CTL, DEL, '#', non-ASCII, a second SP, CR or LF: 400. */
 	if (p->buf[i] != ' ' || i == p->pos)
 		return fail(p, 400);
-	p->req->target = (struct slice){ p->buf + p->pos, i - p->pos };
+	p->req->target = (struct slice){p->buf + p->pos, i - p->pos};
 	p->pos = i + 1;
 	return target_form(p, p->req->target);
 }
@@ -462,7 +249,7 @@ static void keep_first(struct slice *slot, struct slice value)
 /* RFC 9112 §3.2: exactly one Host, and a valid one. */
 static int host_field(struct parse *p, struct slice v)
 {
-	if (++p->host_count > 1 || !host_valid(v, false))
+	if (++p->host_count > 1 || !parser_host_valid(v, false))
 		return fail(p, 400);
 	p->req->host = v;
 	return STEP_OK;
@@ -506,8 +293,8 @@ static int transfer_field(struct parse *p, struct slice v)
 
 	if (req->minor == 0 || req->has_length)
 		return fail(p, 400);
-	while (list_next(&rest, &coding)) {
-		if (!is_token(coding) || req->chunked)
+	while (parser_list_next(&rest, &coding)) {
+		if (!parser_is_token(coding) || req->chunked)
 			return fail(p, 400);
 		if (SLICE_IS(coding, "chunked"))
 			req->chunked = true;
@@ -528,7 +315,7 @@ static void connection_field(struct parse *p, struct slice v)
 {
 	struct slice opt;
 
-	while (list_next(&v, &opt)) {
+	while (parser_list_next(&v, &opt)) {
 		if (SLICE_IS(opt, "close"))
 			p->conn_close = true;
 		else if (SLICE_IS(opt, "keep-alive"))
@@ -543,7 +330,7 @@ static void expect_field(struct parse *p, struct slice v)
 
 	if (p->req->minor == 0)
 		return;
-	while (list_next(&v, &e))
+	while (parser_list_next(&v, &e))
 		if (SLICE_IS(e, "100-continue"))
 			p->req->expect_continue = true;
 }
@@ -618,9 +405,9 @@ static int parse_field_line(struct parse *p, struct http_header *h)
 		return STEP_MORE;
 	if (b[i] != ':' || i == p->pos)
 		return fail(p, 400);
-	h->name = (struct slice){ b + p->pos, i - p->pos };
+	h->name = (struct slice){b + p->pos, i - p->pos};
 	value = ++i;
-	i = scan_value(b, i, p->end);
+	i = parser_scan_value(b, i, p->end);
 	if (i == p->end)
 		return STEP_MORE;
 	if (b[i] != '\r')
@@ -629,7 +416,7 @@ static int parse_field_line(struct parse *p, struct http_header *h)
 		return STEP_MORE;
 	if (b[i + 1] != '\n')
 		return fail(p, 400);
-	h->value = trim_ows(b + value, i - value);
+	h->value = parser_trim_ows(b + value, i - value);
 	p->pos = i + 2;
 	return STEP_OK;
 }
@@ -688,7 +475,7 @@ static int finish_head(struct parse *p)
 int http_parse_head(const char *buf, size_t len, size_t limit,
 		    struct http_request *req, int *status)
 {
-	struct parse p = { .buf = buf, .req = req };
+	struct parse p = {.buf = buf, .req = req};
 	int rc;
 
 	/* headers[] is last and is not cleared: header_count says how
@@ -732,5 +519,5 @@ struct slice http_header_get(const struct http_request *req, const char *name)
 		if (k == name_len)
 			return h->value;
 	}
-	return (struct slice){ NULL, 0 };
+	return (struct slice){NULL, 0};
 }

@@ -44,6 +44,8 @@
  * static_open_beneath (openat2 RESOLVE_BENEATH), so no symlink leads out
  * of upload_dir; the final component is never followed.  (A test build
  * may define UPLOAD_NO_TMPFILE to run the named-temporary fallback.)
+ * The naming of new files, their record and the multipart parts live in
+ * upload_form.c; this file owns the target, the temporary and the link.
  * Never: buffers a body, follows a symlink out of upload_dir, leaves a
  * temporary or partial file behind after an error or upload_abort.
  */
@@ -65,41 +67,9 @@
 #include "path.h"
 #include "static.h"
 #include "upload.h"
+#include "upload_int.h"
 
-#define UPLOAD_NAME_TRIES   100	 /* "name.ext", "name-1.ext" .. "-99" */
-#define UPLOAD_RANDOM_TRIES 16	 /* generated names before giving up */
-#define UPLOAD_MAX_FILES    1000 /* files in one multipart body, else 413 */
-#define UPLOAD_TMP_NAME_MAX 32
-
-enum upload_mode {
-	UPLOAD_FILE,	  /* PUT, or POST to a file path */
-	UPLOAD_RAW,	  /* POST of a raw body to a directory */
-	UPLOAD_MULTIPART, /* POST of multipart/form-data */
-};
-
-struct upload_stored {
-	char name[NAME_MAX + 1];
-	dev_t dev; /* to remove only our own file on rollback */
-	ino_t ino;
-};
-
-struct upload {
-	enum upload_mode mode;
-	int dir_fd; /* the directory the files go to */
-	int fd;	    /* file being written, -1 between parts */
-	char tmp_name[UPLOAD_TMP_NAME_MAX]; /* "": fd is an O_TMPFILE */
-	char name[NAME_MAX + 1];	    /* UPLOAD_FILE: the target's name */
-	char dir_uri[PATH_MAX + 1];	    /* URI of dir_fd, ends in '/' */
-	size_t dir_uri_len;
-	struct multipart *mp;
-	bool replaced;
-	int status; /* error status once failed */
-	struct upload_stored *stored;
-	size_t stored_count;
-	size_t stored_cap;
-};
-
-static int upload_errno_status(int err)
+int upload_errno_status(int err)
 {
 	switch (err) {
 	case ENOSPC:
@@ -172,7 +142,7 @@ static int upload_open_in(const struct location *loc, const char *rel)
 }
 
 /* digits (<= 16) random hex digits and a NUL into out. */
-static void upload_random_hex(char *out, size_t digits)
+void upload_random_hex(char *out, size_t digits)
 {
 	uint64_t v;
 
@@ -223,7 +193,7 @@ static void upload_proc_path(int fd, char *out, size_t cap)
 }
 
 /* Open the file to write: an O_TMPFILE when it can be linked later. */
-static int upload_tmp_open(struct upload *up)
+int upload_tmp_open(struct upload *up)
 {
 	char proc[64];
 
@@ -246,7 +216,7 @@ static int upload_tmp_open(struct upload *up)
 }
 
 /* Close the file being written; a named temporary is removed. */
-static void upload_tmp_close(struct upload *up)
+void upload_tmp_close(struct upload *up)
 {
 	if (up->tmp_name[0] != '\0')
 		unlinkat(up->dir_fd, up->tmp_name, 0);
@@ -256,7 +226,7 @@ static void upload_tmp_close(struct upload *up)
 	up->fd = -1;
 }
 
-static int upload_write_all(struct upload *up, const char *data, size_t len)
+int upload_write_all(struct upload *up, const char *data, size_t len)
 {
 	while (len > 0) {
 		ssize_t n = write(up->fd, data, len);
@@ -299,7 +269,7 @@ placed:
  * Give the complete file its final name in dir_fd.  replace: rename over
  * an existing file (PUT); else fail with EEXIST, atomically.  0 / -1.
  */
-static int upload_place(struct upload *up, const char *name, bool replace)
+int upload_place(struct upload *up, const char *name, bool replace)
 {
 	char proc[64];
 
@@ -321,184 +291,6 @@ static int upload_place(struct upload *up, const char *name, bool replace)
 		return 0;
 	}
 	return upload_rename_over(up, name);
-}
-
-/* Remember a stored file for the response and for a rollback. */
-static int upload_record(struct upload *up, const char *name)
-{
-	struct upload_stored *s;
-	struct stat st;
-
-	if (up->stored_count == up->stored_cap) {
-		size_t cap = up->stored_cap ? up->stored_cap * 2 : 4;
-
-		s = reallocarray(up->stored, cap, sizeof(*s));
-		if (s == NULL)
-			return -1;
-		up->stored = s;
-		up->stored_cap = cap;
-	}
-	if (fstat(up->fd, &st) == -1)
-		return -1;
-	s = &up->stored[up->stored_count++];
-	snprintf(s->name, sizeof(s->name), "%s", name);
-	s->dev = st.st_dev;
-	s->ino = st.st_ino;
-	return 0;
-}
-
-/* "stem-n.ext" from name, the stem cut so the result fits NAME_MAX. */
-static void upload_numbered(const char *name, int n, char *out, size_t cap)
-{
-	const char *dot = strrchr(name, '.');
-	size_t len = strlen(name);
-	size_t stem = dot && dot != name ? (size_t)(dot - name) : len;
-	size_t ext = len - stem;
-	char suffix[16];
-	int slen = snprintf(suffix, sizeof(suffix), "-%d", n);
-
-	if (stem + (size_t)slen + ext > NAME_MAX) {
-		if (ext + (size_t)slen >= NAME_MAX) /* absurd extension */
-			ext = 0;
-		stem = NAME_MAX - (size_t)slen - ext;
-		if (stem > len)
-			stem = len;
-	}
-	snprintf(out, cap, "%.*s%s%.*s", (int)stem, name, suffix, (int)ext,
-		 name + len - ext);
-}
-
-static void upload_generated(char *out, size_t cap)
-{
-	char hex[9];
-
-	upload_random_hex(hex, 8);
-	snprintf(out, cap, "upload-%lld-%s", (long long)time(NULL), hex);
-}
-
-/*
- * Store the complete file under a new name: want ("" for a generated
- * one), else the next free numbered or generated name.  0 / -1, with
- * up->status set.
- */
-static int upload_store_new(struct upload *up, const char *want)
-{
-	char name[NAME_MAX + 1];
-	int tries = 0;
-
-	for (int n = 0; want[0] != '\0' && n < UPLOAD_NAME_TRIES; n++) {
-		if (n == 0)
-			snprintf(name, sizeof(name), "%s", want);
-		else
-			upload_numbered(want, n, name, sizeof(name));
-		if (upload_place(up, name, false) == 0)
-			goto placed;
-		if (errno != EEXIST)
-			goto fail;
-	}
-	for (;;) {
-		upload_generated(name, sizeof(name));
-		if (upload_place(up, name, false) == 0)
-			goto placed;
-		if (errno != EEXIST || ++tries == UPLOAD_RANDOM_TRIES)
-			goto fail;
-	}
-placed:
-	if (upload_record(up, name) == -1) {
-		unlinkat(up->dir_fd, name, 0);
-		goto fail;
-	}
-	upload_tmp_close(up);
-	return 0;
-fail:
-	up->status = upload_errno_status(errno);
-	upload_tmp_close(up);
-	return -1;
-}
-
-size_t upload_safe_name(const char *in, size_t len, char *out, size_t cap)
-{
-	size_t start = 0, n = 0;
-
-	for (size_t i = 0; i < len; i++)
-		if (in[i] == '/' || in[i] == '\\')
-			start = i + 1;
-	while (start < len && in[start] == '.')
-		start++;
-	for (size_t i = start; i < len && n < NAME_MAX && n + 1 < cap; i++) {
-		unsigned char c = (unsigned char)in[i];
-		bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			    (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-			    c == '-';
-
-		out[n++] = keep ? (char)c : '_';
-	}
-	if (cap > 0)
-		out[n] = '\0';
-	return n;
-}
-
-/* multipart callbacks: a part with a filename becomes a file. */
-static int upload_on_part(void *ctx, const struct multipart_part *part)
-{
-	struct upload *up = ctx;
-
-	up->name[0] = '\0';
-	/* An empty file input is sent as filename="" (HTML): no file. */
-	if (!part->has_disposition || part->filename == NULL ||
-	    part->filename_len == 0)
-		return 0;
-	if (up->stored_count == UPLOAD_MAX_FILES) {
-		up->status = 413; /* bounds up->stored and the files */
-		return -1;
-	}
-	upload_safe_name(part->filename, part->filename_len, up->name,
-			 sizeof(up->name));
-	if (upload_tmp_open(up) == -1) {
-		up->status = upload_errno_status(errno);
-		return -1;
-	}
-	return 0;
-}
-
-static int upload_on_data(void *ctx, const char *data, size_t len)
-{
-	struct upload *up = ctx;
-
-	if (up->fd == -1) /* a field: ignored */
-		return 0;
-	return upload_write_all(up, data, len);
-}
-
-static int upload_on_part_end(void *ctx)
-{
-	struct upload *up = ctx;
-
-	if (up->fd == -1)
-		return 0;
-	return upload_store_new(up, up->name);
-}
-
-static const struct multipart_callbacks upload_callbacks = {
-    .on_part = upload_on_part,
-    .on_data = upload_on_data,
-    .on_part_end = upload_on_part_end,
-};
-
-/* Remove the files this upload stored, if they are still ours. */
-static void upload_unstore(struct upload *up)
-{
-	struct stat st;
-
-	for (size_t i = 0; i < up->stored_count; i++) {
-		const struct upload_stored *s = &up->stored[i];
-		int r = fstatat(up->dir_fd, s->name, &st, AT_SYMLINK_NOFOLLOW);
-
-		/* Replaced by another request meanwhile: theirs now. */
-		if (r == 0 && st.st_dev == s->dev && st.st_ino == s->ino)
-			unlinkat(up->dir_fd, s->name, 0);
-	}
-	up->stored_count = 0;
 }
 
 static void upload_free(struct upload *up)
@@ -569,8 +361,7 @@ static int upload_post_dir(struct upload *up, const struct location *loc,
 			   size_t len, const char *rel, size_t rel_len)
 {
 	const struct slice *ctype = &req->content_type;
-	char dir[PATH_MAX], boundary[MULTIPART_BOUNDARY_MAX + 1];
-	int blen;
+	char dir[PATH_MAX];
 
 	while (rel_len > 0 && rel[rel_len - 1] == '/')
 		rel_len--;
@@ -588,13 +379,7 @@ static int upload_post_dir(struct upload *up, const struct location *loc,
 			return upload_errno_status(errno);
 		return 0;
 	}
-	up->mode = UPLOAD_MULTIPART;
-	blen = multipart_boundary(ctype->ptr, ctype->len, boundary,
-				  sizeof(boundary));
-	if (blen < 0)
-		return 400;
-	up->mp = multipart_new(boundary, (size_t)blen, &upload_callbacks, up);
-	return up->mp ? 0 : 500;
+	return upload_form_begin(up, ctype);
 }
 
 /* Open the target's directory and choose the mode.  0 / status. */
@@ -669,11 +454,8 @@ int upload_write(struct upload *up, const char *data, size_t len, int *status)
 			goto fail;
 		return 0;
 	}
-	if (multipart_feed(up->mp, data, len) == -1) {
-		if (multipart_error(up->mp) != MULTIPART_ERR_CALLBACK)
-			up->status = 400;
+	if (upload_form_write(up, data, len) == -1)
 		goto fail;
-	}
 	return 0;
 fail:
 	if (up->status == 0)
@@ -759,15 +541,8 @@ int upload_finish(struct upload *up, struct response *resp, bool head_only,
 			goto fail;
 		break;
 	case UPLOAD_MULTIPART:
-		if (multipart_finish(up->mp) == -1) {
-			if (multipart_error(up->mp) != MULTIPART_ERR_CALLBACK)
-				up->status = 400;
+		if (upload_form_finish(up) == -1)
 			goto fail;
-		}
-		if (up->stored_count == 0) {
-			up->status = 400; /* no file in the form */
-			goto fail;
-		}
 		break;
 	}
 	upload_respond(up, resp, head_only);

@@ -290,8 +290,11 @@ static void h_error_log(struct cfg_ctx *ctx, const config_setting_t *s,
 	(void)t;
 	if (cfg_string(ctx, s, &v) < 0)
 		return;
+	/* Keywords the other log takes would silently become file names. */
 	if (strcmp(v, "stderr") == 0)
 		set_str(&ctx->cfg->error_log, cfg_strdup(ctx, v));
+	else if (strcmp(v, "stdout") == 0 || strcmp(v, "off") == 0)
+		cfg_err(ctx, s, "error_log is \"stderr\" or a path");
 	else
 		set_str(&ctx->cfg->error_log, file_path(ctx, s, v));
 }

@@ -22,8 +22,6 @@
 #include "log.h"
 #include "upload.h"
 
-enum io_result { IO_OK, IO_AGAIN, IO_ERROR };
-
 #define BODY_ROOM (16 * 1024)	/* read room for body bytes past the head */
 #define DISCARD_MAX (64 * 1024)	/* unwanted body read and dropped, not closed */
 #define LINGER_MS 2000
@@ -33,7 +31,7 @@ enum io_result { IO_OK, IO_AGAIN, IO_ERROR };
 
 static const char continue_line[] = "HTTP/1.1 100 Continue\r\n\r\n";
 
-static void set_events(struct conn *c, uint32_t events)
+void conn_set_events(struct conn *c, uint32_t events)
 {
 	struct epoll_event ev = { .events = events, .data.ptr = c };
 
@@ -44,7 +42,7 @@ static void set_events(struct conn *c, uint32_t events)
 	c->events = events;
 }
 
-static void arm(struct conn *c, uint64_t duration)
+void conn_arm(struct conn *c, uint64_t duration)
 {
 	c->progress = 0;
 	if (timer_arm(&c->w->timers, &c->timer, duration, c->w->now) == -1)
@@ -57,7 +55,7 @@ static void progress(struct conn *c, size_t n, uint64_t duration)
 {
 	c->progress += n;
 	if (c->progress >= MIN_PROGRESS)
-		arm(c, duration);
+		conn_arm(c, duration);
 }
 
 static const struct timeouts *timeouts_of(const struct conn *c)
@@ -97,7 +95,7 @@ struct conn *conn_new(struct worker *w, int fd, size_t listen_idx,
 	w->conns[fd] = c;
 	w->conn_count++;
 	/* the first request must arrive within header_timeout */
-	arm(c, w->cfg->timeouts.header);
+	conn_arm(c, w->cfg->timeouts.header);
 	if (w->draining)
 		conn_drain(c);
 	return c;
@@ -109,7 +107,10 @@ static void xfer_free(struct conn *c)
 		return;
 	if (c->x->upload)
 		upload_abort(c->x->upload);
+	if (c->x->cgi)
+		cgi_detach(c);
 	response_reset(&c->x->resp);
+	free(c->x->redirect);
 	free(c->x);
 	c->x = NULL;
 }
@@ -154,6 +155,10 @@ static void xfer_start(struct xfer *x)
 	x->body_left = 0;
 	x->body_limit = 0;
 	x->upload = NULL;
+	x->cgi = NULL;
+	free(x->redirect);
+	x->redirect = NULL;
+	x->redirects = 0;
 	x->parsed = false;
 	x->head_only = false;
 	x->keep_alive = false;
@@ -175,6 +180,7 @@ static struct xfer *xfer_get(struct conn *c)
 	x->cap = cap;
 	x->len = 0;
 	x->pos = 0;
+	x->redirect = NULL;
 	xfer_start(x);
 	c->x = x;
 	return x;
@@ -192,8 +198,8 @@ static struct http_ctx ctx_of(const struct conn *c)
 				  .peer = &c->peer.sa };
 }
 
-/* Finish the head (Connection, blank line) and start writing. */
-static enum io_result begin_write(struct conn *c)
+/* Finish the head: Connection, blank line; HEAD drops the body. 0 / -1. */
+int conn_finish_head(struct conn *c)
 {
 	struct xfer *x = c->x;
 	struct response *resp = &x->resp;
@@ -206,7 +212,7 @@ static enum io_result begin_write(struct conn *c)
 		response_header(resp, "Connection", "keep-alive");
 	if (resp->head_overflow || resp->head_len + 2 > sizeof(resp->head)) {
 		log_error("%s: response head too large", __func__);
-		return IO_ERROR;
+		return -1;
 	}
 	memcpy(resp->head + resp->head_len, "\r\n", 2);
 	resp->head_len += 2;
@@ -220,8 +226,16 @@ static enum io_result begin_write(struct conn *c)
 		resp->fd = -1;
 		resp->body_kind = BODY_NONE;
 	}
+	return 0;
+}
+
+/* Finish the head and start writing. */
+enum io_result conn_begin_write(struct conn *c)
+{
+	if (conn_finish_head(c) == -1)
+		return IO_ERROR;
 	c->state = CONN_WRITE;
-	arm(c, timeouts_of(c)->send);
+	conn_arm(c, timeouts_of(c)->send);
 	return IO_OK;
 }
 
@@ -230,7 +244,7 @@ static enum io_result begin_write(struct conn *c)
  * left of it) will not be read, so the connection closes after a
  * lingering read - the client sees the answer, not a reset.
  */
-static enum io_result respond_error(struct conn *c, int status, bool must_close)
+enum io_result conn_respond_error(struct conn *c, int status, bool must_close)
 {
 	struct xfer *x = c->x;
 	struct http_ctx ctx = ctx_of(c);
@@ -245,7 +259,7 @@ static enum io_result respond_error(struct conn *c, int status, bool must_close)
 		   &x->resp);
 	if (must_close)
 		x->resp.close = true;
-	return begin_write(c);
+	return conn_begin_write(c);
 }
 
 static void send_continue(struct conn *c)
@@ -269,10 +283,10 @@ static enum io_result finish_body(struct conn *c)
 		x->upload = NULL;
 		x->sink = SINK_NONE;
 		if (upload_finish(up, &x->resp, x->head_only, &status) == -1)
-			return respond_error(c, status, false);
+			return conn_respond_error(c, status, false);
 	}
 	x->sink = SINK_NONE;
-	return begin_write(c);
+	return conn_begin_write(c);
 }
 
 static enum io_result start_body(struct conn *c, enum body_sink sink,
@@ -288,12 +302,12 @@ static enum io_result start_body(struct conn *c, enum body_sink sink,
 	if (x->req.expect_continue && x->pos == x->len && x->req.minor >= 1)
 		send_continue(c);
 	c->state = CONN_READ_BODY;
-	arm(c, timeouts_of(c)->body);
+	conn_arm(c, timeouts_of(c)->body);
 	return IO_OK;
 }
 
 /* A complete head is in buf[0..head_len): decide what it gets. */
-static enum io_result start_request(struct conn *c)
+enum io_result conn_start_request(struct conn *c)
 {
 	struct xfer *x = c->x;
 	struct http_request *req = &x->req;
@@ -309,18 +323,18 @@ static enum io_result start_request(struct conn *c)
 	switch (next) {
 	case NEXT_RESPOND:
 		if (!has_body)
-			return begin_write(c);
+			return conn_begin_write(c);
 		if (x->resp.status >= 300 || req->chunked ||
 		    req->content_length > DISCARD_MAX) {
 			x->resp.close = true;
-			return begin_write(c);
+			return conn_begin_write(c);
 		}
 		return start_body(c, SINK_DISCARD, DISCARD_MAX);
 	case NEXT_UPLOAD:
 		x->upload = upload_begin(x->route.loc, req, x->route.path,
 					 x->route.path_len, &status);
 		if (x->upload == NULL)
-			return respond_error(c, status, has_body);
+			return conn_respond_error(c, status, has_body);
 		if (!has_body) {
 			x->sink = SINK_UPLOAD;
 			return finish_body(c);
@@ -328,9 +342,9 @@ static enum io_result start_request(struct conn *c)
 		return start_body(c, SINK_UPLOAD,
 				  x->route.loc->client_max_body_size);
 	case NEXT_CGI:
-		break;
+		return cgi_start(c);
 	}
-	return respond_error(c, 501, has_body);
+	return conn_respond_error(c, 500, has_body);
 }
 
 static enum io_result step_read_head(struct conn *c)
@@ -348,16 +362,16 @@ static enum io_result step_read_head(struct conn *c)
 						 &status);
 			if (rc > 0) {
 				x->head_len = x->pos = (size_t)rc;
-				return start_request(c);
+				return conn_start_request(c);
 			}
 			if (rc == HTTP_ERROR || x->len >= limit)
-				return respond_error(c, rc == HTTP_ERROR ? status : 431,
+				return conn_respond_error(c, rc == HTTP_ERROR ? status : 431,
 						     true);
 		}
 		n = recv(c->fd, x->buf + x->len, limit - x->len, 0);
 		if (n > 0) {
 			if (x->len == 0)	/* a request starts */
-				arm(c, c->w->cfg->timeouts.header);
+				conn_arm(c, c->w->cfg->timeouts.header);
 			x->len += (size_t)n;
 			continue;
 		}
@@ -369,7 +383,7 @@ static enum io_result step_read_head(struct conn *c)
 			return IO_ERROR;
 		if (x->len == 0)
 			xfer_free(c);	/* idle: hold no buffer */
-		set_events(c, EPOLLIN);
+		conn_set_events(c, EPOLLIN);
 		return IO_AGAIN;
 	}
 }
@@ -379,14 +393,18 @@ static int feed(struct conn *c, const char *data, size_t n, int *status)
 {
 	struct xfer *x = c->x;
 
-	if (x->sink == SINK_UPLOAD && n > 0)
+	if (n == 0)
+		return 0;
+	if (x->sink == SINK_UPLOAD)
 		return upload_write(x->upload, data, n, status);
+	if (x->sink == SINK_CGI)
+		return cgi_feed(c, data, n, status);
 	return 0;
 }
 
 /* Consume buffered body bytes.  IO_OK: body complete; IO_AGAIN: more
  * input needed; IO_ERROR: an error response was started (*status). */
-static enum io_result consume_body(struct conn *c, int *status)
+enum io_result conn_consume_body(struct conn *c, int *status)
 {
 	struct xfer *x = c->x;
 	char *data = x->buf + x->pos;
@@ -422,37 +440,49 @@ static enum io_result consume_body(struct conn *c, int *status)
 	return x->dec.done ? IO_OK : IO_AGAIN;
 }
 
-static enum io_result step_read_body(struct conn *c)
+ssize_t conn_recv_body(struct conn *c)
 {
 	struct xfer *x = c->x;
+	ssize_t n;
+
+	/* keep the head in place; unconsumed bytes move down to it */
+	if (x->pos > x->head_len) {
+		memmove(x->buf + x->head_len, x->buf + x->pos, x->len - x->pos);
+		x->len -= x->pos - x->head_len;
+		x->pos = x->head_len;
+	}
+	if (x->len == x->cap) {
+		errno = ENOBUFS;	/* a chunk line the decoder should have cut */
+		return -1;
+	}
+	do
+		n = recv(c->fd, x->buf + x->len, x->cap - x->len, 0);
+	while (n == -1 && errno == EINTR);
+	if (n > 0) {
+		x->len += (size_t)n;
+		progress(c, (size_t)n, timeouts_of(c)->body);
+	}
+	return n;
+}
+
+static enum io_result step_read_body(struct conn *c)
+{
 	int status = 500;
 	ssize_t n;
 
 	for (;;) {
-		enum io_result rc = consume_body(c, &status);
+		enum io_result rc = conn_consume_body(c, &status);
 		if (rc == IO_OK)
 			return finish_body(c);
 		if (rc == IO_ERROR)
-			return respond_error(c, status, true);
-		/* keep the head in place; unconsumed bytes move down to it */
-		if (x->pos > x->head_len) {
-			memmove(x->buf + x->head_len, x->buf + x->pos,
-				x->len - x->pos);
-			x->len -= x->pos - x->head_len;
-			x->pos = x->head_len;
-		}
-		if (x->len == x->cap)
-			return respond_error(c, 400, true);
-		n = recv(c->fd, x->buf + x->len, x->cap - x->len, 0);
-		if (n > 0) {
-			x->len += (size_t)n;
-			progress(c, (size_t)n, timeouts_of(c)->body);
+			return conn_respond_error(c, status, true);
+		n = conn_recv_body(c);
+		if (n > 0)
 			continue;
-		}
-		if (n == -1 && errno == EINTR)
-			continue;
+		if (n == -1 && errno == ENOBUFS)
+			return conn_respond_error(c, 400, true);
 		if (n == -1 && errno == EAGAIN) {
-			set_events(c, EPOLLIN);
+			conn_set_events(c, EPOLLIN);
 			return IO_AGAIN;
 		}
 		return IO_ERROR;	/* client gone mid-body: upload aborted */
@@ -464,8 +494,8 @@ static enum io_result begin_linger(struct conn *c)
 	shutdown(c->fd, SHUT_WR);
 	xfer_free(c);
 	c->state = CONN_LINGER;
-	arm(c, LINGER_MS);
-	set_events(c, EPOLLIN);
+	conn_arm(c, LINGER_MS);
+	conn_set_events(c, EPOLLIN);
 	return IO_OK;
 }
 
@@ -486,7 +516,7 @@ static enum io_result step_linger(struct conn *c)
 }
 
 /* The response is out: log it, then the next request or linger. */
-static enum io_result response_done(struct conn *c)
+enum io_result conn_response_done(struct conn *c)
 {
 	struct xfer *x = c->x;
 	size_t left;
@@ -502,16 +532,16 @@ static enum io_result response_done(struct conn *c)
 	x->pos = 0;
 	xfer_start(x);
 	c->state = CONN_READ_HEAD;
-	set_events(c, EPOLLIN);
+	conn_set_events(c, EPOLLIN);
 	if (left > 0) {
-		arm(c, c->w->cfg->timeouts.header);
+		conn_arm(c, c->w->cfg->timeouts.header);
 		return IO_OK;
 	}
 	xfer_free(c);
 	if (c->w->draining)
-		arm(c, DRAIN_IDLE_GRACE_MS);
+		conn_arm(c, DRAIN_IDLE_GRACE_MS);
 	else
-		arm(c, c->w->cfg->timeouts.keepalive);
+		conn_arm(c, c->w->cfg->timeouts.keepalive);
 	return IO_AGAIN;
 }
 
@@ -589,15 +619,15 @@ static enum io_result step_write(struct conn *c)
 	if (rc == IO_OK && file)
 		rc = write_file(c);
 	if (rc == IO_AGAIN) {
-		set_events(c, EPOLLOUT);
+		conn_set_events(c, EPOLLOUT);
 		return IO_AGAIN;
 	}
 	if (rc == IO_ERROR)
 		return IO_ERROR;
-	return response_done(c);
+	return conn_response_done(c);
 }
 
-static void run(struct conn *c)
+void conn_run(struct conn *c)
 {
 	enum io_result rc;
 
@@ -612,6 +642,9 @@ static void run(struct conn *c)
 		case CONN_WRITE:
 			rc = step_write(c);
 			break;
+		case CONN_CGI:
+			rc = cgi_step(c);
+			break;
 		case CONN_LINGER:
 			rc = step_linger(c);
 			break;
@@ -625,9 +658,17 @@ static void run(struct conn *c)
 
 void conn_on_event(struct conn *c, uint32_t events)
 {
-	(void)events;	/* errors surface in the state's own syscalls */
-	if (c->state != CONN_CLOSED)
-		run(c);
+	if (c->state == CONN_CLOSED)
+		return;
+	/* While a script runs and nothing is read from the client, a hang-up
+	 * is the only news: the script must not outlive its client. */
+	if (c->state == CONN_CGI &&
+	    (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) && !(events & EPOLLIN)) {
+		conn_close(c);
+		return;
+	}
+	/* other errors surface in the state's own syscalls */
+	conn_run(c);
 }
 
 void conn_on_timeout(struct conn *c)
@@ -642,10 +683,13 @@ void conn_on_timeout(struct conn *c)
 		__attribute__((fallthrough));
 	case CONN_READ_BODY:
 		/* RFC 9110 §15.5.9: tell the client before closing */
-		if (respond_error(c, 408, true) == IO_OK)
-			run(c);
+		if (conn_respond_error(c, 408, true) == IO_OK)
+			conn_run(c);
 		else
 			conn_close(c);
+		return;
+	case CONN_CGI:
+		cgi_conn_timeout(c);
 		return;
 	default:
 		conn_close(c);	/* send_timeout, linger over */
@@ -657,5 +701,5 @@ void conn_drain(struct conn *c)
 	/* An idle connection gets a short grace: a request already on its
 	 * way is still answered (with Connection: close) instead of reset. */
 	if (is_idle(c))
-		arm(c, DRAIN_IDLE_GRACE_MS);
+		conn_arm(c, DRAIN_IDLE_GRACE_MS);
 }

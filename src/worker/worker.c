@@ -189,9 +189,14 @@ static void on_timers(struct worker *w)
 {
 	struct timer *t;
 
-	while ((t = timers_expired(&w->timers, w->now)) != NULL)
-		conn_on_timeout((struct conn *)((char *)t -
-						offsetof(struct conn, timer)));
+	while ((t = timers_expired(&w->timers, w->now)) != NULL) {
+		if (t->owner == TIMER_CGI)
+			cgi_on_timer(t);
+		else
+			conn_on_timeout((struct conn *)((char *)t -
+							offsetof(struct conn,
+								 timer)));
+	}
 }
 
 static int loop_timeout(struct worker *w)
@@ -227,6 +232,9 @@ static void dispatch(struct worker *w, struct epoll_event *ev)
 	case EV_SIGNAL:
 		on_signal(w);
 		break;
+	case EV_CGI:
+		cgi_on_event(ev->data.ptr, ev->events);
+		break;
 	}
 }
 
@@ -243,7 +251,10 @@ static void loop(struct worker *w)
 			close_all(w);
 		}
 		conn_free_dead(w);
-		if ((w->draining || w->stopping) && w->conn_count == 0)
+		/* a draining worker also waits for its scripts to be reaped
+		 * (killed ones go within a second) */
+		if ((w->draining || w->stopping) && w->conn_count == 0 &&
+		    (w->cgi_count == 0 || w->stopping))
 			return;
 		int n = epoll_wait(w->epfd, events, EVENTS_MAX,
 				   loop_timeout(w));
@@ -324,6 +335,7 @@ int worker_run(const struct config *cfg, const int *listen_fds, int chan)
 		goto done;	/* master gone already */
 	loop(&w);
 done:
+	cgi_kill_all(&w);
 	conn_free_dead(&w);
 	for (size_t i = 0; i < w.listener_count; i++)
 		if (w.listeners[i].fd != -1)

@@ -556,6 +556,18 @@ Test(config, access_and_error_log_keywords)
 		"servers = ( { listen = [ \"8080\" ]; root = \"www\"; } );\n");
 	cr_assert_null(cfg->access_log);
 	cr_assert_eq(cfg->log_level, LOG_LEVEL_DEBUG);
+	/* The other log's keyword is an error, not a file of that name. */
+	const char *text =
+	    "error_log = \"stdout\";\n"
+	    "http = { access_log = \"stderr\"; };\n"
+	    "servers = ( { listen = [ \"8080\" ]; root = \"www\"; "
+	    "} );\n";
+	load_bad(text);
+	expect_at(text, "error_log", "error_log is \"stderr\" or a path");
+	expect_at(text, "access_log",
+		  "access_log is a path, \"stdout\" or "
+		  "\"off\"");
+	cr_assert_eq(error_lines(), 2, "%s", errors);
 }
 
 Test(config, relative_config_path)

@@ -35,6 +35,10 @@
 #define CGI_MAX_PER_WORKER 64	/* more concurrent scripts: 503 */
 #define CGI_STDERR_LINES 100	/* per script; the rest is dropped */
 #define CGI_REDIRECTS_MAX 4
+/* How long a parsed head is held back to learn the body's length: a
+ * script that ends within it gets Content-Length, a streaming one starts
+ * streaming (chunked) after it. */
+#define CGI_HOLD_MS 20
 
 enum cgi_role { ROLE_STDIN, ROLE_STDOUT, ROLE_STDERR, ROLE_PIDFD, ROLE_COUNT };
 
@@ -57,6 +61,7 @@ struct cgi_job {
 	bool stdout_eof;
 	bool stdout_paused;
 	bool local_redirect;	/* head said: re-run as GET of Location */
+	size_t head_len;	/* CGI head parsed: its length in out */
 	bool head_done;		/* response head built */
 	bool chunked;		/* chunked framing to the client */
 	bool discard;		/* body not sent (HEAD, 204, 304) */
@@ -173,12 +178,22 @@ void cgi_detach(struct conn *c)
 		job_detach(c->x->cgi, true);
 }
 
+static bool release_head(struct cgi_job *job, bool length_known);
+
 void cgi_on_timer(struct timer *t)
 {
 	struct cgi_job *job = (struct cgi_job *)((char *)t -
 						 offsetof(struct cgi_job, timer));
+	struct conn *c = job->c;
 
-	kill_step(job);
+	if (c == NULL) {
+		kill_step(job);
+		return;
+	}
+	/* the head hold is over: the script streams */
+	if (!job->head_done && release_head(job, false) &&
+	    c->state == CONN_CGI && c->x->cgi == job)
+		conn_run(c);
 }
 
 void cgi_kill_all(struct worker *w)
@@ -482,22 +497,33 @@ static size_t clamp(struct cgi_job *job, size_t n)
 	return n;
 }
 
-/* The CGI head is parsed: build the client's response head. */
-static int build_head(struct cgi_job *job, const struct cgi_response_head *h,
-		      size_t head_len)
+/* The CGI head is parsed and held: build the client's response head.
+ * length_known: stdout ended, so what is buffered is the whole body. */
+static int build_head(struct cgi_job *job, bool length_known)
 {
 	struct xfer *x = job->c->x;
 	struct response *resp = &x->resp;
+	size_t head_len = job->head_len;
 	size_t body = job->out_len - head_len;
+	struct cgi_response_head *h = malloc(sizeof(*h));
+	int rc = -1;
+
+	/* stateless parser: the same bytes give the same head again */
+	if (h == NULL || cgi_parse_head(job->out, job->out_len, CGI_HEAD_LIMIT,
+					h) != (int)head_len)
+		goto done;
+	if (length_known && h->content_length < 0)
+		h->content_length = (int64_t)body;
 
 	if (h->kind == CGI_RESPONSE_LOCAL_REDIRECT &&
 	    x->redirects < CGI_REDIRECTS_MAX) {
 		free(x->redirect);
 		x->redirect = strndup(h->location.ptr, h->location.len);
 		if (x->redirect == NULL)
-			return -1;
+			goto done;
 		job->local_redirect = true;
-		return 0;
+		rc = 0;
+		goto done;
 	}
 	response_reset(resp);
 	response_status(resp, h->status);
@@ -540,8 +566,9 @@ static int build_head(struct cgi_job *job, const struct cgi_response_head *h,
 	if (!job->body_done && x->body_left > 64 * 1024)
 		resp->close = true;
 	if (conn_finish_head(job->c) == -1)
-		return -1;
+		goto done;
 	job->head_done = true;
+	timer_disarm(&job->timer);
 	/* what followed the CGI head is the first piece of the body */
 	body = job->discard ? 0 : clamp(job, body);
 	memmove(job->out + (job->chunked ? CGI_CHUNK_HEAD : 0),
@@ -549,7 +576,14 @@ static int build_head(struct cgi_job *job, const struct cgi_response_head *h,
 	job->out_len = 0;
 	if (body)
 		frame(job, body);
-	return 0;
+	if (job->chunked && job->stdout_eof) {
+		memcpy(job->out + job->out_len, "0\r\n\r\n", 5);
+		job->out_len += 5;
+	}
+	rc = 0;
+done:
+	free(h);
+	return rc;
 }
 
 /* Answer 502 for a script whose output can't be used. */
@@ -561,6 +595,15 @@ static void bad_gateway(struct cgi_job *job, const char *why)
 	job_detach(job, true);
 	if (conn_respond_error(c, 502, true) == IO_ERROR)
 		conn_close(c);
+}
+
+/* Stop holding the head: build it now.  false when the job is gone. */
+static bool release_head(struct cgi_job *job, bool length_known)
+{
+	if (build_head(job, length_known) == 0)
+		return true;
+	bad_gateway(job, "cannot build the response head");
+	return false;
 }
 
 /* Read the script's stdout into the output buffer.  false when the job
@@ -595,6 +638,8 @@ static bool read_stdout(struct cgi_job *job)
 		if (n <= 0) {
 			job->stdout_eof = true;
 			close_fd(job, ROLE_STDOUT);
+			if (!job->head_done && job->head_len)
+				return release_head(job, true);
 			if (!job->head_done) {
 				bad_gateway(job, job->out_len ?
 						 "output ends inside its header" :
@@ -615,15 +660,27 @@ static bool read_stdout(struct cgi_job *job)
 			continue;
 		}
 		job->out_len += (size_t)n;
-		struct cgi_response_head head;
-		int rc = cgi_parse_head(job->out, job->out_len, CGI_HEAD_LIMIT,
-					&head);
+		if (job->head_len) {
+			/* holding the head: send once the buffer is full */
+			if (CGI_OUT_CAP - job->out_len < CGI_CHUNK_HEAD + 1024)
+				return release_head(job, false);
+			continue;
+		}
+		struct cgi_response_head *head = malloc(sizeof(*head));
+		int rc = head ? cgi_parse_head(job->out, job->out_len,
+					       CGI_HEAD_LIMIT, head) :
+				CGI_ERROR;
+		free(head);
 		if (rc == CGI_INCOMPLETE)
 			continue;
-		if (rc == CGI_ERROR || build_head(job, &head, (size_t)rc) == -1) {
+		if (rc == CGI_ERROR) {
 			bad_gateway(job, "malformed header");
 			return false;
 		}
+		job->head_len = (size_t)rc;
+		if (timer_arm(&job->w->timers, &job->timer, CGI_HOLD_MS,
+			      job->w->now) == -1)
+			return release_head(job, false);
 	}
 	return true;
 }

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -456,5 +457,56 @@ Test(reload, five_reloads_under_load_lose_nothing, .timeout = 60)
 	cr_expect(strstr(out, "requests in") != NULL, "%s", out);
 	cr_expect(strstr(out, "Socket errors") == NULL, "%s", out);
 	cr_expect(strstr(out, "Non-2xx") == NULL, "%s", out);
+	srv_stop(&s);
+}
+
+Test(integration, sigint_is_a_fast_stop)
+{
+	struct srv s;
+
+	start(&s, BASE_CFG, NULL);
+	/* an idle keep-alive connection would hold a graceful stop for
+	 * keepalive_timeout; a fast stop does not wait for it */
+	int fd = http_connect(s.port);
+	const char req[] = "GET / HTTP/1.1\r\nHost: a\r\n\r\n";
+	struct http_resp r;
+	cr_assert_eq(send_all(fd, req, sizeof(req) - 1), 0);
+	cr_assert_eq(http_read(fd, &r, false), 0);
+	http_resp_free(&r);
+	long t0 = ms_now();
+	kill(s.pid, SIGINT);
+	int status = srv_wait_exit(&s, 5000);
+	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %d", status);
+	cr_expect_lt(ms_now() - t0, 3000);
+	cr_expect(wait_closed(fd, 2000), "connection left open");
+	close(fd);
+	srv_stop(&s);
+}
+
+Test(integration, fatal_worker_error_is_not_respawned)
+{
+	struct srv s;
+	char dir[400], out[256];
+
+	/* the access log path is a directory: every worker fails to open it
+	 * and exits 2, which the master must not turn into a respawn loop */
+	cr_assert_eq(srv_prepare(&s,
+		"workers = 2;\n"
+		"pid_file = \"@DIR@/webserv.pid\";\n"
+		"error_log = \"@DIR@/error.log\";\n"
+		"http = { access_log = \"@DIR@/logdir\"; };\n"
+		"servers = ( { listen = [ \"127.0.0.1:@PORT@\" ]; root = \"@DIR@/www\"; } );\n"), 0);
+	snprintf(dir, sizeof(dir), "%s/logdir", s.dir);
+	cr_assert_eq(mkdir(dir, 0755), 0);
+	long t0 = ms_now();
+	int rc = run_webserv((const char *[]){ "-f", s.cfg, NULL }, out, sizeof(out));
+	cr_expect_eq(rc, 2, "exit code %d", rc);
+	cr_expect_lt(ms_now() - t0, 5000, "took too long");
+	char *log = read_file(s.err_log, NULL);
+	int starts = 0;
+	for (char *p = log; p && (p = strstr(p, "started")); p++)
+		starts++;
+	cr_expect_leq(starts, 2, "workers were respawned %d times", starts);
+	free(log);
 	srv_stop(&s);
 }

@@ -52,6 +52,8 @@ struct worker {
 	struct conn *dead;	/* closed, freed at the end of the loop turn */
 	size_t cgi_count;	/* CGI processes not yet reaped */
 	struct cgi_job *cgi_jobs;	/* every job, attached or not */
+	struct xfer *xfer_pool;	/* freed request states, reused */
+	size_t xfer_pooled;
 	struct timers timers;
 	uint64_t now;		/* ms, monotonic, updated once per turn */
 	bool draining;
@@ -73,8 +75,10 @@ enum conn_state {
 
 enum body_sink { SINK_NONE, SINK_DISCARD, SINK_UPLOAD, SINK_CGI };
 
-/* Per-request state: allocated when bytes arrive, freed when idle. */
+/* Per-request state: taken when bytes arrive, given back when idle (to a
+ * small per-worker pool, so keep-alive traffic does not malloc). */
 struct xfer {
+	struct xfer *next_free;	/* in worker.xfer_pool */
 	struct http_request req;
 	struct http_route route;
 	struct response resp;
@@ -131,6 +135,8 @@ void conn_drain(struct conn *c);
 void conn_close(struct conn *c);
 /* Free the closed connections. */
 void conn_free_dead(struct worker *w);
+/* Free the pooled request states (worker exit). */
+void conn_free_pool(struct worker *w);
 /* Run c's state machine until it has to wait (conn.c). */
 void conn_run(struct conn *c);
 /* Steps conn.c shares with cgi.c. */

@@ -28,6 +28,7 @@
 #define DRAIN_IDLE_GRACE_MS 1000
 #define MIN_PROGRESS 1024	/* bytes per timeout period, else cut */
 #define SENDFILE_CHUNK (4u << 20)
+#define XFER_POOL_MAX 64	/* per worker: ~30 KiB each */
 
 static const char continue_line[] = "HTTP/1.1 100 Continue\r\n\r\n";
 
@@ -111,8 +112,25 @@ static void xfer_free(struct conn *c)
 		cgi_detach(c);
 	response_reset(&c->x->resp);
 	free(c->x->redirect);
-	free(c->x);
+	c->x->redirect = NULL;
+	if (c->w->xfer_pooled < XFER_POOL_MAX) {
+		c->x->next_free = c->w->xfer_pool;
+		c->w->xfer_pool = c->x;
+		c->w->xfer_pooled++;
+	} else {
+		free(c->x);
+	}
 	c->x = NULL;
+}
+
+void conn_free_pool(struct worker *w)
+{
+	while (w->xfer_pool) {
+		struct xfer *x = w->xfer_pool;
+		w->xfer_pool = x->next_free;
+		free(x);
+	}
+	w->xfer_pooled = 0;
 }
 
 void conn_close(struct conn *c)
@@ -145,7 +163,7 @@ void conn_free_dead(struct worker *w)
 /* Fresh per-request state; the bytes in buf[pos..len) are kept. */
 static void xfer_start(struct xfer *x)
 {
-	memset(&x->req, 0, sizeof(x->req));
+	/* x->req is initialised by the parser; x->parsed says if it was */
 	x->route.server = NULL;
 	x->route.loc = NULL;
 	x->route.path_len = 0;
@@ -175,8 +193,14 @@ static struct xfer *xfer_get(struct conn *c)
 
 	if (x)
 		return x;
-	if ((x = malloc(sizeof(*x) + cap)) == NULL)
+	if (c->w->xfer_pool) {
+		/* one config per worker: every pooled buffer has this cap */
+		x = c->w->xfer_pool;
+		c->w->xfer_pool = x->next_free;
+		c->w->xfer_pooled--;
+	} else if ((x = malloc(sizeof(*x) + cap)) == NULL) {
 		return NULL;
+	}
 	x->cap = cap;
 	x->len = 0;
 	x->pos = 0;

@@ -337,6 +337,7 @@ int worker_run(const struct config *cfg, const int *listen_fds, int chan)
 done:
 	cgi_kill_all(&w);
 	conn_free_dead(&w);
+	conn_free_pool(&w);
 	for (size_t i = 0; i < w.listener_count; i++)
 		if (w.listeners[i].fd != -1)
 			close(w.listeners[i].fd);

@@ -644,6 +644,10 @@ int master_run(struct config *cfg, const char *cfg_path, int workers_override)
 		log_error("%s: signals/epoll: %s", __func__, strerror(errno));
 		return 2;
 	}
+	if (cfg->user && geteuid() != 0)
+		log_warn("\"user\" is only used when started as root: ignored");
+	else if (geteuid() == 0 && cfg->user == NULL)
+		log_warn("workers run as root: set \"user\" to drop privileges");
 	if (cfg->pid_file && pid_file_write(cfg->pid_file) == -1) {
 		log_error("cannot write pid file %s: %s", cfg->pid_file,
 			  strerror(errno));

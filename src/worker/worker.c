@@ -10,10 +10,13 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -315,6 +318,42 @@ static int setup(struct worker *w, const int *listen_fds)
 	return access_log_open(w);
 }
 
+/*
+ * Started as root with `user` set: become that user (and `group`, else
+ * the user's primary group) once the sockets and logs are open, so a
+ * compromised worker - or a CGI script, which inherits it - holds no root
+ * power.  0 / -1 (fatal: never serve with the wrong identity).
+ */
+static int drop_privileges(const struct config *cfg)
+{
+	struct passwd *pw;
+	struct group *gr;
+	gid_t gid;
+
+	if (geteuid() != 0 || cfg->user == NULL)
+		return 0;
+	if ((pw = getpwnam(cfg->user)) == NULL) {
+		log_error("user \"%s\" not found", cfg->user);
+		return -1;
+	}
+	gid = pw->pw_gid;
+	if (cfg->group) {
+		if ((gr = getgrnam(cfg->group)) == NULL) {
+			log_error("group \"%s\" not found", cfg->group);
+			return -1;
+		}
+		gid = gr->gr_gid;
+	}
+	if (initgroups(cfg->user, gid) == -1 || setgid(gid) == -1 ||
+	    setuid(pw->pw_uid) == -1) {
+		log_error("cannot become %s: %s", cfg->user, strerror(errno));
+		return -1;
+	}
+	/* a credential change clears the parent-death signal: set it again */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	return 0;
+}
+
 int worker_run(const struct config *cfg, const int *listen_fds, int chan)
 {
 	static struct worker w;
@@ -328,6 +367,10 @@ int worker_run(const struct config *cfg, const int *listen_fds, int chan)
 	w.now = clock_ms();
 	if (setup(&w, listen_fds) == -1) {
 		log_error("worker setup: %s", strerror(errno));
+		rc = WORKER_EXIT_FATAL;
+		goto done;
+	}
+	if (drop_privileges(cfg) == -1) {
 		rc = WORKER_EXIT_FATAL;
 		goto done;
 	}

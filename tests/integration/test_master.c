@@ -510,3 +510,41 @@ Test(integration, fatal_worker_error_is_not_respawned)
 	free(log);
 	srv_stop(&s);
 }
+
+Test(integration, workers_and_cgi_drop_to_the_configured_user)
+{
+	struct srv s;
+	struct http_resp r;
+	char script[400];
+	pid_t pids[4];
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root to change user");
+	cr_assert_eq(srv_prepare(&s,
+		"workers = 1;\nuser = \"nobody\";\n"
+		"pid_file = \"@DIR@/webserv.pid\";\n"
+		"error_log = \"@DIR@/error.log\";\n"
+		"servers = ( { listen = [ \"127.0.0.1:@PORT@\" ]; root = \"@DIR@/www\";\n"
+		"  locations = ( { path = \"/cgi/\"; alias = \"@DIR@/cgi\";\n"
+		"    cgi = ( { ext = \".sh\"; interpreter = \"/bin/sh\"; } ); } ); } );\n"), 0);
+	chmod(s.dir, 0755);	/* mkdtemp made it 0700 */
+	snprintf(script, sizeof(script), "%s/cgi", s.dir);
+	cr_assert_eq(write_file(script, "id.sh",
+				"printf 'Content-Type: text/plain\\r\\n\\r\\n'; id -u\n", -1), 0);
+	chmod(script, 0755);
+	cr_assert_eq(srv_start(&s, NULL), 0);
+	cr_assert_eq(srv_workers(&s, pids, 4), 1);
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pids[0]);
+	char *status = read_file(path, NULL);
+	cr_assert(status != NULL);
+	cr_expect(strstr(status, "\nUid:\t65534\t65534\t65534\t65534") != NULL,
+		  "worker not running as nobody: %s", strstr(status, "Uid:"));
+	free(status);
+	cr_assert_eq(http_get(s.port, "/cgi/id.sh", &r), 0);
+	cr_expect_eq(r.status, 200);
+	cr_expect_str_eq(r.body, "65534\n", "CGI ran as uid %s", r.body);
+	http_resp_free(&r);
+	expect_hello(s.port);
+	srv_stop(&s);
+}

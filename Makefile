@@ -105,7 +105,7 @@ test: build/.test-deps build/asan/webserv build/asan/run-tests
 
 # Only the pure-module tests (fast).
 unit: build/.test-deps build/asan/run-tests
-	$(TEST_ENV) build/asan/run-tests --filter '!(integration|reload|cli)/*' $(TEST_ARGS)
+	$(TEST_ENV) build/asan/run-tests --filter '!(integration|reload|cli|http|slow|cgi)/*' $(TEST_ARGS)
 
 # --- install ------------------------------------------------------------------
 build/inst/webserv: $(SRCS) | build/.deps

@@ -52,6 +52,7 @@ struct worker {
 	struct conn *dead;	/* closed, freed at the end of the loop turn */
 	size_t cgi_count;	/* CGI processes not yet reaped */
 	struct cgi_job *cgi_jobs;	/* every job, attached or not */
+	struct cgi_job *cgi_dead;	/* over, freed at the end of the turn */
 	struct xfer *xfer_pool;	/* freed request states, reused */
 	size_t xfer_pooled;
 	struct timers timers;
@@ -167,6 +168,8 @@ void cgi_conn_timeout(struct conn *c);
 void cgi_detach(struct conn *c);
 /* Worker exit: SIGKILL every script still running, free every job. */
 void cgi_kill_all(struct worker *w);
+/* Free the jobs that ended during this loop turn. */
+void cgi_free_dead(struct worker *w);
 
 /* Open or reopen (SIGUSR1) the access log. 0 / -1. */
 int access_log_open(struct worker *w);

@@ -48,6 +48,11 @@ int static_serve(const struct location *loc, const struct http_request *req,
 		 const char *path, size_t len, const struct mime_table *mime,
 		 char *index_path, size_t index_cap, struct response *resp);
 
+/* 301 to path + "/" (query kept), for a directory named without its
+ * slash (RFC 9110 §15.4.2).  Returns 301, or 414 when too long. */
+int static_redirect_slash(const struct http_request *req, const char *path,
+			  size_t len, struct response *resp);
+
 /* Open rel beneath the directory base (no escape, no symlink out).
  * flags as open(2).  Returns fd or -1 with errno (EXDEV/ELOOP: escape).
  * O_CLOEXEC is always added.  Symlinks that stay beneath base work.

@@ -419,6 +419,10 @@ static int mp_part_begin(struct multipart *mp)
 	char *p = mp->hdr, *end = mp->hdr + mp->hdr_len - 2;
 	bool cd_seen = false;
 
+	/* RFC 9110 §5.5: NUL in a field is invalid (and would cut the
+	 * NUL-terminated strings handed to on_part short). */
+	if (memchr(mp->hdr, '\0', mp->hdr_len) != NULL)
+		return mp_fail(mp, MULTIPART_ERR_SYNTAX);
 	/* RFC 5322 §2.2.3 unfolding: CRLF before WSP is not a line end. */
 	for (char *q = p; q + 2 < end; q++)
 		if (q[0] == '\r' && q[1] == '\n' &&

@@ -57,6 +57,7 @@ struct cgi_job {
 	struct cgi_proc proc;
 	struct timer timer;	/* detached: next kill step */
 	bool killing;		/* SIGTERM sent */
+	bool dead;		/* freed at the end of the loop turn */
 	bool exited;
 	bool stdout_eof;
 	bool stdout_paused;
@@ -114,6 +115,11 @@ static void close_fd(struct cgi_job *job, enum cgi_role role)
 	*fd = -1;
 }
 
+/*
+ * The job is over: close everything and unlink it.  The memory itself is
+ * freed at the end of the loop turn (cgi_free_dead): events of this same
+ * epoll batch may still point at its tags.
+ */
 static void job_free(struct cgi_job *job)
 {
 	struct worker *w = job->w;
@@ -130,9 +136,21 @@ static void job_free(struct cgi_job *job)
 	if (job->next)
 		job->next->prev = job->prev;
 	w->cgi_count--;
-	free(job->in);
-	free(job->out);
-	free(job);
+	job->dead = true;
+	job->c = NULL;
+	job->next = w->cgi_dead;
+	w->cgi_dead = job;
+}
+
+void cgi_free_dead(struct worker *w)
+{
+	while (w->cgi_dead) {
+		struct cgi_job *job = w->cgi_dead;
+		w->cgi_dead = job->next;
+		free(job->in);
+		free(job->out);
+		free(job);
+	}
 }
 
 /* Kill step: SIGTERM to the group, then SIGKILL after a grace. */
@@ -850,6 +868,8 @@ void cgi_on_event(void *tag, uint32_t events)
 	struct conn *c = job->c;
 	int wstatus;
 
+	if (job->dead)
+		return;	/* an event of this batch for a job already over */
 	switch (role) {
 	case ROLE_STDOUT:
 		if (!read_stdout(job))

@@ -254,6 +254,7 @@ static void loop(struct worker *w)
 			close_all(w);
 		}
 		conn_free_dead(w);
+		cgi_free_dead(w);
 		/* a draining worker also waits for its scripts to be reaped
 		 * (killed ones go within a second) */
 		if ((w->draining || w->stopping) && w->conn_count == 0 &&
@@ -379,6 +380,7 @@ int worker_run(const struct config *cfg, const int *listen_fds, int chan)
 	loop(&w);
 done:
 	cgi_kill_all(&w);
+	cgi_free_dead(&w);
 	conn_free_dead(&w);
 	conn_free_pool(&w);
 	for (size_t i = 0; i < w.listener_count; i++)

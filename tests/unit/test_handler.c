@@ -624,3 +624,21 @@ Test(handler, vhost_unknown_uses_default)
 	cr_expect_eq(route.server, &server);
 	done();
 }
+
+/* A location named without its trailing slash: 301 to the location. */
+Test(handler, location_without_slash_redirects)
+{
+	expect_status(run(HTTP_GET, "/uploads"), 301);
+	cr_expect_str_eq(header("Location"), "/uploads/");
+	done();
+	request(HTTP_GET, "/uploads");
+	req.query.ptr = "a=1";
+	req.query.len = 3;
+	req.has_query = true;
+	expect_status(handle(), 301);
+	cr_expect_str_eq(header("Location"), "/uploads/?a=1");
+	done();
+	/* a longer name is no such request */
+	expect_status(run(HTTP_GET, "/uploadsx"), 404);
+	done();
+}

@@ -209,7 +209,8 @@ struct cgi_proc {
  *     fork/clone, pidfd_open: EMFILE, ENFILE, EAGAIN, ENOMEM) -> 503;
  *   - *exec_errno (= errno) non-zero: the child failed before running
  *     the script (chdir, setpgid, execve: ENOENT, ENOTDIR, EACCES,
- *     ENOEXEC...) -> 500, log the interpreter and the errno.
+ *     ENOEXEC...) -> 502 (the gateway could not run it), log the
+ *     interpreter and the errno.
  * (posix_spawn reports both kinds as one errno: EAGAIN and ENOMEM are
  * taken as setup failures, anything else as the child's.)
  * The worker must not set SIGCHLD to SIG_IGN (children would be reaped

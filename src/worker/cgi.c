@@ -611,8 +611,12 @@ static void bad_gateway(struct cgi_job *job, const char *why)
 
 	log_error("cgi: %s: %s", c->x->route.script_file, why);
 	job_detach(job, true);
+	/* called from the script's events: the client side must be
+	 * driven from here, nothing else will wake it */
 	if (conn_respond_error(c, 502, true) == IO_ERROR)
 		conn_close(c);
+	else
+		conn_run(c);
 }
 
 /* Stop holding the head: build it now.  false when the job is gone. */
@@ -831,7 +835,8 @@ enum io_result cgi_step(struct conn *c)
 			 * to leave the connection before it can be reused */
 			if (!job->body_done)
 				x->keep_alive = false;
-			if (job->has_length && job->length_left)
+			if (job->has_length && job->length_left &&
+			    !job->discard)
 				x->keep_alive = false;	/* short output */
 			job_detach(job, false);
 			return conn_response_done(c);

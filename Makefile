@@ -34,7 +34,7 @@ TEST_OBJS := $(TEST_SRCS:%.c=build/asan/%.o)
 CONFIG_DEFAULT ?= $(CURDIR)/etc/webserv.cfg
 DEFS = -DWEBSERV_CONFIG_DEFAULT='"$(CONFIG_DEFAULT)"'
 
-.PHONY: all run test unit install clean deps test-deps format format-check bench
+.PHONY: all run test unit install clean deps test-deps format format-check bench fuzz
 all: webserv
 
 # --- dependencies ----------------------------------------------------------
@@ -130,6 +130,11 @@ format:
 	clang-format -i $(FORMAT_FILES)
 format-check:
 	clang-format --dry-run --Werror $(FORMAT_FILES)
+
+# libFuzzer harnesses (clang), FUZZ_SECONDS each (default 30).
+FUZZ_SECONDS ?= 30
+fuzz:
+	tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 bench: webserv
 	tests/bench/run.sh

@@ -450,6 +450,8 @@ static void read_file(struct cfg_ctx *ctx, config_t *lc)
 		cfg_err_at(ctx, NULL, 0, "cannot read: %s", strerror(EISDIR));
 		return;
 	}
+	if (cfg_check_includes(ctx, ctx->main_path, 0) > 0)
+		return;
 	config_set_include_dir(lc, ctx->dir);
 	errno = 0;
 	if (config_read_file(lc, ctx->main_path) != CONFIG_TRUE) {

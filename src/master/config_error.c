@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "config_int.h"
 
@@ -89,6 +90,11 @@ static void err_vat(struct cfg_ctx *ctx, const char *file, int line,
 		n = 0;
 	if ((size_t)n >= sizeof(msg))
 		n = (int)sizeof(msg) - 1;
+	/* values from the file are echoed in messages: a line break or an
+	 * escape sequence in one must not forge or split error lines */
+	for (int i = 0; i < n; i++)
+		if ((unsigned char)msg[i] < 0x20 || msg[i] == 0x7f)
+			msg[i] = '?';
 	err_append(ctx, ": ", 2);
 	err_append(ctx, msg, (size_t)n);
 	err_append(ctx, "\n", 1);
@@ -160,4 +166,55 @@ void cfg_syntax_error(struct cfg_ctx *ctx, const config_t *lc)
 		    name, ctx->dir);
 	else
 		cfg_err_at(ctx, file, line, "%s", config_error_text(lc));
+}
+
+/*
+ * libconfig 1.5 calls exit() when an @include names a directory (its
+ * scanner fails on the read): walk the @include lines first, recursively,
+ * and refuse anything that exists but is not a regular file.  Missing
+ * files are left to libconfig, which reports them as a syntax error.
+ * Returns the number of problems found.
+ */
+int cfg_check_includes(struct cfg_ctx *ctx, const char *path, int depth)
+{
+	FILE *f = fopen(path, "re");
+	char *text = NULL;
+	size_t text_cap = 0;
+	int line = 0;
+	int problems = 0;
+
+	if (f == NULL)
+		return 0;
+	while (getline(&text, &text_cap, f) != -1) {
+		const char *p = text + strspn(text, " \t");
+		const char *open, *close;
+		char full[PATH_MAX];
+		struct stat st;
+
+		line++;
+		if (strncmp(p, "@include", 8) != 0 ||
+		    (open = strchr(p + 8, '"')) == NULL ||
+		    (close = strchr(open + 1, '"')) == NULL)
+			continue;
+		/* libconfig joins the include dir and the name as written */
+		if (snprintf(full, sizeof(full), "%s/%.*s", ctx->dir,
+			     (int)(close - open - 1), open + 1) >= (int)sizeof(full) ||
+		    stat(full, &st) == -1)
+			continue;
+		if (!S_ISREG(st.st_mode)) {
+			cfg_err_at(ctx, path, line,
+				   "@include \"%.*s\" is not a regular file",
+				   (int)(close - open - 1), open + 1);
+			problems++;
+		} else if (depth >= 10) {
+			cfg_err_at(ctx, path, line,
+				   "@include nested too deeply");
+			problems++;
+		} else {
+			problems += cfg_check_includes(ctx, full, depth + 1);
+		}
+	}
+	free(text);
+	fclose(f);
+	return problems;
 }

@@ -100,6 +100,9 @@ void cfg_err(struct cfg_ctx *ctx, const config_setting_t *s, const char *fmt,
 void cfg_err_at(struct cfg_ctx *ctx, const char *file, int line,
 		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* libconfig's own error (syntax, missing include) after a failed read. */
+/* Refuse @include of anything but a regular file (recursively): the
+ * number of problems reported. */
+int cfg_check_includes(struct cfg_ctx *ctx, const char *path, int depth);
 void cfg_syntax_error(struct cfg_ctx *ctx, const config_t *lc);
 /* "FILE:LINE" of a setting, for messages that point at another one. */
 void cfg_where(const struct cfg_ctx *ctx, const config_setting_t *s, char *buf,

@@ -54,6 +54,7 @@ struct worker {
 	struct cgi_job *cgi_jobs;	/* every job, attached or not */
 	struct cgi_job *cgi_dead;	/* over, freed at the end of the turn */
 	struct xfer *xfer_pool;	/* freed request states, reused */
+	struct file_cache *files;	/* open static files */
 	size_t xfer_pooled;
 	struct timers timers;
 	uint64_t now;		/* ms, monotonic, updated once per turn */

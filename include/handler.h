@@ -14,12 +14,14 @@
 
 #include "config.h"
 #include "http.h"
+#include "filecache.h"
 #include "response.h"
 
 struct http_ctx {
 	const struct config *cfg;
 	size_t listen_idx;		/* config.listens[] the request came on */
 	const struct sockaddr *peer;
+	struct file_cache *files;	/* the worker's open-file cache, or NULL */
 };
 
 struct http_route {

@@ -15,6 +15,8 @@
 #define RESPONSE_HEAD_MAX 4096
 #define SERVER_SOFTWARE "webserv/0.1"
 
+struct fc_entry;
+
 enum body_kind { BODY_NONE, BODY_MEM, BODY_FILE };
 
 struct response {
@@ -31,6 +33,9 @@ struct response {
 	off_t file_off;
 	off_t file_len;
 	bool close;		/* the server will close after this response */
+	/* set: mem / fd belong to this file cache entry (not freed or
+	 * closed here); the reference is dropped by response_reset */
+	struct fc_entry *cached;
 };
 
 /* Reason phrase for status ("Not Found"); "Unknown" if none. */
@@ -43,6 +48,8 @@ bool response_status_has_body(int status);
 
 /* Empty response: status 0, fd -1. */
 void response_init(struct response *resp);
+/* Drop the body (memory, fd or cache reference); keep head and close. */
+void response_body_release(struct response *resp);
 /* Release body memory and fd; back to response_init state. */
 void response_reset(struct response *resp);
 /* Start the head again: status line, Date (cached per second), Server.

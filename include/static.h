@@ -16,6 +16,7 @@
 
 #include "config.h"
 #include "http.h"
+#include "filecache.h"
 #include "mime.h"
 #include "response.h"
 
@@ -32,8 +33,9 @@ int static_map(const struct location *loc, const char *path, size_t len,
 	       const char **base, char *rel, size_t cap);
 
 /*
- * Answer GET/HEAD of path from loc into resp.  Returns the status put in
- * resp (200, 206, 301, 304, 416), or an error status (403, 404, 414, 500)
+ * Answer GET/HEAD of path from loc into resp.  cache (may be NULL) is
+ * the worker's open-file cache, consulted and filled for regular files.
+ * Returns the status put in resp (200, 206, 301, 304, 416), or an error status (403, 404, 414, 500)
  * with resp untouched so the caller can add an error page, or
  * STATIC_INDEX_REDIRECT with index_path (NUL-terminated) set to the URI of
  * the index file to serve as a new request.
@@ -46,7 +48,8 @@ int static_map(const struct location *loc, const char *path, size_t len,
  */
 int static_serve(const struct location *loc, const struct http_request *req,
 		 const char *path, size_t len, const struct mime_table *mime,
-		 char *index_path, size_t index_cap, struct response *resp);
+		 struct file_cache *cache, char *index_path, size_t index_cap,
+		 struct response *resp);
 
 /* 301 to path + "/" (query kept), for a directory named without its
  * slash (RFC 9110 §15.4.2).  Returns 301, or 414 when too long. */

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "filecache.h"
 #include "response.h"
 
 struct reason {
@@ -155,11 +156,18 @@ void response_init(struct response *resp)
 	resp->file_off = 0;
 	resp->file_len = 0;
 	resp->close = false;
+	resp->cached = NULL;
 }
 
 /* Drop the body (memory or file), keep the head and the close flag. */
-static void response_body_release(struct response *resp)
+void response_body_release(struct response *resp)
 {
+	if (resp->cached) {
+		fc_release(resp->cached);
+		resp->cached = NULL;
+		resp->mem = NULL;
+		resp->fd = -1;
+	}
 	free(resp->mem);
 	resp->mem = NULL;
 	resp->mem_len = 0;

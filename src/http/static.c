@@ -490,75 +490,85 @@ static int static_unsatisfiable(uint64_t size, struct response *resp)
 	return 416;
 }
 
-/* A regular file (fd owned): 200, 206, 304 or 416. */
+/* A regular file (the entry's reference is ours): 200, 206, 304, 416. */
 static int static_file(const struct http_request *req, const char *path,
-		       size_t len, const struct mime_table *mime, int fd,
-		       const struct stat *st, struct response *resp)
+		       size_t len, const struct mime_table *mime,
+		       struct fc_entry *e, struct response *resp)
 {
-	char etag[STATIC_ETAG_MAX], modified[30];
-	size_t etag_len = static_etag(st, etag, sizeof(etag));
+	const struct stat *st = &e->st;
 	uint64_t size = (uint64_t)st->st_size;
 	uint64_t first = 0, last = size ? size - 1 : 0;
 	int status = 200;
 
-	if (static_not_modified(req, etag, etag_len, st->st_mtime)) {
-		close(fd);
+	if (static_not_modified(req, e->etag, e->etag_len, st->st_mtime)) {
 		/* §15.4.5: ETag yes; other metadata SHOULD NOT */
 		response_status(resp, 304);
-		response_header(resp, "ETag", "%s", etag);
+		response_header(resp, "ETag", "%s", e->etag);
 		resp->body_kind = BODY_NONE;
+		fc_release(e);
 		return 304;
 	}
 	/* §14.2: Range is defined for GET only; HEAD ignores it */
 	if (req->method == HTTP_GET && req->range.len > 0 &&
-	    static_if_range_ok(req, etag, etag_len, st->st_mtime)) {
+	    static_if_range_ok(req, e->etag, e->etag_len, st->st_mtime)) {
 		switch (static_parse_range(req->range.ptr, req->range.len, size,
 					   &first, &last)) {
 		case RANGE_OK:
 			status = 206;
 			break;
 		case RANGE_UNSATISFIABLE:
-			close(fd);
+			fc_release(e);
 			return static_unsatisfiable(size, resp);
 		case RANGE_NONE:
 			break;
 		}
 	}
 	uint64_t body_len = size ? last - first + 1 : 0;
-	http_date(st->st_mtime, modified);
 	response_status(resp, status);
 	response_header(resp, "Content-Type", "%s", mime_type(mime, path, len));
 	response_header(resp, "Content-Length", "%" PRIu64, body_len);
-	response_header(resp, "Last-Modified", "%s", modified);
-	response_header(resp, "ETag", "%s", etag);
+	response_header(resp, "Last-Modified", "%s", e->modified);
+	response_header(resp, "ETag", "%s", e->etag);
 	response_header(resp, "Accept-Ranges", "bytes");
 	if (status == 206)
 		response_header(resp, "Content-Range",
 				"bytes %" PRIu64 "-%" PRIu64 "/%" PRIu64, first,
 				last, size);
 	if (req->method == HTTP_HEAD || body_len == 0) {
-		close(fd);
+		fc_release(e);
 		resp->body_kind = BODY_NONE;
 		return status;
 	}
-	resp->body_kind = BODY_FILE;
-	resp->fd = fd;
-	resp->file_off = (off_t)first;
-	resp->file_len = (off_t)body_len;
+	/* the response borrows the entry's content or fd */
+	resp->cached = e;
+	if (e->data) {
+		resp->body_kind = BODY_MEM;
+		resp->mem = (char *)e->data + first;
+		resp->mem_len = (size_t)body_len;
+	} else {
+		resp->body_kind = BODY_FILE;
+		resp->fd = e->fd;
+		resp->file_off = (off_t)first;
+		resp->file_len = (off_t)body_len;
+	}
 	return status;
 }
 
 int static_serve(const struct location *loc, const struct http_request *req,
 		 const char *path, size_t len, const struct mime_table *mime,
-		 char *index_path, size_t index_cap, struct response *resp)
+		 struct file_cache *cache, char *index_path, size_t index_cap,
+		 struct response *resp)
 {
 	char rel[PATH_MAX];
 	const char *base;
+	struct fc_entry *e;
 	struct stat st;
 	int fd;
 
 	if (static_map(loc, path, len, &base, rel, sizeof(rel)) == -1)
 		return errno == ENAMETOOLONG ? 414 : 500;
+	if ((e = fc_lookup(cache, base, rel)) != NULL)
+		return static_file(req, path, len, mime, e, resp);
 	/* O_NONBLOCK: opening a FIFO must not hang the worker */
 	fd =
 	    static_open_beneath(base, rel, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0);
@@ -582,5 +592,7 @@ int static_serve(const struct location *loc, const struct http_request *req,
 		close(fd);
 		return 403;
 	}
-	return static_file(req, path, len, mime, fd, &st, resp);
+	if ((e = fc_insert(cache, base, rel, fd, &st)) == NULL)
+		return 500;
+	return static_file(req, path, len, mime, e, resp);
 }

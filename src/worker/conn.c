@@ -219,7 +219,8 @@ static struct http_ctx ctx_of(const struct conn *c)
 {
 	return (struct http_ctx){ .cfg = c->w->cfg,
 				  .listen_idx = c->listen_idx,
-				  .peer = &c->peer.sa };
+				  .peer = &c->peer.sa,
+				  .files = c->w->files };
 }
 
 /* Finish the head: Connection, blank line; HEAD drops the body. 0 / -1. */
@@ -240,16 +241,8 @@ int conn_finish_head(struct conn *c)
 	}
 	memcpy(resp->head + resp->head_len, "\r\n", 2);
 	resp->head_len += 2;
-	if (x->head_only && resp->body_kind != BODY_NONE) {
-		/* HEAD never has a body (RFC 9110 §9.3.2) */
-		free(resp->mem);
-		resp->mem = NULL;
-		resp->mem_len = 0;
-		if (resp->fd != -1)
-			close(resp->fd);
-		resp->fd = -1;
-		resp->body_kind = BODY_NONE;
-	}
+	if (x->head_only && resp->body_kind != BODY_NONE)
+		response_body_release(resp);	/* RFC 9110 §9.3.2 */
 	return 0;
 }
 

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -220,6 +221,8 @@ int srv_start(struct srv *s, const char *const *args)
 		return -1;
 	if (s->pid == 0) {
 		int null = open("/dev/null", O_WRONLY);
+		/* a test killed by its timeout must not leave a server behind */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		setenv("NOTIFY_SOCKET", s->notify_path, 1);
 		dup2(null, STDOUT_FILENO);
 		execv(bin, (char *const *)argv);

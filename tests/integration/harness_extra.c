@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -22,7 +23,7 @@
 
 #include "harness_extra.h"
 
-#define HX_PIECE (256 * 1024)	/* body bytes per send */
+#define HX_PIECE (256 * 1024) /* body bytes per send */
 
 long hx_now_ms(void)
 {
@@ -55,21 +56,56 @@ int hx_mkdir(const char *dir, const char *name)
 	return mkdir(path, 0755) == -1 && errno != EEXIST ? -1 : 0;
 }
 
+static struct srv hx_last; /* for hx_fini: a copy, not the test's */
+
+void hx_track(const struct srv *s)
+{
+	hx_last = *s;
+}
+
+void hx_fini(void)
+{
+	if (hx_last.pid > 0 && waitpid(hx_last.pid, NULL, WNOHANG) == 0) {
+		kill(hx_last.pid, SIGKILL);
+		waitpid(hx_last.pid, NULL, 0);
+	}
+	hx_last.pid = 0;
+	hx_last.notify_fd = -1; /* the test's srv_stop may have closed it */
+	if (hx_last.dir[0])
+		srv_stop(&hx_last);
+	hx_last.dir[0] = '\0';
+}
+
 int hx_start(struct srv *s, const char *tmpl, int (*setup)(const char *dir))
 {
+	int rc;
+
 	if (srv_prepare(s, tmpl) == -1)
 		return -1;
+	hx_track(s);
 	if (setup && setup(s->dir) == -1)
 		return -1;
-	return srv_start(s, NULL);
+	rc = srv_start(s, NULL);
+	hx_track(s);
+	return rc;
 }
 
 int hx_do(int port, const char *raw, size_t len, struct http_resp *r)
 {
 	int fd, rc;
 
-	if (memchr(raw, '\0', len) == NULL && strlen(raw) == len)
-		return http_do(port, raw, r);
+	memset(r, 0, sizeof(*r));
+	if (memchr(raw, '\0', len) == NULL) {
+		/* http_do, whose reader forgets what follows the response */
+		char *text = malloc(len + 1);
+		if (text == NULL)
+			return -1;
+		memcpy(text, raw, len);
+		text[len] = '\0';
+		rc = http_do(port, text, r);
+		free(text);
+		return rc;
+	}
 	if ((fd = http_connect(port)) == -1)
 		return -1;
 	rc = send_all(fd, raw, len);
@@ -84,6 +120,7 @@ int hx_status(int port, const char *raw)
 	struct http_resp r;
 	int status;
 
+	memset(&r, 0, sizeof(r));
 	if (http_do(port, raw, &r) == -1) {
 		http_resp_free(&r);
 		return -1;
@@ -101,7 +138,7 @@ ssize_t hx_read_head_raw(int fd, char *out, size_t cap, int timeout_ms)
 	out[0] = '\0';
 	while (n + 1 < cap) {
 		long left = deadline - hx_now_ms();
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
 
 		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
 			break;
@@ -125,7 +162,7 @@ int hx_wait_end(int fd, int timeout_ms)
 
 	for (;;) {
 		long left = deadline - hx_now_ms();
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
 
 		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
 			return 0;
@@ -139,7 +176,7 @@ int hx_wait_end(int fd, int timeout_ms)
 
 bool hx_readable(int fd, int timeout_ms)
 {
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
 
 	return poll(&pfd, 1, timeout_ms) > 0;
 }
@@ -228,7 +265,7 @@ static void sample(pid_t pid, long *max_rss_kb)
 static int send_piece(int fd, const char *data, size_t len)
 {
 	if (hx_readable(fd, 0))
-		return 1;	/* the server answered early */
+		return 1; /* the server answered early */
 	if (send_all(fd, data, len) == -1)
 		return hx_readable(fd, 1000) ? 1 : -1;
 	return 0;
@@ -245,8 +282,8 @@ int hx_send_body(int fd, uint64_t total, uint64_t seed, size_t chunk,
 	if (buf == NULL)
 		return -1;
 	while (off < total && rc == 0) {
-		size_t piece = total - off < piece_max ? (size_t)(total - off)
-						       : piece_max;
+		size_t piece =
+		    total - off < piece_max ? (size_t)(total - off) : piece_max;
 		size_t head = 0;
 		if (chunk)
 			head = (size_t)snprintf(buf, 32, "%zx\r\n", piece);
@@ -261,6 +298,20 @@ int hx_send_body(int fd, uint64_t total, uint64_t seed, size_t chunk,
 		rc = send_piece(fd, "0\r\n\r\n", 5);
 	free(buf);
 	return rc;
+}
+
+int hx_blast(int fd, uint64_t total)
+{
+	static const char zeros[65536];
+
+	while (total > 0) {
+		size_t n =
+		    total < sizeof(zeros) ? (size_t)total : sizeof(zeros);
+		if (send_all(fd, zeros, n) == -1)
+			return -1;
+		total -= n;
+	}
+	return 0;
 }
 
 int hx_list_dir(const char *dir, char *out, size_t cap)
@@ -288,6 +339,33 @@ int hx_list_dir(const char *dir, char *out, size_t cap)
 	return count;
 }
 
+int hx_open_under(pid_t pid, const char *prefix)
+{
+	char dir_path[64], fd_path[320], target[1024];
+	size_t plen = strlen(prefix);
+	struct dirent *e;
+	int count = 0;
+	DIR *d;
+
+	snprintf(dir_path, sizeof(dir_path), "/proc/%d/fd", (int)pid);
+	if ((d = opendir(dir_path)) == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(fd_path, sizeof(fd_path), "%s/%s", dir_path,
+			 e->d_name);
+		ssize_t n = readlink(fd_path, target, sizeof(target) - 1);
+		if (n <= 0)
+			continue;
+		target[n] = '\0';
+		if (strncmp(target, prefix, plen) == 0)
+			count++;
+	}
+	closedir(d);
+	return count;
+}
+
 const char *hx_location_path(const char *v)
 {
 	const char *scheme = strstr(v, "://");
@@ -304,12 +382,15 @@ static void tmpfs_child(struct srv *s, const char *mnt, const char *size_opt,
 			int report_fd)
 {
 	const char *bin = getenv("WEBSERV_BIN");
-	char *const argv[] = { (char *)bin, "-f", s->cfg, NULL };
+	char *const argv[] = {(char *)bin, "-f", s->cfg, NULL};
 	int null = open("/dev/null", O_WRONLY);
 
+	/* a test killed by its timeout takes this server with it */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (unshare(CLONE_NEWNS) == -1 ||
 	    mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1 ||
-	    mount("tmpfs", mnt, "tmpfs", MS_NOSUID | MS_NODEV, size_opt) == -1) {
+	    mount("tmpfs", mnt, "tmpfs", MS_NOSUID | MS_NODEV, size_opt) ==
+		-1) {
 		(void)!write(report_fd, "n", 1);
 		_exit(126);
 	}
@@ -335,6 +416,7 @@ int hx_start_tmpfs(struct srv *s, const char *sub, const char *size_opt)
 		return -1;
 	if (s->pid == 0)
 		tmpfs_child(s, mnt, size_opt, report[1]);
+	hx_track(s);
 	close(report[1]);
 	ssize_t n = read(report[0], &code, 1);
 	close(report[0]);

@@ -23,14 +23,27 @@ int hx_mkdir(const char *dir, const char *name);
 /* "dir/name" into out; out. */
 char *hx_path(char *out, size_t cap, const char *dir, const char *name);
 
-/* Prepare s from tmpl, run setup(s->dir) if given, start it; 0 / -1. */
+/* Prepare s from tmpl, run setup(s->dir) if given, start it; 0 / -1.
+ * The server is remembered for hx_fini. */
 int hx_start(struct srv *s, const char *tmpl, int (*setup)(const char *dir));
+/* Remember s (a copy) for hx_fini. */
+void hx_track(const struct srv *s);
+/*
+ * Criterion .fini of every test that starts a server: a failed assertion
+ * leaves the test function before its srv_stop, and a server left
+ * running would hold the runner's stderr and ports.  Kills the remembered
+ * server if it still runs and removes its temp dir.
+ */
+void hx_fini(void);
 
-/* Connect, send len bytes of raw (binary-safe), read one response (HEAD
- * when raw starts with "HEAD "), close.  0 / -1.  (Like http_do, whose
- * reader forgets bytes past the response; for raw holding a NUL the
- * harness reader cannot be reset from here: keep those to well-framed
- * exchanges.) */
+/*
+ * Connect, send len bytes of raw (binary-safe), read one response (HEAD
+ * when raw starts with "HEAD "), close.  0 / -1; r is always freeable.
+ * Without a NUL in raw this is http_do, whose reader then forgets bytes
+ * past the response; a raw holding a NUL goes its own way, and the
+ * harness reader cannot be reset from here: keep those exchanges to
+ * well-framed responses.
+ */
 int hx_do(int port, const char *raw, size_t len, struct http_resp *r);
 /* hx_do on a C string; returns the status, -1 without a response. */
 int hx_status(int port, const char *raw);
@@ -69,6 +82,10 @@ bool hx_file_matches(const char *path, uint64_t size, uint64_t seed,
 int hx_send_body(int fd, uint64_t total, uint64_t seed, size_t chunk,
 		 pid_t sample_pid, long *max_rss_kb);
 
+/* Send total zero bytes on fd whatever the server does meanwhile (a
+ * client that does not watch for an early answer).  0 / -1. */
+int hx_blast(int fd, uint64_t total);
+
 /* VmRSS of pid in kB, -1 when unreadable. */
 long hx_rss_kb(pid_t pid);
 
@@ -77,6 +94,10 @@ long hx_rss_kb(pid_t pid);
  * returns how many, -1 when dir cannot be opened.
  */
 int hx_list_dir(const char *dir, char *out, size_t cap);
+
+/* How many of pid's open fds name a path that starts with prefix
+ * (an unnamed O_TMPFILE shows as "prefix/#123 (deleted)"); -1 unreadable. */
+int hx_open_under(pid_t pid, const char *prefix);
 
 /* Strip "http://host" from a Location value: the path part, or v. */
 const char *hx_location_path(const char *v);

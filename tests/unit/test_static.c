@@ -142,8 +142,8 @@ static void serve_req(const struct location *loc,
 	response_init(&o->resp);
 	o->index_path[0] = '\0';
 	o->status =
-	    static_serve(loc, req, path, strlen(path), mime, o->index_path,
-			 sizeof(o->index_path), &o->resp);
+	    static_serve(loc, req, path, strlen(path), mime, NULL,
+			 o->index_path, sizeof(o->index_path), &o->resp);
 }
 
 static void serve(const char *method, const char *path, struct outcome *o)

@@ -388,9 +388,6 @@ enum io_result cgi_start(struct conn *c)
 	x->cgi = job;
 	x->sink = SINK_CGI;
 	x->body_limit = x->route.loc->client_max_body_size;
-	x->chunked = req->chunked;
-	x->body_left = req->has_length ? req->content_length : 0;
-	chunked_init(&x->dec);
 	job->body_done = !has_body;
 	if (has_body && req->expect_continue && x->pos == x->len &&
 	    req->minor >= 1)

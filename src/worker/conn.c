@@ -313,9 +313,6 @@ static enum io_result start_body(struct conn *c, enum body_sink sink,
 
 	x->sink = sink;
 	x->body_limit = limit;
-	x->chunked = x->req.chunked;
-	x->body_left = x->req.has_length ? x->req.content_length : 0;
-	chunked_init(&x->dec);
 	if (x->req.expect_continue && x->pos == x->len && x->req.minor >= 1)
 		send_continue(c);
 	c->state = CONN_READ_BODY;
@@ -336,6 +333,11 @@ enum io_result conn_start_request(struct conn *c)
 
 	x->parsed = true;
 	x->head_only = req->method == HTTP_HEAD;
+	/* the body's framing: what is left of it stays "unread" until a
+	 * sink consumes it (see conn_response_done) */
+	x->chunked = req->chunked;
+	x->body_left = req->has_length ? req->content_length : 0;
+	chunked_init(&x->dec);
 	next = http_handle(&ctx, req, &x->route, &x->resp);
 	switch (next) {
 	case NEXT_RESPOND:
@@ -539,9 +541,17 @@ enum io_result conn_response_done(struct conn *c)
 	size_t left;
 
 	access_log_write(c, x->parsed);
+	/* Linger only when request bytes may still be unread (a refused
+	 * body, pipelined data): closing on them would reset the
+	 * connection and could destroy the response before the client
+	 * reads it.  A cleanly consumed request is simply closed. */
+	bool unread = x->resp.close || x->pos < x->len ||
+		      (x->chunked ? !x->dec.done : x->body_left > 0);
 	response_reset(&x->resp);
-	if (!x->keep_alive)
+	if (!x->keep_alive && unread)
 		return begin_linger(c);
+	if (!x->keep_alive)
+		return IO_ERROR;	/* done: conn_run closes it */
 	/* pipelined bytes move to the front; the head is no longer needed */
 	left = x->len - x->pos;
 	memmove(x->buf, x->buf + x->pos, left);

@@ -18,11 +18,11 @@
 
 struct chunked {
 	int state;
-	uint64_t chunk_left;	/* data bytes left in the current chunk */
-	size_t line_len;	/* bytes of the current chunk-size line */
-	size_t trailer_len;	/* bytes of the trailer section so far */
-	uint64_t total;		/* decoded bytes so far */
-	bool done;		/* last chunk and trailers consumed */
+	uint64_t chunk_left; /* data bytes left in the current chunk */
+	size_t line_len;     /* bytes of the current chunk-size line */
+	size_t trailer_len;  /* bytes of the trailer section so far */
+	uint64_t total;	     /* decoded bytes so far */
+	bool done;	     /* last chunk and trailers consumed */
 };
 
 void chunked_init(struct chunked *c);

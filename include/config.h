@@ -16,7 +16,12 @@
 
 struct mime_table;
 
-enum log_level { LOG_LEVEL_ERROR, LOG_LEVEL_WARN, LOG_LEVEL_INFO, LOG_LEVEL_DEBUG };
+enum log_level {
+	LOG_LEVEL_ERROR,
+	LOG_LEVEL_WARN,
+	LOG_LEVEL_INFO,
+	LOG_LEVEL_DEBUG
+};
 
 /* All durations in milliseconds. */
 struct timeouts {
@@ -29,9 +34,9 @@ struct timeouts {
 };
 
 struct cidr {
-	int family;		/* AF_INET or AF_INET6 */
-	uint8_t addr[16];	/* network byte order, masked */
-	unsigned prefix;	/* bits */
+	int family;	  /* AF_INET or AF_INET6 */
+	uint8_t addr[16]; /* network byte order, masked */
+	unsigned prefix;  /* bits */
 };
 
 struct error_page {
@@ -40,24 +45,24 @@ struct error_page {
 };
 
 struct cgi_handler {
-	char *ext;		/* ".py", with the dot */
-	char *interpreter;	/* absolute, executable */
+	char *ext;	   /* ".py", with the dot */
+	char *interpreter; /* absolute, executable */
 };
 
 struct location {
-	char *path;		/* "/uploads/" as written */
+	char *path; /* "/uploads/" as written */
 	size_t path_len;
 	/* Paths: absolute, lexically cleaned, no trailing '/' except for
 	 * "/" itself. */
-	char *root;		/* NULL with alias, or none needed (redirect...) */
-	char *alias;		/* NULL unless the location sets it */
+	char *root;  /* NULL with alias, or none needed (redirect...) */
+	char *alias; /* NULL unless the location sets it */
 	char **index;
 	size_t index_count;
 	bool autoindex;
-	unsigned methods;	/* bit (1u << enum http_method) per method */
-	int redirect_code;	/* 0: no redirect */
+	unsigned methods;  /* bit (1u << enum http_method) per method */
+	int redirect_code; /* 0: no redirect */
 	char *redirect_to;
-	char *upload_dir;	/* absolute or NULL: writes not allowed */
+	char *upload_dir; /* absolute or NULL: writes not allowed */
 	struct cgi_handler *cgi;
 	size_t cgi_count;
 	struct error_page *error_pages;
@@ -65,21 +70,21 @@ struct location {
 	size_t client_max_body_size;
 	struct timeouts timeouts;
 	bool status;
-	struct cidr *allow;	/* empty: everyone allowed */
+	struct cidr *allow; /* empty: everyone allowed */
 	size_t allow_count;
-	int line;		/* of its group; a synthesised "/": its server's */
+	int line; /* of its group; a synthesised "/": its server's */
 };
 
 struct listen_addr {
 	struct sockaddr_storage addr;
 	socklen_t addr_len;
-	char *text;		/* canonical: "127.0.0.1:8080", "[::1]:8080" */
+	char *text; /* canonical: "127.0.0.1:8080", "[::1]:8080" */
 };
 
 struct server {
-	size_t *listens;	/* indexes into config.listens */
+	size_t *listens; /* indexes into config.listens */
 	size_t listen_count;
-	char **names;		/* lower-case */
+	char **names; /* lower-case */
 	size_t name_count;
 	bool default_server;
 	/* Sorted by path length, longest first; always holds a "/" entry
@@ -90,23 +95,23 @@ struct server {
 };
 
 struct config {
-	char *path;		/* absolute path of the main file */
-	unsigned workers;	/* resolved: >= 1 ("auto"/0 = CPUs) */
-	char *pid_file;		/* absolute or NULL */
-	char *error_log;	/* "stderr" or absolute path */
+	char *path;	  /* absolute path of the main file */
+	unsigned workers; /* resolved: >= 1 ("auto"/0 = CPUs) */
+	char *pid_file;	  /* absolute or NULL */
+	char *error_log;  /* "stderr" or absolute path */
 	enum log_level log_level;
 	char *user;
 	char *group;
-	char *access_log;	/* NULL = off, "stdout", or absolute path */
+	char *access_log; /* NULL = off, "stdout", or absolute path */
 	size_t header_buffer;
 	size_t client_max_body_size;
 	unsigned max_connections;
 	struct timeouts timeouts;
-	struct listen_addr *listens;	/* distinct addresses */
+	struct listen_addr *listens; /* distinct addresses */
 	size_t listen_count;
 	struct server *servers;
 	size_t server_count;
-	struct mime_table *mime;	/* /etc/mime.types + fallback */
+	struct mime_table *mime; /* /etc/mime.types + fallback */
 };
 
 /*

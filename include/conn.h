@@ -30,8 +30,8 @@ enum io_result { IO_OK, IO_AGAIN, IO_ERROR };
 struct listener {
 	enum ev_kind kind;
 	int fd;
-	size_t idx;		/* config.listens[idx] */
-	bool registered;	/* in our epoll set */
+	size_t idx;	 /* config.listens[idx] */
+	bool registered; /* in our epoll set */
 };
 
 struct conn;
@@ -40,38 +40,38 @@ struct cgi_job;
 struct worker {
 	const struct config *cfg;
 	int epfd;
-	enum ev_kind chan_kind;	/* epoll tag for chan */
+	enum ev_kind chan_kind; /* epoll tag for chan */
 	int chan;
-	enum ev_kind sig_kind;	/* epoll tag for sigfd */
+	enum ev_kind sig_kind; /* epoll tag for sigfd */
 	int sigfd;
 	struct listener *listeners;
 	size_t listener_count;
-	struct conn **conns;	/* indexed by fd */
+	struct conn **conns; /* indexed by fd */
 	size_t conn_cap;
 	size_t conn_count;
-	struct conn *dead;	/* closed, freed at the end of the loop turn */
-	size_t cgi_count;	/* CGI processes not yet reaped */
-	struct cgi_job *cgi_jobs;	/* every job, attached or not */
-	struct cgi_job *cgi_dead;	/* over, freed at the end of the turn */
-	struct xfer *xfer_pool;	/* freed request states, reused */
-	struct file_cache *files;	/* open static files */
+	struct conn *dead; /* closed, freed at the end of the loop turn */
+	size_t cgi_count;  /* CGI processes not yet reaped */
+	struct cgi_job *cgi_jobs; /* every job, attached or not */
+	struct cgi_job *cgi_dead; /* over, freed at the end of the turn */
+	struct xfer *xfer_pool;	  /* freed request states, reused */
+	struct file_cache *files; /* open static files */
 	size_t xfer_pooled;
 	struct timers timers;
-	uint64_t now;		/* ms, monotonic, updated once per turn */
+	uint64_t now; /* ms, monotonic, updated once per turn */
 	bool draining;
 	bool stopping;
 	uint64_t drain_deadline;
-	uint64_t accept_resume;	/* accepting paused until (EMFILE) */
+	uint64_t accept_resume; /* accepting paused until (EMFILE) */
 	unsigned accepts;	/* since the last EPOLLEXCLUSIVE re-arm */
 	int access_fd;		/* -1: off */
 };
 
 enum conn_state {
-	CONN_READ_HEAD,	/* idle (x == NULL) or reading a request head */
+	CONN_READ_HEAD, /* idle (x == NULL) or reading a request head */
 	CONN_READ_BODY,
 	CONN_WRITE,
-	CONN_CGI,	/* body to the script, its output to the client */
-	CONN_LINGER,	/* response sent, draining input before close */
+	CONN_CGI,    /* body to the script, its output to the client */
+	CONN_LINGER, /* response sent, draining input before close */
 	CONN_CLOSED,
 };
 
@@ -80,28 +80,28 @@ enum body_sink { SINK_NONE, SINK_DISCARD, SINK_UPLOAD, SINK_CGI };
 /* Per-request state: taken when bytes arrive, given back when idle (to a
  * small per-worker pool, so keep-alive traffic does not malloc). */
 struct xfer {
-	struct xfer *next_free;	/* in worker.xfer_pool */
+	struct xfer *next_free; /* in worker.xfer_pool */
 	struct http_request req;
 	struct http_route route;
 	struct response resp;
 	enum body_sink sink;
 	bool chunked;
-	uint64_t body_left;	/* Content-Length bytes still to come */
+	uint64_t body_left; /* Content-Length bytes still to come */
 	uint64_t body_limit;
 	struct chunked dec;
 	struct upload *upload;
-	struct cgi_job *cgi;	/* CONN_CGI: the running script */
-	char *redirect;		/* CGI local redirect target (owned) */
-	unsigned redirects;	/* internal redirects of this request */
-	bool parsed;		/* req holds a parsed head */
+	struct cgi_job *cgi; /* CONN_CGI: the running script */
+	char *redirect;	     /* CGI local redirect target (owned) */
+	unsigned redirects;  /* internal redirects of this request */
+	bool parsed;	     /* req holds a parsed head */
 	bool head_only;
-	bool keep_alive;	/* decided when the response starts */
+	bool keep_alive; /* decided when the response starts */
 	size_t head_sent;
 	size_t mem_sent;
-	uint64_t body_bytes;	/* response body bytes sent (access log) */
-	size_t head_len;	/* request head length in buf */
-	size_t pos;		/* first unprocessed byte in buf */
-	size_t len;		/* bytes in buf */
+	uint64_t body_bytes; /* response body bytes sent (access log) */
+	size_t head_len;     /* request head length in buf */
+	size_t pos;	     /* first unprocessed byte in buf */
+	size_t len;	     /* bytes in buf */
 	size_t cap;
 	char buf[];
 };
@@ -110,12 +110,12 @@ struct conn {
 	enum ev_kind kind;
 	enum conn_state state;
 	int fd;
-	uint32_t events;	/* current epoll interest */
+	uint32_t events; /* current epoll interest */
 	uint32_t listen_idx;
 	struct worker *w;
-	struct xfer *x;		/* NULL while idle */
+	struct xfer *x; /* NULL while idle */
 	struct timer timer;
-	uint64_t progress;	/* bytes moved since the timer was armed */
+	uint64_t progress; /* bytes moved since the timer was armed */
 	struct conn *next_dead;
 	union {
 		struct sockaddr sa;

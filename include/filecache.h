@@ -23,21 +23,21 @@
 struct file_cache;
 
 struct fc_entry {
-	int fd;			/* -1 when data holds the whole file */
-	const char *data;	/* the content (small files), or NULL */
+	int fd;		  /* -1 when data holds the whole file */
+	const char *data; /* the content (small files), or NULL */
 	struct stat st;
 	char etag[FC_ETAG_MAX];
 	size_t etag_len;
-	char modified[30];	/* Last-Modified, IMF-fixdate */
+	char modified[30]; /* Last-Modified, IMF-fixdate */
 	/* private to filecache.c */
-	struct file_cache *cache;	/* NULL: not cached, freed on release */
+	struct file_cache *cache; /* NULL: not cached, freed on release */
 	struct fc_entry *hnext;
-	struct fc_entry *prev, *next;	/* LRU, most recent first */
+	struct fc_entry *prev, *next; /* LRU, most recent first */
 	unsigned refs;
-	bool detached;		/* out of the table, freed at refs 0 */
+	bool detached; /* out of the table, freed at refs 0 */
 	size_t bytes;
 	unsigned long hash;
-	char key[];		/* "base/rel" */
+	char key[]; /* "base/rel" */
 };
 
 /* A cache of at most max_entries files and max_bytes of content; files

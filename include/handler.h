@@ -19,17 +19,17 @@
 
 struct http_ctx {
 	const struct config *cfg;
-	size_t listen_idx;		/* config.listens[] the request came on */
+	size_t listen_idx; /* config.listens[] the request came on */
 	const struct sockaddr *peer;
-	struct file_cache *files;	/* the worker's open-file cache, or NULL */
+	struct file_cache *files; /* the worker's open-file cache, or NULL */
 };
 
 struct http_route {
 	const struct server *server;
 	const struct location *loc;
-	char path[PATH_MAX];		/* canonical URI path, NUL-terminated;
-					 * after an index redirect, the index
-					 * file's path; empty when malformed */
+	char path[PATH_MAX]; /* canonical URI path, NUL-terminated;
+			      * after an index redirect, the index
+			      * file's path; empty when malformed */
 	size_t path_len;
 	/*
 	 * NEXT_CGI only (script_len 0 otherwise).  The script is the first
@@ -52,9 +52,9 @@ struct http_route {
 };
 
 enum http_next {
-	NEXT_RESPOND,	/* resp is complete: write it (discard any body) */
-	NEXT_UPLOAD,	/* PUT/POST into loc->upload_dir: stream the body */
-	NEXT_CGI,	/* run a CGI script (issue: CGI) */
+	NEXT_RESPOND, /* resp is complete: write it (discard any body) */
+	NEXT_UPLOAD,  /* PUT/POST into loc->upload_dir: stream the body */
+	NEXT_CGI,     /* run a CGI script (issue: CGI) */
 };
 
 /*

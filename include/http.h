@@ -14,8 +14,8 @@
 #include "method.h"
 
 #define HTTP_MAX_HEADERS 100
-#define HTTP_INCOMPLETE (-2)
-#define HTTP_ERROR (-1)
+#define HTTP_INCOMPLETE	 (-2)
+#define HTTP_ERROR	 (-1)
 
 struct slice {
 	const char *ptr;
@@ -24,20 +24,20 @@ struct slice {
 
 struct http_header {
 	struct slice name;
-	struct slice value;	/* leading/trailing OWS removed */
+	struct slice value; /* leading/trailing OWS removed */
 };
 
 struct http_request {
 	enum http_method method;
 	struct slice method_name;
-	struct slice target;	/* request-target as sent */
+	struct slice target; /* request-target as sent */
 	/* Path part, still percent-encoded.  absolute-form: the path after
 	 * the authority ("/" when empty); OPTIONS *: "*"; CONNECT: empty. */
 	struct slice path;
-	struct slice query;	/* after the first '?', without it */
+	struct slice query; /* after the first '?', without it */
 	bool has_query;
-	int minor;		/* HTTP/1.<minor>: 0 or 1 */
-	size_t header_count;	/* valid entries of headers[] (last field) */
+	int minor;	     /* HTTP/1.<minor>: 0 or 1 */
+	size_t header_count; /* valid entries of headers[] (last field) */
 	/* Well-known headers, located once by the parser (the first line
 	 * of each; len 0: absent).  host: the Host value, port included;
 	 * for absolute-form and CONNECT the target's authority instead
@@ -54,8 +54,8 @@ struct http_request {
 	bool has_length;
 	uint64_t content_length;
 	bool chunked;
-	bool keep_alive;	/* version default and Connection header */
-	bool expect_continue;	/* Expect: 100-continue */
+	bool keep_alive;      /* version default and Connection header */
+	bool expect_continue; /* Expect: 100-continue */
 	/* Last, so that a parse clears only the fields above it. */
 	struct http_header headers[HTTP_MAX_HEADERS];
 };

@@ -13,7 +13,7 @@
 #include <time.h>
 
 #define RESPONSE_HEAD_MAX 4096
-#define SERVER_SOFTWARE "webserv/0.1"
+#define SERVER_SOFTWARE	  "webserv/0.1"
 
 struct fc_entry;
 
@@ -21,18 +21,18 @@ enum body_kind { BODY_NONE, BODY_MEM, BODY_FILE };
 
 struct response {
 	int status;
-	char head[RESPONSE_HEAD_MAX];	/* status line + headers, no blank line;
-					 * always NUL-terminated at head_len */
+	char head[RESPONSE_HEAD_MAX]; /* status line + headers, no blank line;
+				       * always NUL-terminated at head_len */
 	size_t head_len;
-	bool head_overflow;	/* a header was dropped: it did not fit, or
-				 * its value held CR/LF (answer 500) */
+	bool head_overflow; /* a header was dropped: it did not fit, or
+			     * its value held CR/LF (answer 500) */
 	enum body_kind body_kind;
-	char *mem;		/* BODY_MEM: malloc'd, owned */
+	char *mem; /* BODY_MEM: malloc'd, owned */
 	size_t mem_len;
-	int fd;			/* BODY_FILE: owned, -1 otherwise */
+	int fd; /* BODY_FILE: owned, -1 otherwise */
 	off_t file_off;
 	off_t file_len;
-	bool close;		/* the server will close after this response */
+	bool close; /* the server will close after this response */
 	/* set: mem / fd belong to this file cache entry (not freed or
 	 * closed here); the reference is dropped by response_reset */
 	struct fc_entry *cached;
@@ -56,13 +56,12 @@ void response_reset(struct response *resp);
  * Clears head_overflow; the body and the close flag are kept. */
 void response_status(struct response *resp, int status);
 /* Append "name: value\r\n"; all or nothing (see head_overflow). */
-void response_header(struct response *resp, const char *name,
-		     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void response_header(struct response *resp, const char *name, const char *fmt,
+		     ...) __attribute__((format(printf, 3, 4)));
 /* Built-in HTML error page for status as the body (Content-Type,
  * Content-Length headers included); any previous body is released and the
  * head restarted.  head_only: HEAD, headers without the body.  1xx, 204
  * and 304 get only the status line, Date and Server. */
-void response_builtin_error(struct response *resp, int status,
-			    bool head_only);
+void response_builtin_error(struct response *resp, int status, bool head_only);
 
 #endif

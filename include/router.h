@@ -17,8 +17,8 @@
  * ignored), else the default_server on that address, else the first
  * server on that address.  NULL only for a config without servers.
  */
-const struct server *router_server(const struct config *cfg,
-				   size_t listen_idx, struct slice host);
+const struct server *router_server(const struct config *cfg, size_t listen_idx,
+				   struct slice host);
 /* Longest prefix match on a segment boundary; never NULL ("/" exists). */
 const struct location *router_location(const struct server *srv,
 				       const char *path, size_t len);

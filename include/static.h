@@ -35,9 +35,9 @@ int static_map(const struct location *loc, const char *path, size_t len,
 /*
  * Answer GET/HEAD of path from loc into resp.  cache (may be NULL) is
  * the worker's open-file cache, consulted and filled for regular files.
- * Returns the status put in resp (200, 206, 301, 304, 416), or an error status (403, 404, 414, 500)
- * with resp untouched so the caller can add an error page, or
- * STATIC_INDEX_REDIRECT with index_path (NUL-terminated) set to the URI of
+ * Returns the status put in resp (200, 206, 301, 304, 416), or an error status
+ * (403, 404, 414, 500) with resp untouched so the caller can add an error page,
+ * or STATIC_INDEX_REDIRECT with index_path (NUL-terminated) set to the URI of
  * the index file to serve as a new request.
  * path is the canonical (decoded) URI path; index_path is in the same
  * form (path + index name): re-route it without canonicalising it again.

@@ -20,11 +20,11 @@ struct timer {
 	struct timer *prev;
 	struct timer *next;
 	uint64_t deadline;	/* ms, monotonic; 0 when not armed */
-	enum timer_owner owner;	/* what the timer is embedded in */
+	enum timer_owner owner; /* what the timer is embedded in */
 };
 
 struct timer_queue {
-	struct timer head;	/* sentinel of a circular list */
+	struct timer head; /* sentinel of a circular list */
 	uint64_t duration;
 };
 

@@ -7,9 +7,9 @@
 #include "config.h"
 
 /* One-byte messages on the master <-> worker socketpair. */
-#define CHAN_READY 'R'	/* worker -> master: accepting */
-#define CHAN_DRAIN 'D'	/* master -> worker: stop accepting, finish, exit */
-#define CHAN_STOP 'S'	/* master -> worker: exit now */
+#define CHAN_READY  'R' /* worker -> master: accepting */
+#define CHAN_DRAIN  'D' /* master -> worker: stop accepting, finish, exit */
+#define CHAN_STOP   'S' /* master -> worker: exit now */
 #define CHAN_REOPEN 'O' /* master -> worker: reopen log files */
 
 /* Worker exit code that means "a fatal config or privilege problem":

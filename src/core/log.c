@@ -13,13 +13,13 @@
 
 #include "log.h"
 
-static const char *const level_names[] = { "error", "warn", "info", "debug" };
+static const char *const level_names[] = {"error", "warn", "info", "debug"};
 
 static struct {
 	int fd;
 	enum log_level level;
 	char path[4096];
-} log_state = { .fd = STDERR_FILENO, .level = LOG_LEVEL_INFO };
+} log_state = {.fd = STDERR_FILENO, .level = LOG_LEVEL_INFO};
 
 int log_level_from_name(const char *name)
 {
@@ -97,8 +97,8 @@ void log_msg(enum log_level level, const char *fmt, ...)
 		return;
 	localtime_r(&now, &tm);
 	len = strftime(line, sizeof(line), "%Y/%m/%d %H:%M:%S", &tm);
-	n = snprintf(line + len, sizeof(line) - len, " [%s] %d: ",
-		     level_names[level], (int)getpid());
+	n = snprintf(line + len, sizeof(line) - len,
+		     " [%s] %d: ", level_names[level], (int)getpid());
 	if (n > 0)
 		len += (size_t)n;
 	va_start(ap, fmt);
@@ -107,7 +107,7 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	if (n > 0)
 		len += (size_t)n;
 	if (len >= sizeof(line))
-		len = sizeof(line) - 1;	/* truncated: keep the newline */
+		len = sizeof(line) - 1; /* truncated: keep the newline */
 	line[len++] = '\n';
 	while (write(log_state.fd, line, len) == -1 && errno == EINTR)
 		;

@@ -25,28 +25,28 @@
 
 enum chunked_state {
 	/* chunk-size [ chunk-ext ] CRLF, counted in line_len */
-	CH_SIZE_FIRST,		/* first HEXDIG */
-	CH_SIZE,		/* more HEXDIG, or what follows the size */
-	CH_EXT_BWS,		/* BWS before ';' */
-	CH_EXT_NAME_BWS,	/* BWS after ';' */
-	CH_EXT_NAME,		/* chunk-ext-name */
-	CH_EXT_NAME_END,	/* BWS after the name: '=' or ';' next */
-	CH_EXT_VAL_BWS,		/* BWS after '=' */
-	CH_EXT_TOKEN,		/* token value */
-	CH_EXT_QUOTED,		/* inside a quoted-string value */
-	CH_EXT_QUOTED_ESC,	/* after a backslash in it */
-	CH_EXT_QUOTED_END,	/* after the closing quote */
-	CH_SIZE_LF,		/* LF ending the size line */
+	CH_SIZE_FIRST,	   /* first HEXDIG */
+	CH_SIZE,	   /* more HEXDIG, or what follows the size */
+	CH_EXT_BWS,	   /* BWS before ';' */
+	CH_EXT_NAME_BWS,   /* BWS after ';' */
+	CH_EXT_NAME,	   /* chunk-ext-name */
+	CH_EXT_NAME_END,   /* BWS after the name: '=' or ';' next */
+	CH_EXT_VAL_BWS,	   /* BWS after '=' */
+	CH_EXT_TOKEN,	   /* token value */
+	CH_EXT_QUOTED,	   /* inside a quoted-string value */
+	CH_EXT_QUOTED_ESC, /* after a backslash in it */
+	CH_EXT_QUOTED_END, /* after the closing quote */
+	CH_SIZE_LF,	   /* LF ending the size line */
 	/* chunk-data CRLF */
 	CH_DATA,
 	CH_DATA_CR,
 	CH_DATA_LF,
 	/* trailer-section CRLF, counted in trailer_len */
-	CH_TRAILER,		/* start of a trailer line or the final CRLF */
+	CH_TRAILER, /* start of a trailer line or the final CRLF */
 	CH_TRAILER_NAME,
 	CH_TRAILER_VALUE,
 	CH_TRAILER_LF,
-	CH_END_LF,		/* LF of the final CRLF */
+	CH_END_LF, /* LF of the final CRLF */
 	CH_DONE,
 	CH_ERROR,
 };
@@ -68,9 +68,8 @@ static bool is_ws(unsigned char c)
 /* qdtext and quoted-pair octets (RFC 9110 §5.6.4), without '"' and '\'. */
 static bool is_qdtext(unsigned char c)
 {
-	return c == '\t' || c == ' ' || c == 0x21 ||
-	       (c >= 0x23 && c <= 0x5b) || (c >= 0x5d && c <= 0x7e) ||
-	       c >= 0x80;
+	return c == '\t' || c == ' ' || c == 0x21 || (c >= 0x23 && c <= 0x5b) ||
+	       (c >= 0x5d && c <= 0x7e) || c >= 0x80;
 }
 
 /* field-vchar, SP, HTAB (RFC 9110 §5.5). */
@@ -230,7 +229,7 @@ static int frame_step(struct chunked *c, unsigned char ch)
 
 void chunked_init(struct chunked *c)
 {
-	*c = (struct chunked){ .state = CH_SIZE_FIRST };
+	*c = (struct chunked){.state = CH_SIZE_FIRST};
 }
 
 ssize_t chunked_decode(struct chunked *c, char *buf, size_t len,

@@ -17,11 +17,11 @@
 #include "response.h"
 #include "static.h"
 
-#define FC_BUCKETS 2048	/* power of two */
+#define FC_BUCKETS 2048 /* power of two */
 
 struct file_cache {
 	struct fc_entry *buckets[FC_BUCKETS];
-	struct fc_entry *lru;	/* most recently used */
+	struct fc_entry *lru; /* most recently used */
 	struct fc_entry *lru_tail;
 	size_t count;
 	size_t bytes;
@@ -176,7 +176,7 @@ static int load_content(struct fc_entry *e)
 			continue;
 		if (n <= 0) {
 			free(data);
-			return -1;	/* changed under us: keep the fd */
+			return -1; /* changed under us: keep the fd */
 		}
 		got += (size_t)n;
 	}

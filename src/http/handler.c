@@ -231,10 +231,9 @@ static int respond_static(const struct http_ctx *ctx, struct http_route *route,
 	int status;
 
 	index_path[0] = '\0';
-	status =
-	    static_serve(route->loc, req, route->path, route->path_len,
-			 ctx->cfg->mime, ctx->files, index_path,
-			 sizeof(index_path), resp);
+	status = static_serve(route->loc, req, route->path, route->path_len,
+			      ctx->cfg->mime, ctx->files, index_path,
+			      sizeof(index_path), resp);
 	if (status == STATIC_INDEX_REDIRECT) {
 		len = strnlen(index_path, sizeof(index_path));
 		if (len == 0 || len >= sizeof(route->path))

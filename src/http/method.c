@@ -8,11 +8,11 @@
 #include "method.h"
 
 static const char *const method_names[HTTP_METHOD_COUNT] = {
-	[HTTP_GET] = "GET",	    [HTTP_HEAD] = "HEAD",
-	[HTTP_POST] = "POST",	    [HTTP_PUT] = "PUT",
-	[HTTP_DELETE] = "DELETE",   [HTTP_OPTIONS] = "OPTIONS",
-	[HTTP_PATCH] = "PATCH",	    [HTTP_TRACE] = "TRACE",
-	[HTTP_CONNECT] = "CONNECT",
+    [HTTP_GET] = "GET",		[HTTP_HEAD] = "HEAD",
+    [HTTP_POST] = "POST",	[HTTP_PUT] = "PUT",
+    [HTTP_DELETE] = "DELETE",	[HTTP_OPTIONS] = "OPTIONS",
+    [HTTP_PATCH] = "PATCH",	[HTTP_TRACE] = "TRACE",
+    [HTTP_CONNECT] = "CONNECT",
 };
 
 enum http_method method_from_name(const char *name, size_t len)
@@ -41,8 +41,8 @@ size_t method_allow_list(unsigned methods, char *out, size_t cap)
 	for (int m = 0; m < HTTP_METHOD_COUNT; m++) {
 		if (!(methods & METHOD_BIT(m)))
 			continue;
-		int n = snprintf(out + len, cap - len, "%s%s",
-				 len ? ", " : "", method_names[m]);
+		int n = snprintf(out + len, cap - len, "%s%s", len ? ", " : "",
+				 method_names[m]);
 		if (n < 0 || (size_t)n >= cap - len) {
 			out[len] = '\0';
 			break;

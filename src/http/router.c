@@ -27,7 +27,7 @@ struct slice router_host_name(struct slice host)
 	struct slice name = host;
 
 	if (name.len == 0)
-		return name;	/* absent (HTTP/1.0): ptr may be NULL */
+		return name; /* absent (HTTP/1.0): ptr may be NULL */
 	if (name.ptr[0] == '[') {
 		const char *end = memchr(name.ptr, ']', name.len);
 

@@ -402,9 +402,8 @@ static int static_errno_status(int err)
 }
 
 /* RFC 9110 §15.4.2: a directory named without its slash. */
-int static_redirect_slash(const struct http_request *req,
-				 const char *path, size_t len,
-				 struct response *resp)
+int static_redirect_slash(const struct http_request *req, const char *path,
+			  size_t len, struct response *resp)
 {
 	char enc[RESPONSE_HEAD_MAX];
 

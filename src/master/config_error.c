@@ -198,7 +198,8 @@ int cfg_check_includes(struct cfg_ctx *ctx, const char *path, int depth)
 			continue;
 		/* libconfig joins the include dir and the name as written */
 		if (snprintf(full, sizeof(full), "%s/%.*s", ctx->dir,
-			     (int)(close - open - 1), open + 1) >= (int)sizeof(full) ||
+			     (int)(close - open - 1),
+			     open + 1) >= (int)sizeof(full) ||
 		    stat(full, &st) == -1)
 			continue;
 		if (!S_ISREG(st.st_mode)) {

@@ -26,21 +26,22 @@ int listen_open(const struct listen_addr *addr)
 		goto fail;
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1)
 		goto fail_close;
-	/* "[::]:80" means IPv6 only: "0.0.0.0:80" is a listen entry of its own */
+	/* "[::]:80" means IPv6 only: "0.0.0.0:80" is a listen entry of its own
+	 */
 	if (family == AF_INET6 &&
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) == -1)
 		goto fail_close;
-	if (bind(fd, (const struct sockaddr *)&addr->addr, addr->addr_len) == -1)
+	if (bind(fd, (const struct sockaddr *)&addr->addr, addr->addr_len) ==
+	    -1)
 		goto fail_close;
 	if (listen(fd, LISTEN_BACKLOG) == -1)
 		goto fail_close;
 	return fd;
-fail_close:
-	{
-		int saved = errno;
-		close(fd);
-		errno = saved;
-	}
+fail_close : {
+	int saved = errno;
+	close(fd);
+	errno = saved;
+}
 fail:
 	log_error("cannot listen on %s: %s", addr->text, strerror(errno));
 	return -1;
@@ -63,15 +64,16 @@ long listen_find(const struct config *cfg, const struct listen_addr *addr)
 int *listen_open_all(const struct config *cfg, const struct config *old,
 		     const int *old_fds)
 {
-	int *fds = calloc(cfg->listen_count ? cfg->listen_count : 1,
-			  sizeof(*fds));
+	int *fds =
+	    calloc(cfg->listen_count ? cfg->listen_count : 1, sizeof(*fds));
 	size_t i;
 
 	if (fds == NULL)
 		return NULL;
 	for (i = 0; i < cfg->listen_count; i++) {
 		long prev = old ? listen_find(old, &cfg->listens[i]) : -1;
-		fds[i] = prev >= 0 ? old_fds[prev] : listen_open(&cfg->listens[i]);
+		fds[i] =
+		    prev >= 0 ? old_fds[prev] : listen_open(&cfg->listens[i]);
 		if (fds[i] == -1)
 			goto fail_close;
 	}

@@ -24,22 +24,23 @@
 #define WEBSERV_CONFIG_DEFAULT "/etc/webserv/webserv.cfg"
 #endif
 #define WEBSERV_VERSION "0.1.0"
-#define WORKERS_MAX 1024
-#define SIGNAL_WAIT_MS 60000
+#define WORKERS_MAX	1024
+#define SIGNAL_WAIT_MS	60000
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"usage: webserv [-f FILE] [-w N] [-t] [-s SIGNAL] [-h] [-V]\n"
-		"  -f FILE    config file (default %s)\n"
-		"  -w N       worker processes, 0 = one per CPU (overrides "
-		"`workers`)\n"
-		"  -t         check the config and exit\n"
-		"  -s SIGNAL  reload | stop | quit | reopen: signal the running "
-		"master\n"
-		"  -h         this help\n"
-		"  -V         version\n",
-		WEBSERV_CONFIG_DEFAULT);
+	fprintf(
+	    out,
+	    "usage: webserv [-f FILE] [-w N] [-t] [-s SIGNAL] [-h] [-V]\n"
+	    "  -f FILE    config file (default %s)\n"
+	    "  -w N       worker processes, 0 = one per CPU (overrides "
+	    "`workers`)\n"
+	    "  -t         check the config and exit\n"
+	    "  -s SIGNAL  reload | stop | quit | reopen: signal the running "
+	    "master\n"
+	    "  -h         this help\n"
+	    "  -V         version\n",
+	    WEBSERV_CONFIG_DEFAULT);
 }
 
 static int usage_error(const char *fmt, const char *arg)
@@ -70,7 +71,8 @@ static struct config *load_or_report(const char *path)
 	struct config *cfg = config_load(path, &errors);
 
 	if (cfg == NULL) {
-		fputs(errors ? errors : "webserv: cannot load config\n", stderr);
+		fputs(errors ? errors : "webserv: cannot load config\n",
+		      stderr);
 		free(errors);
 	}
 	return cfg;
@@ -83,8 +85,10 @@ static pid_t read_pid(const char *pid_file)
 	long pid;
 
 	if (f == NULL) {
-		fprintf(stderr, "webserv: cannot read pid file %s: %s (is it running?)\n",
-			pid_file, strerror(errno));
+		fprintf(
+		    stderr,
+		    "webserv: cannot read pid file %s: %s (is it running?)\n",
+		    pid_file, strerror(errno));
 		return -1;
 	}
 	if (fgets(buf, sizeof(buf), f) == NULL)
@@ -101,8 +105,8 @@ static pid_t read_pid(const char *pid_file)
 /* -s reload: SIGHUP carrying a reply request, then wait for the answer. */
 static int signal_reload(pid_t pid)
 {
-	union sigval v = { .sival_int = RELOAD_REPLY_MAGIC };
-	struct timespec wait = { .tv_sec = SIGNAL_WAIT_MS / 1000 };
+	union sigval v = {.sival_int = RELOAD_REPLY_MAGIC};
+	struct timespec wait = {.tv_sec = SIGNAL_WAIT_MS / 1000};
 	siginfo_t info;
 	sigset_t set;
 	int sig;
@@ -124,8 +128,9 @@ static int signal_reload(pid_t pid)
 		return 0;
 	}
 	if (sig == SIGUSR2)
-		fprintf(stderr, "webserv: reload failed: the previous "
-				"configuration is still serving (see the error log)\n");
+		fprintf(stderr,
+			"webserv: reload failed: the previous "
+			"configuration is still serving (see the error log)\n");
 	else
 		fprintf(stderr, "webserv: no answer to the reload in %d s\n",
 			SIGNAL_WAIT_MS / 1000);
@@ -136,7 +141,7 @@ static int signal_reload(pid_t pid)
 static int wait_exit(pid_t pid)
 {
 	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+	struct pollfd pfd = {.fd = pidfd, .events = POLLIN};
 
 	if (pidfd == -1)
 		return errno == ESRCH ? 0 : 1;
@@ -154,10 +159,10 @@ static int send_signal(const char *path, const char *name)
 	static const struct {
 		const char *name;
 		int sig;
-	} table[] = { { "reload", SIGHUP },
-		      { "stop", SIGTERM },
-		      { "quit", SIGQUIT },
-		      { "reopen", SIGUSR1 } };
+	} table[] = {{"reload", SIGHUP},
+		     {"stop", SIGTERM},
+		     {"quit", SIGQUIT},
+		     {"reopen", SIGUSR1}};
 	struct config *cfg;
 	pid_t pid;
 	int sig = 0;
@@ -167,14 +172,16 @@ static int send_signal(const char *path, const char *name)
 		if (strcmp(name, table[i].name) == 0)
 			sig = table[i].sig;
 	if (sig == 0)
-		return usage_error("unknown signal \"%s\" (reload, stop, quit, reopen)",
-				   name);
+		return usage_error(
+		    "unknown signal \"%s\" (reload, stop, quit, reopen)", name);
 	/* a reload of a broken file would fail: say why right here */
 	if ((cfg = load_or_report(path)) == NULL)
 		return 1;
 	if (cfg->pid_file == NULL) {
-		fprintf(stderr, "webserv: %s sets no pid_file: cannot find the master\n",
-			path);
+		fprintf(
+		    stderr,
+		    "webserv: %s sets no pid_file: cannot find the master\n",
+		    path);
 		config_free(cfg);
 		return 1;
 	}
@@ -213,9 +220,10 @@ int main(int argc, char **argv)
 			break;
 		case 'w':
 			if (parse_workers(optarg, &workers) == -1)
-				return usage_error("-w wants a number of workers "
-						   "from 0 to 1024, not \"%s\"",
-						   optarg);
+				return usage_error(
+				    "-w wants a number of workers "
+				    "from 0 to 1024, not \"%s\"",
+				    optarg);
 			break;
 		case 't':
 			check = true;
@@ -231,10 +239,10 @@ int main(int argc, char **argv)
 			return 0;
 		case ':':
 			return usage_error("option -%s needs a value",
-					   (char[]){ (char)optopt, '\0' });
+					   (char[]){(char)optopt, '\0'});
 		default:
 			return usage_error("unknown option -%s",
-					   (char[]){ (char)optopt, '\0' });
+					   (char[]){(char)optopt, '\0'});
 		}
 	}
 	if (optind < argc)

@@ -29,18 +29,18 @@
 #include "timer.h"
 #include "worker.h"
 
-#define PROCS_MAX 2048
+#define PROCS_MAX		2048
 #define RELOAD_READY_TIMEOUT_MS 30000
-#define BACKOFF_MIN_MS 100
-#define BACKOFF_MAX_MS 10000
-#define QUICK_DEATH_MS 1000
-#define FAST_STOP_GRACE_MS 2000
-#define SIGFD_TAG UINT64_MAX
+#define BACKOFF_MIN_MS		100
+#define BACKOFF_MAX_MS		10000
+#define QUICK_DEATH_MS		1000
+#define FAST_STOP_GRACE_MS	2000
+#define SIGFD_TAG		UINT64_MAX
 
 enum stop_mode { STOP_NONE, STOP_GRACEFUL, STOP_FAST };
 
 struct proc {
-	pid_t pid;		/* 0: free slot */
+	pid_t pid; /* 0: free slot */
 	int chan;
 	unsigned gen;
 	bool ready;
@@ -50,12 +50,12 @@ struct proc {
 
 struct retired_fd {
 	int fd;
-	unsigned gen;		/* last generation that may use it */
+	unsigned gen; /* last generation that may use it */
 };
 
 struct master {
 	struct config *cfg;
-	int *fds;		/* parallel to cfg->listens */
+	int *fds; /* parallel to cfg->listens */
 	unsigned gen;
 	const char *cfg_path;
 	int workers_override;
@@ -73,10 +73,10 @@ struct master {
 	size_t reply_count;
 	bool reload_again;
 	/* respawn */
-	unsigned fatal_count;	/* current generation workers that exited 2 */
+	unsigned fatal_count; /* current generation workers that exited 2 */
 	uint64_t respawn_at;
 	uint64_t backoff;
-	bool announced;		/* READY=1 sent for the first generation */
+	bool announced; /* READY=1 sent for the first generation */
 	enum stop_mode stop;
 	uint64_t stop_deadline;
 	int exit_code;
@@ -155,7 +155,7 @@ static void child_close_foreign(struct master *m, const struct config *cfg,
 static int spawn(struct master *m, const struct config *cfg, const int *fds,
 		 unsigned gen)
 {
-	struct epoll_event ev = { .events = EPOLLIN };
+	struct epoll_event ev = {.events = EPOLLIN};
 	size_t slot;
 	int sv[2];
 	pid_t pid;
@@ -189,8 +189,8 @@ static int spawn(struct master *m, const struct config *cfg, const int *fds,
 		exit(worker_run(cfg, fds, sv[1]));
 	}
 	close(sv[1]);
-	m->procs[slot] = (struct proc){ .pid = pid, .chan = sv[0], .gen = gen,
-					.started = clock_ms() };
+	m->procs[slot] = (struct proc){
+	    .pid = pid, .chan = sv[0], .gen = gen, .started = clock_ms()};
 	ev.data.u64 = slot;
 	if (epoll_ctl(m->epfd, EPOLL_CTL_ADD, sv[0], &ev) == -1)
 		log_error("%s: epoll_ctl: %s", __func__, strerror(errno));
@@ -200,7 +200,7 @@ static int spawn(struct master *m, const struct config *cfg, const int *fds,
 
 static void reply_reload(struct master *m, bool ok)
 {
-	union sigval v = { .sival_int = 0 };
+	union sigval v = {.sival_int = 0};
 
 	for (size_t i = 0; i < m->reply_count; i++)
 		if (sigqueue(m->reply_pids[i], ok ? SIGUSR1 : SIGUSR2, v) == -1)
@@ -247,7 +247,7 @@ static void reload_start(struct master *m)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	notify_send("RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=reloading",
 		    (unsigned long long)ts.tv_sec * 1000000ULL +
-			    (unsigned long long)ts.tv_nsec / 1000);
+			(unsigned long long)ts.tv_nsec / 1000);
 	log_info("reloading %s", m->cfg_path);
 	if ((cfg = config_load(m->cfg_path, &errors)) == NULL) {
 		for (char *line = strtok(errors ? errors : "", "\n"); line;
@@ -288,7 +288,7 @@ static void reload_commit(struct master *m)
 		}
 		m->retired = r;
 		m->retired[m->retired_count++] =
-			(struct retired_fd){ .fd = m->fds[i], .gen = m->gen };
+		    (struct retired_fd){.fd = m->fds[i], .gen = m->gen};
 	}
 	send_all(m, CHAN_DRAIN, m->gen + 1);
 	free(m->fds);
@@ -325,8 +325,8 @@ static void close_retired(struct master *m)
 static void on_exit_status(struct master *m, struct proc *p, int status)
 {
 	bool quick = clock_ms() - p->started < QUICK_DEATH_MS;
-	bool fatal = WIFEXITED(status) &&
-		     WEXITSTATUS(status) == WORKER_EXIT_FATAL;
+	bool fatal =
+	    WIFEXITED(status) && WEXITSTATUS(status) == WORKER_EXIT_FATAL;
 
 	if (WIFSIGNALED(status))
 		log_error("worker %d killed by signal %d", (int)p->pid,
@@ -412,7 +412,8 @@ static void stop_begin(struct master *m, enum stop_mode mode)
 		send_all(m, CHAN_DRAIN, UINT32_MAX);
 		/* workers bound themselves by shutdown_timeout; this is a
 		 * safety net for a stuck one */
-		m->stop_deadline = clock_ms() + m->cfg->timeouts.shutdown + 2000;
+		m->stop_deadline =
+		    clock_ms() + m->cfg->timeouts.shutdown + 2000;
 	} else {
 		log_info("fast stop");
 		send_all(m, CHAN_STOP, UINT32_MAX);
@@ -590,7 +591,8 @@ static void master_loop(struct master *m)
 		int n = epoll_wait(m->epfd, events, 64, next_timeout(m));
 
 		if (n == -1 && errno != EINTR) {
-			log_error("%s: epoll_wait: %s", __func__, strerror(errno));
+			log_error("%s: epoll_wait: %s", __func__,
+				  strerror(errno));
 			m->exit_code = 2;
 			return;
 		}
@@ -627,12 +629,14 @@ static int first_generation(struct master *m)
 
 int master_run(struct config *cfg, const char *cfg_path, int workers_override)
 {
-	static struct master m;	/* large: keep it off the stack */
-	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = SIGFD_TAG };
+	static struct master m; /* large: keep it off the stack */
+	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = SIGFD_TAG};
 
-	m = (struct master){ .cfg = cfg, .cfg_path = cfg_path,
-			     .workers_override = workers_override,
-			     .pid = getpid(), .gen = 1 };
+	m = (struct master){.cfg = cfg,
+			    .cfg_path = cfg_path,
+			    .workers_override = workers_override,
+			    .pid = getpid(),
+			    .gen = 1};
 	signal(SIGPIPE, SIG_IGN);
 	if ((m.fds = listen_open_all(cfg, NULL, NULL)) == NULL) {
 		config_free(cfg);
@@ -647,7 +651,8 @@ int master_run(struct config *cfg, const char *cfg_path, int workers_override)
 	if (cfg->user && geteuid() != 0)
 		log_warn("\"user\" is only used when started as root: ignored");
 	else if (geteuid() == 0 && cfg->user == NULL)
-		log_warn("workers run as root: set \"user\" to drop privileges");
+		log_warn(
+		    "workers run as root: set \"user\" to drop privileges");
 	if (cfg->pid_file && pid_file_write(cfg->pid_file) == -1) {
 		log_error("cannot write pid file %s: %s", cfg->pid_file,
 			  strerror(errno));

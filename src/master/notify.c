@@ -21,7 +21,7 @@
 int notify_send(const char *fmt, ...)
 {
 	const char *name = getenv("NOTIFY_SOCKET");
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	char msg[512];
 	socklen_t sun_len;
 	size_t name_len;
@@ -41,7 +41,8 @@ int notify_send(const char *fmt, ...)
 	memcpy(sun.sun_path, name, name_len);
 	if (name[0] == '@')
 		sun.sun_path[0] = '\0';
-	sun_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + name_len);
+	sun_len =
+	    (socklen_t)(offsetof(struct sockaddr_un, sun_path) + name_len);
 
 	va_start(ap, fmt);
 	n = vsnprintf(msg, sizeof(msg), fmt, ap);

@@ -30,7 +30,8 @@ int access_log_open(struct worker *w)
 	}
 	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 	if (fd == -1) {
-		log_error("cannot open access log %s: %s", path, strerror(errno));
+		log_error("cannot open access log %s: %s", path,
+			  strerror(errno));
 		return -1;
 	}
 	if (w->access_fd > STDERR_FILENO)
@@ -98,9 +99,9 @@ static size_t first_line_len(const char *buf, size_t len)
 
 void conn_peer_text(const struct conn *c, char *out, size_t cap)
 {
-	const void *addr = c->peer.sa.sa_family == AF_INET6 ?
-				   (const void *)&c->peer.in6.sin6_addr :
-				   (const void *)&c->peer.in.sin_addr;
+	const void *addr = c->peer.sa.sa_family == AF_INET6
+			       ? (const void *)&c->peer.in6.sin6_addr
+			       : (const void *)&c->peer.in.sin_addr;
 
 	if (inet_ntop(c->peer.sa.sa_family, addr, out, (socklen_t)cap) == NULL)
 		snprintf(out, cap, "-");
@@ -122,8 +123,9 @@ void access_log_write(const struct conn *c, bool parsed)
 		return;
 	len = (size_t)n;
 	if (parsed) {
-		len = put_escaped(line, len, sizeof(line), x->req.method_name.ptr,
-				  x->req.method_name.len);
+		len =
+		    put_escaped(line, len, sizeof(line), x->req.method_name.ptr,
+				x->req.method_name.len);
 		len = put_text(line, len, sizeof(line), " ");
 		len = put_escaped(line, len, sizeof(line), x->req.target.ptr,
 				  x->req.target.len);
@@ -144,8 +146,8 @@ void access_log_write(const struct conn *c, bool parsed)
 		len = put_text(line, len, sizeof(line), "-");
 	len = put_text(line, len, sizeof(line), "\" \"");
 	if (parsed && x->req.user_agent.len)
-		len = put_escaped(line, len, sizeof(line), x->req.user_agent.ptr,
-				  x->req.user_agent.len);
+		len = put_escaped(line, len, sizeof(line),
+				  x->req.user_agent.ptr, x->req.user_agent.len);
 	else
 		len = put_text(line, len, sizeof(line), "-");
 	len = put_text(line, len, sizeof(line), "\"\n");

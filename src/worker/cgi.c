@@ -29,12 +29,12 @@
 #include "log.h"
 #include "router.h"
 
-#define CGI_OUT_CAP (64 * 1024)	/* framed output waiting for the client */
-#define CGI_CHUNK_HEAD 10	/* "%08zx\r\n": fixed width, no memmove */
-#define CGI_KILL_GRACE_MS 1000	/* SIGTERM, then SIGKILL after this */
+#define CGI_OUT_CAP	   (64 * 1024) /* framed output waiting for the client */
+#define CGI_CHUNK_HEAD	   10	/* "%08zx\r\n": fixed width, no memmove */
+#define CGI_KILL_GRACE_MS  1000 /* SIGTERM, then SIGKILL after this */
 #define CGI_MAX_PER_WORKER 64	/* more concurrent scripts: 503 */
-#define CGI_STDERR_LINES 100	/* per script; the rest is dropped */
-#define CGI_REDIRECTS_MAX 4
+#define CGI_STDERR_LINES   100	/* per script; the rest is dropped */
+#define CGI_REDIRECTS_MAX  4
 /* How long a parsed head is held back to learn the body's length: a
  * script that ends within it gets Content-Length, a streaming one starts
  * streaming (chunked) after it. */
@@ -43,37 +43,37 @@
 enum cgi_role { ROLE_STDIN, ROLE_STDOUT, ROLE_STDERR, ROLE_PIDFD, ROLE_COUNT };
 
 struct cgi_tag {
-	enum ev_kind kind;	/* EV_CGI, first: the loop dispatches on it */
+	enum ev_kind kind; /* EV_CGI, first: the loop dispatches on it */
 	enum cgi_role role;
 	struct cgi_job *job;
 };
 
 struct cgi_job {
 	struct cgi_tag tags[ROLE_COUNT];
-	bool watched[ROLE_COUNT];	/* in the epoll set */
+	bool watched[ROLE_COUNT]; /* in the epoll set */
 	struct worker *w;
-	struct conn *c;		/* NULL once detached */
-	struct cgi_job *prev, *next;	/* w->cgi_jobs */
+	struct conn *c;		     /* NULL once detached */
+	struct cgi_job *prev, *next; /* w->cgi_jobs */
 	struct cgi_proc proc;
-	struct timer timer;	/* detached: next kill step */
-	bool killing;		/* SIGTERM sent */
-	bool dead;		/* freed at the end of the loop turn */
+	struct timer timer; /* detached: next kill step */
+	bool killing;	    /* SIGTERM sent */
+	bool dead;	    /* freed at the end of the loop turn */
 	bool exited;
 	bool stdout_eof;
 	bool stdout_paused;
-	bool local_redirect;	/* head said: re-run as GET of Location */
-	size_t head_len;	/* CGI head parsed: its length in out */
-	bool head_done;		/* response head built */
-	bool chunked;		/* chunked framing to the client */
-	bool discard;		/* body not sent (HEAD, 204, 304) */
-	bool has_length;	/* the script gave Content-Length */
+	bool local_redirect; /* head said: re-run as GET of Location */
+	size_t head_len;     /* CGI head parsed: its length in out */
+	bool head_done;	     /* response head built */
+	bool chunked;	     /* chunked framing to the client */
+	bool discard;	     /* body not sent (HEAD, 204, 304) */
+	bool has_length;     /* the script gave Content-Length */
 	uint64_t length_left;
-	bool body_done;		/* request body fully received */
-	bool stdin_gone;	/* the script closed its stdin */
-	char *in;		/* body bytes the pipe has not taken yet */
+	bool body_done;	 /* request body fully received */
+	bool stdin_gone; /* the script closed its stdin */
+	char *in;	 /* body bytes the pipe has not taken yet */
 	size_t in_len;
 	size_t in_cap;
-	char *out;		/* CGI head, then framed body for the client */
+	char *out; /* CGI head, then framed body for the client */
 	size_t out_len;
 	size_t out_sent;
 	unsigned err_lines;
@@ -89,7 +89,8 @@ struct cgi_job {
 static int watch(struct cgi_job *job, enum cgi_role role, int fd,
 		 uint32_t events)
 {
-	struct epoll_event ev = { .events = events, .data.ptr = &job->tags[role] };
+	struct epoll_event ev = {.events = events,
+				 .data.ptr = &job->tags[role]};
 	bool on = events != 0;
 	int op;
 
@@ -104,8 +105,8 @@ static int watch(struct cgi_job *job, enum cgi_role role, int fd,
 
 static void close_fd(struct cgi_job *job, enum cgi_role role)
 {
-	int *fds[ROLE_COUNT] = { &job->proc.stdin_fd, &job->proc.stdout_fd,
-				 &job->proc.stderr_fd, &job->proc.pidfd };
+	int *fds[ROLE_COUNT] = {&job->proc.stdin_fd, &job->proc.stdout_fd,
+				&job->proc.stderr_fd, &job->proc.pidfd};
 	int *fd = fds[role];
 
 	if (*fd == -1)
@@ -185,8 +186,8 @@ static void job_detach(struct cgi_job *job, bool kill)
 	}
 	if (kill)
 		kill_step(job);
-	else if (timer_arm(&job->w->timers, &job->timer, grace,
-			   job->w->now) == -1)
+	else if (timer_arm(&job->w->timers, &job->timer, grace, job->w->now) ==
+		 -1)
 		kill_step(job);
 }
 
@@ -200,8 +201,8 @@ static bool release_head(struct cgi_job *job, bool length_known);
 
 void cgi_on_timer(struct timer *t)
 {
-	struct cgi_job *job = (struct cgi_job *)((char *)t -
-						 offsetof(struct cgi_job, timer));
+	struct cgi_job *job =
+	    (struct cgi_job *)((char *)t - offsetof(struct cgi_job, timer));
 	struct conn *c = job->c;
 
 	if (c == NULL) {
@@ -237,7 +238,7 @@ static char **build_env(struct conn *c)
 	struct xfer *x = c->x;
 	const struct http_request *req = &x->req;
 	const struct http_route *route = &x->route;
-	struct cgi_request_info info = { 0 };
+	struct cgi_request_info info = {0};
 	struct sockaddr_storage local;
 	socklen_t local_len = sizeof(local);
 	char remote[INET6_ADDRSTRLEN], server[INET6_ADDRSTRLEN];
@@ -247,29 +248,30 @@ static char **build_env(struct conn *c)
 	info.method = req->method_name;
 	info.request_uri = req->target;
 	info.query = req->query;
-	info.script_name = (struct slice){ route->path, route->script_len };
-	info.path_info = (struct slice){ path_info, strlen(path_info) };
-	info.script_filename = (struct slice){ route->script_file,
-					       strlen(route->script_file) };
-	info.document_root = (struct slice){ route->script_base,
-					     strlen(route->script_base) };
+	info.script_name = (struct slice){route->path, route->script_len};
+	info.path_info = (struct slice){path_info, strlen(path_info)};
+	info.script_filename =
+	    (struct slice){route->script_file, strlen(route->script_file)};
+	info.document_root =
+	    (struct slice){route->script_base, strlen(route->script_base)};
 	info.server_name = router_host_name(req->host);
 	if (info.server_name.len == 0 && srv->name_count)
-		info.server_name = (struct slice){ srv->names[0],
-						   strlen(srv->names[0]) };
+		info.server_name =
+		    (struct slice){srv->names[0], strlen(srv->names[0])};
 	if (getsockname(c->fd, (struct sockaddr *)&local, &local_len) == 0 &&
 	    cgi_addr_text((struct sockaddr *)&local, server, sizeof(server),
 			  &info.server_port) == 0) {
-		info.server_addr = (struct slice){ server, strlen(server) };
+		info.server_addr = (struct slice){server, strlen(server)};
 		if (info.server_name.len == 0)
 			info.server_name = info.server_addr;
 	}
-	info.server_protocol = req->minor ? (struct slice){ "HTTP/1.1", 8 } :
-					    (struct slice){ "HTTP/1.0", 8 };
+	info.server_protocol = req->minor ? (struct slice){"HTTP/1.1", 8}
+					  : (struct slice){"HTTP/1.0", 8};
 	if (cgi_addr_text(&c->peer.sa, remote, sizeof(remote),
 			  &info.remote_port) == 0)
-		info.remote_addr = (struct slice){ remote, strlen(remote) };
-	info.content_length = req->has_length ? (int64_t)req->content_length : -1;
+		info.remote_addr = (struct slice){remote, strlen(remote)};
+	info.content_length =
+	    req->has_length ? (int64_t)req->content_length : -1;
 	info.content_type = req->content_type;
 	info.headers = req->headers;
 	info.header_count = req->header_count;
@@ -310,8 +312,8 @@ static int spawn(struct conn *c, struct cgi_proc *proc)
 static enum io_result refuse_busy(struct conn *c, bool has_body)
 {
 	struct xfer *x = c->x;
-	struct http_ctx ctx = { .cfg = c->w->cfg, .listen_idx = c->listen_idx,
-				.peer = &c->peer.sa };
+	struct http_ctx ctx = {
+	    .cfg = c->w->cfg, .listen_idx = c->listen_idx, .peer = &c->peer.sa};
 
 	log_warn("cgi: %zu scripts running: refusing %s", c->w->cgi_count,
 		 x->route.script_file);
@@ -343,9 +345,8 @@ static struct cgi_job *job_new(struct conn *c, const struct cgi_proc *proc)
 	job->proc = *proc;
 	job->timer.owner = TIMER_CGI;
 	for (int r = 0; r < ROLE_COUNT; r++)
-		job->tags[r] = (struct cgi_tag){ .kind = EV_CGI,
-						 .role = (enum cgi_role)r,
-						 .job = job };
+		job->tags[r] = (struct cgi_tag){
+		    .kind = EV_CGI, .role = (enum cgi_role)r, .job = job};
 	job->next = w->cgi_jobs;
 	if (w->cgi_jobs)
 		w->cgi_jobs->prev = job;
@@ -358,8 +359,8 @@ enum io_result cgi_start(struct conn *c)
 {
 	struct xfer *x = c->x;
 	struct http_request *req = &x->req;
-	bool has_body = req->chunked ||
-			(req->has_length && req->content_length > 0);
+	bool has_body =
+	    req->chunked || (req->has_length && req->content_length > 0);
 	struct cgi_proc proc;
 	struct cgi_job *job;
 	int status;
@@ -459,7 +460,7 @@ static enum io_result pump_body(struct conn *c, int *status)
 
 	while (!job->body_done) {
 		if (job->in_len)
-			return IO_AGAIN;	/* stdin full: don't read */
+			return IO_AGAIN; /* stdin full: don't read */
 		enum io_result rc = conn_consume_body(c, status);
 		if (rc == IO_ERROR)
 			return IO_ERROR;
@@ -474,11 +475,11 @@ static enum io_result pump_body(struct conn *c, int *status)
 			continue;
 		if (n == -1 && errno == EAGAIN)
 			return IO_AGAIN;
-		*status = 0;	/* client gone or broken framing */
+		*status = 0; /* client gone or broken framing */
 		return IO_ERROR;
 	}
 	if (job->in_len == 0)
-		close_fd(job, ROLE_STDIN);	/* EOF for the script */
+		close_fd(job, ROLE_STDIN); /* EOF for the script */
 	return IO_OK;
 }
 
@@ -574,7 +575,7 @@ static int build_head(struct cgi_job *job, bool length_known)
 		job->chunked = !x->head_only;
 		response_header(resp, "Transfer-Encoding", "chunked");
 	} else {
-		x->req.keep_alive = false;	/* HTTP/1.0: close-delimited */
+		x->req.keep_alive = false; /* HTTP/1.0: close-delimited */
 	}
 	/* the request body must be read before the connection can be
 	 * reused; a script that answers early closes it instead */
@@ -630,11 +631,12 @@ static bool release_head(struct cgi_job *job, bool length_known)
 static bool read_stdout(struct cgi_job *job)
 {
 	while (!job->stdout_eof && !job->local_redirect) {
-		size_t reserve = job->head_done && job->chunked ?
-					 CGI_CHUNK_HEAD + 2 : 0;
+		size_t reserve =
+		    job->head_done && job->chunked ? CGI_CHUNK_HEAD + 2 : 0;
 		size_t room = CGI_OUT_CAP - job->out_len;
-		char *at = job->out + job->out_len +
-			   (job->head_done && job->chunked ? CGI_CHUNK_HEAD : 0);
+		char *at =
+		    job->out + job->out_len +
+		    (job->head_done && job->chunked ? CGI_CHUNK_HEAD : 0);
 		ssize_t n;
 
 		if (job->head_done && room < reserve + 1024) {
@@ -660,9 +662,10 @@ static bool read_stdout(struct cgi_job *job)
 			if (!job->head_done && job->head_len)
 				return release_head(job, true);
 			if (!job->head_done) {
-				bad_gateway(job, job->out_len ?
-						 "output ends inside its header" :
-						 "no output");
+				bad_gateway(
+				    job, job->out_len
+					     ? "output ends inside its header"
+					     : "no output");
 				return false;
 			}
 			if (job->chunked) {
@@ -674,7 +677,8 @@ static bool read_stdout(struct cgi_job *job)
 		if (job->c)
 			conn_arm(job->c, job->c->x->route.loc->timeouts.cgi);
 		if (job->head_done) {
-			if (!job->discard && (n = (ssize_t)clamp(job, (size_t)n)))
+			if (!job->discard &&
+			    (n = (ssize_t)clamp(job, (size_t)n)))
 				frame(job, (size_t)n);
 			continue;
 		}
@@ -687,8 +691,8 @@ static bool read_stdout(struct cgi_job *job)
 		}
 		struct cgi_response_head *head = malloc(sizeof(*head));
 		int rc = head ? cgi_parse_head(job->out, job->out_len,
-					       CGI_HEAD_LIMIT, head) :
-				CGI_ERROR;
+					       CGI_HEAD_LIMIT, head)
+			      : CGI_ERROR;
 		free(head);
 		if (rc == CGI_INCOMPLETE)
 			continue;
@@ -727,7 +731,8 @@ static void read_stderr(struct cgi_job *job)
 					 job->err);
 			else if (job->err_lines == CGI_STDERR_LINES)
 				log_warn("cgi stderr (pid %d): more output "
-					 "dropped", (int)job->proc.pid);
+					 "dropped",
+					 (int)job->proc.pid);
 			job->err_lines++;
 			job->err_len = 0;
 		}
@@ -743,10 +748,10 @@ static enum io_result flush_out(struct conn *c, struct cgi_job *job)
 
 	while (x->head_sent < resp->head_len || job->out_sent < job->out_len) {
 		bool head = x->head_sent < resp->head_len;
-		const char *p = head ? resp->head + x->head_sent :
-				       job->out + job->out_sent;
-		size_t len = head ? resp->head_len - x->head_sent :
-				    job->out_len - job->out_sent;
+		const char *p =
+		    head ? resp->head + x->head_sent : job->out + job->out_sent;
+		size_t len = head ? resp->head_len - x->head_sent
+				  : job->out_len - job->out_sent;
 		int more = head && job->out_len ? MSG_MORE : 0;
 		ssize_t n = send(c->fd, p, len, MSG_NOSIGNAL | more);
 
@@ -779,18 +784,18 @@ static enum io_result local_redirect(struct conn *c, struct cgi_job *job)
 	char *query = strchr(x->redirect, '?');
 
 	if (!job->body_done)
-		req->keep_alive = false;	/* the rest is not read */
+		req->keep_alive = false; /* the rest is not read */
 	job_detach(job, true);
 	x->redirects++;
 	x->sink = SINK_NONE;
 	req->method = x->head_only ? HTTP_HEAD : HTTP_GET;
-	req->method_name = x->head_only ? (struct slice){ "HEAD", 4 } :
-					  (struct slice){ "GET", 3 };
-	req->path = (struct slice){ x->redirect,
-				    query ? (size_t)(query - x->redirect) :
-					    strlen(x->redirect) };
-	req->query = query ? (struct slice){ query + 1, strlen(query + 1) } :
-			     (struct slice){ "", 0 };
+	req->method_name =
+	    x->head_only ? (struct slice){"HEAD", 4} : (struct slice){"GET", 3};
+	req->path =
+	    (struct slice){x->redirect, query ? (size_t)(query - x->redirect)
+					      : strlen(x->redirect)};
+	req->query = query ? (struct slice){query + 1, strlen(query + 1)}
+			   : (struct slice){"", 0};
 	req->has_query = query != NULL;
 	req->has_length = false;
 	req->content_length = 0;
@@ -834,7 +839,7 @@ enum io_result cgi_step(struct conn *c)
 				x->keep_alive = false;
 			if (job->has_length && job->length_left &&
 			    !job->discard)
-				x->keep_alive = false;	/* short output */
+				x->keep_alive = false; /* short output */
 			job_detach(job, false);
 			return conn_response_done(c);
 		}
@@ -853,7 +858,7 @@ void cgi_conn_timeout(struct conn *c)
 	log_error("cgi: %s: no output for the cgi_timeout: killed",
 		  c->x->route.script_file);
 	if (job->head_done) {
-		conn_close(c);	/* the response is cut: nothing else to do */
+		conn_close(c); /* the response is cut: nothing else to do */
 		return;
 	}
 	job_detach(job, true);
@@ -871,7 +876,7 @@ void cgi_on_event(void *tag, uint32_t events)
 	int wstatus;
 
 	if (job->dead)
-		return;	/* an event of this batch for a job already over */
+		return; /* an event of this batch for a job already over */
 	switch (role) {
 	case ROLE_STDOUT:
 		if (!read_stdout(job))
@@ -889,7 +894,7 @@ void cgi_on_event(void *tag, uint32_t events)
 		} else if (!flush_stdin(job)) {
 			return;
 		}
-		break;	/* room again: the body can move on */
+		break; /* room again: the body can move on */
 	case ROLE_PIDFD:
 		if (cgi_reap(&job->proc, &wstatus) != 1)
 			return;

@@ -22,19 +22,20 @@
 #include "log.h"
 #include "upload.h"
 
-#define BODY_ROOM (16 * 1024)	/* read room for body bytes past the head */
-#define DISCARD_MAX (64 * 1024)	/* unwanted body read and dropped, not closed */
-#define LINGER_MS 2000
+#define BODY_ROOM (16 * 1024) /* read room for body bytes past the head */
+/* an unwanted body up to this size is read and dropped, not closed on */
+#define DISCARD_MAX	    (64 * 1024)
+#define LINGER_MS	    2000
 #define DRAIN_IDLE_GRACE_MS 1000
-#define MIN_PROGRESS 1024	/* bytes per timeout period, else cut */
-#define SENDFILE_CHUNK (4u << 20)
-#define XFER_POOL_MAX 64	/* per worker: ~30 KiB each */
+#define MIN_PROGRESS	    1024 /* bytes per timeout period, else cut */
+#define SENDFILE_CHUNK	    (4u << 20)
+#define XFER_POOL_MAX	    64 /* per worker: ~30 KiB each */
 
 static const char continue_line[] = "HTTP/1.1 100 Continue\r\n\r\n";
 
 void conn_set_events(struct conn *c, uint32_t events)
 {
-	struct epoll_event ev = { .events = events, .data.ptr = c };
+	struct epoll_event ev = {.events = events, .data.ptr = c};
 
 	if (c->events == events)
 		return;
@@ -69,7 +70,7 @@ static const struct timeouts *timeouts_of(const struct conn *c)
 struct conn *conn_new(struct worker *w, int fd, size_t listen_idx,
 		      const struct sockaddr *peer, socklen_t peer_len)
 {
-	struct epoll_event ev = { .events = EPOLLIN };
+	struct epoll_event ev = {.events = EPOLLIN};
 	struct conn *c;
 
 	if ((size_t)fd >= w->conn_cap || (c = calloc(1, sizeof(*c))) == NULL) {
@@ -217,10 +218,10 @@ static bool is_idle(const struct conn *c)
 
 static struct http_ctx ctx_of(const struct conn *c)
 {
-	return (struct http_ctx){ .cfg = c->w->cfg,
-				  .listen_idx = c->listen_idx,
-				  .peer = &c->peer.sa,
-				  .files = c->w->files };
+	return (struct http_ctx){.cfg = c->w->cfg,
+				 .listen_idx = c->listen_idx,
+				 .peer = &c->peer.sa,
+				 .files = c->w->files};
 }
 
 /* Finish the head: Connection, blank line; HEAD drops the body. 0 / -1. */
@@ -242,7 +243,7 @@ int conn_finish_head(struct conn *c)
 	memcpy(resp->head + resp->head_len, "\r\n", 2);
 	resp->head_len += 2;
 	if (x->head_only && resp->body_kind != BODY_NONE)
-		response_body_release(resp);	/* RFC 9110 §9.3.2 */
+		response_body_release(resp); /* RFC 9110 §9.3.2 */
 	return 0;
 }
 
@@ -326,8 +327,8 @@ enum io_result conn_start_request(struct conn *c)
 	struct xfer *x = c->x;
 	struct http_request *req = &x->req;
 	struct http_ctx ctx = ctx_of(c);
-	bool has_body = req->chunked ||
-			(req->has_length && req->content_length > 0);
+	bool has_body =
+	    req->chunked || (req->has_length && req->content_length > 0);
 	enum http_next next;
 	int status;
 
@@ -384,24 +385,24 @@ static enum io_result step_read_head(struct conn *c)
 				return conn_start_request(c);
 			}
 			if (rc == HTTP_ERROR || x->len >= limit)
-				return conn_respond_error(c, rc == HTTP_ERROR ? status : 431,
-						     true);
+				return conn_respond_error(
+				    c, rc == HTTP_ERROR ? status : 431, true);
 		}
 		n = recv(c->fd, x->buf + x->len, limit - x->len, 0);
 		if (n > 0) {
-			if (x->len == 0)	/* a request starts */
+			if (x->len == 0) /* a request starts */
 				conn_arm(c, c->w->cfg->timeouts.header);
 			x->len += (size_t)n;
 			continue;
 		}
 		if (n == 0)
-			return IO_ERROR;	/* client closed */
+			return IO_ERROR; /* client closed */
 		if (errno == EINTR)
 			continue;
 		if (errno != EAGAIN)
 			return IO_ERROR;
 		if (x->len == 0)
-			xfer_free(c);	/* idle: hold no buffer */
+			xfer_free(c); /* idle: hold no buffer */
 		conn_set_events(c, EPOLLIN);
 		return IO_AGAIN;
 	}
@@ -445,7 +446,8 @@ enum io_result conn_consume_body(struct conn *c, int *status)
 			*status = 400;
 			return IO_ERROR;
 		}
-		/* the size line announces the chunk: refuse it before reading */
+		/* the size line announces the chunk: refuse it before reading
+		 */
 		if (x->dec.total + x->dec.chunk_left > x->body_limit) {
 			*status = 413;
 			return IO_ERROR;
@@ -454,7 +456,7 @@ enum io_result conn_consume_body(struct conn *c, int *status)
 			return IO_ERROR;
 		x->pos += (size_t)used;
 		if (used == 0)
-			break;	/* an incomplete line: needs more bytes */
+			break; /* an incomplete line: needs more bytes */
 	}
 	return x->dec.done ? IO_OK : IO_AGAIN;
 }
@@ -471,7 +473,7 @@ ssize_t conn_recv_body(struct conn *c)
 		x->pos = x->head_len;
 	}
 	if (x->len == x->cap) {
-		errno = ENOBUFS;	/* a chunk line the decoder should have cut */
+		errno = ENOBUFS; /* a chunk line the decoder should have cut */
 		return -1;
 	}
 	do
@@ -504,7 +506,7 @@ static enum io_result step_read_body(struct conn *c)
 			conn_set_events(c, EPOLLIN);
 			return IO_AGAIN;
 		}
-		return IO_ERROR;	/* client gone mid-body: upload aborted */
+		return IO_ERROR; /* client gone mid-body: upload aborted */
 	}
 }
 
@@ -530,7 +532,7 @@ static enum io_result step_linger(struct conn *c)
 			continue;
 		if (n == -1 && errno == EAGAIN)
 			return IO_AGAIN;
-		return IO_ERROR;	/* EOF: done */
+		return IO_ERROR; /* EOF: done */
 	}
 }
 
@@ -551,7 +553,7 @@ enum io_result conn_response_done(struct conn *c)
 	if (!x->keep_alive && unread)
 		return begin_linger(c);
 	if (!x->keep_alive)
-		return IO_ERROR;	/* done: conn_run closes it */
+		return IO_ERROR; /* done: conn_run closes it */
 	/* pipelined bytes move to the front; the head is no longer needed */
 	left = x->len - x->pos;
 	memmove(x->buf, x->buf + x->pos, left);
@@ -580,16 +582,20 @@ static enum io_result write_head_mem(struct conn *c, bool more)
 	while (x->head_sent < resp->head_len ||
 	       (resp->body_kind == BODY_MEM && x->mem_sent < resp->mem_len)) {
 		struct iovec iov[2];
-		struct msghdr msg = { .msg_iov = iov };
+		struct msghdr msg = {.msg_iov = iov};
 		ssize_t n;
 
 		if (x->head_sent < resp->head_len) {
-			iov[msg.msg_iovlen].iov_base = resp->head + x->head_sent;
-			iov[msg.msg_iovlen++].iov_len = resp->head_len - x->head_sent;
+			iov[msg.msg_iovlen].iov_base =
+			    resp->head + x->head_sent;
+			iov[msg.msg_iovlen++].iov_len =
+			    resp->head_len - x->head_sent;
 		}
-		if (resp->body_kind == BODY_MEM && x->mem_sent < resp->mem_len) {
+		if (resp->body_kind == BODY_MEM &&
+		    x->mem_sent < resp->mem_len) {
 			iov[msg.msg_iovlen].iov_base = resp->mem + x->mem_sent;
-			iov[msg.msg_iovlen++].iov_len = resp->mem_len - x->mem_sent;
+			iov[msg.msg_iovlen++].iov_len =
+			    resp->mem_len - x->mem_sent;
 		}
 		n = sendmsg(c->fd, &msg, MSG_NOSIGNAL | (more ? MSG_MORE : 0));
 		if (n == -1) {
@@ -615,9 +621,9 @@ static enum io_result write_file(struct conn *c)
 	struct response *resp = &c->x->resp;
 
 	while (resp->file_len > 0) {
-		size_t chunk = resp->file_len > SENDFILE_CHUNK ?
-				       SENDFILE_CHUNK :
-				       (size_t)resp->file_len;
+		size_t chunk = resp->file_len > SENDFILE_CHUNK
+				   ? SENDFILE_CHUNK
+				   : (size_t)resp->file_len;
 		ssize_t n = sendfile(c->fd, resp->fd, &resp->file_off, chunk);
 		if (n == -1) {
 			if (errno == EINTR)
@@ -690,7 +696,8 @@ void conn_on_event(struct conn *c, uint32_t events)
 	/* While a script runs and nothing is read from the client, a hang-up
 	 * is the only news: the script must not outlive its client. */
 	if (c->state == CONN_CGI &&
-	    (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) && !(events & EPOLLIN)) {
+	    (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) &&
+	    !(events & EPOLLIN)) {
 		conn_close(c);
 		return;
 	}
@@ -719,7 +726,7 @@ void conn_on_timeout(struct conn *c)
 		cgi_conn_timeout(c);
 		return;
 	default:
-		conn_close(c);	/* send_timeout, linger over */
+		conn_close(c); /* send_timeout, linger over */
 	}
 }
 

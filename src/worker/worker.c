@@ -26,19 +26,19 @@
 #include "log.h"
 #include "worker.h"
 
-#define ACCEPT_BATCH 64
-#define REARM_EVERY 16		/* accepts between EPOLLEXCLUSIVE re-arms */
+#define ACCEPT_BATCH	64
+#define REARM_EVERY	16 /* accepts between EPOLLEXCLUSIVE re-arms */
 #define EMFILE_PAUSE_MS 100
-#define EVENTS_MAX 256
+#define EVENTS_MAX	256
 /* Open-file cache: entries, bytes of content, largest file held whole. */
-#define FILES_MAX 1024
+#define FILES_MAX   1024
 #define FILES_BYTES (32u << 20)
 #define FILES_SMALL (32u << 10)
 
 static int listener_add(struct worker *w, struct listener *l)
 {
-	struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE,
-				  .data.ptr = l };
+	struct epoll_event ev = {.events = EPOLLIN | EPOLLEXCLUSIVE,
+				 .data.ptr = l};
 
 	if (l->registered)
 		return 0;
@@ -200,9 +200,9 @@ static void on_timers(struct worker *w)
 		if (t->owner == TIMER_CGI)
 			cgi_on_timer(t);
 		else
-			conn_on_timeout((struct conn *)((char *)t -
-							offsetof(struct conn,
-								 timer)));
+			conn_on_timeout(
+			    (struct conn *)((char *)t -
+					    offsetof(struct conn, timer)));
 	}
 }
 
@@ -264,10 +264,11 @@ static void loop(struct worker *w)
 		if ((w->draining || w->stopping) && w->conn_count == 0 &&
 		    (w->cgi_count == 0 || w->stopping))
 			return;
-		int n = epoll_wait(w->epfd, events, EVENTS_MAX,
-				   loop_timeout(w));
+		int n =
+		    epoll_wait(w->epfd, events, EVENTS_MAX, loop_timeout(w));
 		if (n == -1 && errno != EINTR) {
-			log_error("%s: epoll_wait: %s", __func__, strerror(errno));
+			log_error("%s: epoll_wait: %s", __func__,
+				  strerror(errno));
 			return;
 		}
 		w->now = clock_ms();
@@ -280,7 +281,7 @@ static void loop(struct worker *w)
 
 static int setup(struct worker *w, const int *listen_fds)
 {
-	struct epoll_event ev = { .events = EPOLLIN };
+	struct epoll_event ev = {.events = EPOLLIN};
 	struct rlimit rl;
 	sigset_t set;
 
@@ -303,8 +304,8 @@ static int setup(struct worker *w, const int *listen_fds)
 		return -1;
 
 	w->conn_cap = 1024;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-	    rl.rlim_cur > w->conn_cap)
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+	    rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur > w->conn_cap)
 		w->conn_cap = rl.rlim_cur;
 	if ((w->conns = calloc(w->conn_cap, sizeof(*w->conns))) == NULL)
 		return -1;
@@ -314,9 +315,8 @@ static int setup(struct worker *w, const int *listen_fds)
 	if (w->listeners == NULL)
 		return -1;
 	for (size_t i = 0; i < w->listener_count; i++) {
-		w->listeners[i] = (struct listener){ .kind = EV_LISTENER,
-						     .fd = listen_fds[i],
-						     .idx = i };
+		w->listeners[i] = (struct listener){
+		    .kind = EV_LISTENER, .fd = listen_fds[i], .idx = i};
 		if (listener_add(w, &w->listeners[i]) == -1)
 			return -1;
 	}
@@ -368,9 +368,13 @@ int worker_run(const struct config *cfg, const int *listen_fds, int chan)
 	char ready = CHAN_READY;
 	int rc = 0;
 
-	w = (struct worker){ .cfg = cfg, .chan = chan, .chan_kind = EV_CHANNEL,
-			     .sig_kind = EV_SIGNAL, .epfd = -1, .sigfd = -1,
-			     .access_fd = -1 };
+	w = (struct worker){.cfg = cfg,
+			    .chan = chan,
+			    .chan_kind = EV_CHANNEL,
+			    .sig_kind = EV_SIGNAL,
+			    .epfd = -1,
+			    .sigfd = -1,
+			    .access_fd = -1};
 	timers_init(&w.timers);
 	w.now = clock_ms();
 	if (setup(&w, listen_fds) == -1) {
@@ -383,7 +387,7 @@ int worker_run(const struct config *cfg, const int *listen_fds, int chan)
 		goto done;
 	}
 	if (send(chan, &ready, 1, MSG_NOSIGNAL) == -1)
-		goto done;	/* master gone already */
+		goto done; /* master gone already */
 	loop(&w);
 done:
 	cgi_kill_all(&w);

@@ -18,10 +18,10 @@
 
 int http_connect(int port)
 {
-	struct sockaddr_in sin = { .sin_family = AF_INET,
-				   .sin_port = htons((uint16_t)port),
-				   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	struct timeval tv = { .tv_sec = 10 };
+	struct sockaddr_in sin = {.sin_family = AF_INET,
+				  .sin_port = htons((uint16_t)port),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	struct timeval tv = {.tv_sec = 10};
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 	if (fd == -1)
@@ -153,7 +153,7 @@ static int read_chunked(struct reader *rd, struct http_resp *r)
 			return -1;
 		take(rd, NULL, 2);
 	}
-	for (;;) {	/* trailers until the blank line */
+	for (;;) { /* trailers until the blank line */
 		long n = line_end(rd);
 		if (n <= 0)
 			return -1;
@@ -163,8 +163,8 @@ static int read_chunked(struct reader *rd, struct http_resp *r)
 	}
 }
 
-const char *resp_header(const struct http_resp *r, const char *name,
-			char *out, size_t cap)
+const char *resp_header(const struct http_resp *r, const char *name, char *out,
+			size_t cap)
 {
 	size_t name_len = strlen(name);
 	const char *p = strchr(r->head, '\n');
@@ -198,7 +198,7 @@ int http_read(int fd, struct http_resp *r, bool head_only)
 
 	memset(r, 0, sizeof(*r));
 	r->body = calloc(1, 1);
-	for (;;) {	/* the head, skipping 1xx interim responses */
+	for (;;) { /* the head, skipping 1xx interim responses */
 		rd->buf[rd->len < sizeof(rd->buf) ? rd->len : 0] = '\0';
 		while ((end = memmem(rd->buf, rd->len, "\r\n\r\n", 4)) == NULL)
 			if (fill(rd, rd->len + 1) == -1)
@@ -252,9 +252,10 @@ int http_get(int port, const char *path, struct http_resp *r)
 {
 	char raw[2048];
 
-	snprintf(raw, sizeof(raw),
-		 "GET %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
-		 path);
+	snprintf(
+	    raw, sizeof(raw),
+	    "GET %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+	    path);
 	return http_do(port, raw, r);
 }
 
@@ -266,7 +267,7 @@ void http_resp_free(struct http_resp *r)
 
 bool wait_closed(int fd, int timeout_ms)
 {
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
 	char buf[4096];
 
 	for (;;) {

@@ -33,8 +33,8 @@ static long now_ms(void)
 
 int free_port(void)
 {
-	struct sockaddr_in sin = { .sin_family = AF_INET,
-				   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in sin = {.sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	socklen_t len = sizeof(sin);
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	int port = -1;
@@ -161,7 +161,7 @@ int srv_write_config(struct srv *s, const char *tmpl)
 
 int srv_prepare(struct srv *s, const char *tmpl)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 
 	memset(s, 0, sizeof(*s));
 	s->notify_fd = -1;
@@ -194,7 +194,7 @@ int srv_wait_notify(struct srv *s, const char *text, int timeout_ms)
 
 	for (;;) {
 		long left = deadline - now_ms();
-		struct pollfd pfd = { .fd = s->notify_fd, .events = POLLIN };
+		struct pollfd pfd = {.fd = s->notify_fd, .events = POLLIN};
 		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
 			return -1;
 		ssize_t n = recv(s->notify_fd, msg, sizeof(msg) - 1, 0);
@@ -209,7 +209,7 @@ int srv_wait_notify(struct srv *s, const char *text, int timeout_ms)
 int srv_start(struct srv *s, const char *const *args)
 {
 	const char *bin = getenv("WEBSERV_BIN");
-	const char *argv[32] = { bin, "-f", s->cfg };
+	const char *argv[32] = {bin, "-f", s->cfg};
 	int argc = 3;
 
 	if (bin == NULL)
@@ -221,7 +221,8 @@ int srv_start(struct srv *s, const char *const *args)
 		return -1;
 	if (s->pid == 0) {
 		int null = open("/dev/null", O_WRONLY);
-		/* a test killed by its timeout must not leave a server behind */
+		/* a test killed by its timeout must not leave a server behind
+		 */
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		setenv("NOTIFY_SOCKET", s->notify_path, 1);
 		dup2(null, STDOUT_FILENO);
@@ -321,8 +322,8 @@ int srv_workers(const struct srv *s, pid_t *pids, int max)
 		char *close_paren = strrchr(buf, ')');
 		char state;
 		int ppid;
-		if (close_paren && sscanf(close_paren + 1, " %c %d", &state,
-					  &ppid) == 2 &&
+		if (close_paren &&
+		    sscanf(close_paren + 1, " %c %d", &state, &ppid) == 2 &&
 		    ppid == s->pid && state != 'Z')
 			pids[n++] = pid;
 	}
@@ -333,7 +334,7 @@ int srv_workers(const struct srv *s, pid_t *pids, int max)
 int run_webserv(const char *const *args, char *out, size_t cap)
 {
 	const char *bin = getenv("WEBSERV_BIN");
-	const char *argv[32] = { bin };
+	const char *argv[32] = {bin};
 	int pipefd[2];
 	int argc = 1, status;
 	size_t n = 0;

@@ -14,11 +14,11 @@
 struct srv {
 	pid_t pid;
 	int port;
-	int port2;		/* a second free port for tests that need one */
-	char dir[256];		/* temp dir: config, docroot, logs */
-	char cfg[320];		/* dir/webserv.cfg */
-	char err_log[320];	/* dir/error.log */
-	int notify_fd;		/* our NOTIFY_SOCKET */
+	int port2;	   /* a second free port for tests that need one */
+	char dir[256];	   /* temp dir: config, docroot, logs */
+	char cfg[320];	   /* dir/webserv.cfg */
+	char err_log[320]; /* dir/error.log */
+	int notify_fd;	   /* our NOTIFY_SOCKET */
 	char notify_path[320];
 };
 
@@ -58,10 +58,10 @@ int run_webserv(const char *const *args, char *out, size_t cap);
 /* --- raw HTTP ----------------------------------------------------------- */
 struct http_resp {
 	int status;
-	char head[16384];	/* status line + headers, NUL-terminated */
-	char *body;		/* malloc'd, NUL-terminated */
+	char head[16384]; /* status line + headers, NUL-terminated */
+	char *body;	  /* malloc'd, NUL-terminated */
 	size_t body_len;
-	bool closed;		/* server closed after it */
+	bool closed; /* server closed after it */
 };
 
 int http_connect(int port);
@@ -74,8 +74,8 @@ int http_do(int port, const char *raw, struct http_resp *r);
 /* GET path with Host: localhost, one connection. */
 int http_get(int port, const char *path, struct http_resp *r);
 /* Header value (case-insensitive name) copied into out; NULL if absent. */
-const char *resp_header(const struct http_resp *r, const char *name,
-			char *out, size_t cap);
+const char *resp_header(const struct http_resp *r, const char *name, char *out,
+			size_t cap);
 void http_resp_free(struct http_resp *r);
 /* True when the peer closed fd within timeout_ms (EOF or reset). */
 bool wait_closed(int fd, int timeout_ms);

@@ -19,21 +19,22 @@
 
 #include "harness.h"
 
-#define BASE_CFG \
-	"workers = 2;\n" \
-	"pid_file = \"@DIR@/webserv.pid\";\n" \
-	"error_log = \"@DIR@/error.log\";\n" \
-	"log_level = \"info\";\n" \
-	"http = { access_log = \"off\"; shutdown_timeout = 10; };\n" \
-	"servers = ( { listen = [ \"127.0.0.1:@PORT@\" ];\n" \
+#define BASE_CFG                                                               \
+	"workers = 2;\n"                                                       \
+	"pid_file = \"@DIR@/webserv.pid\";\n"                                  \
+	"error_log = \"@DIR@/error.log\";\n"                                   \
+	"log_level = \"info\";\n"                                              \
+	"http = { access_log = \"off\"; shutdown_timeout = 10; };\n"           \
+	"servers = ( { listen = [ \"127.0.0.1:@PORT@\" ];\n"                   \
 	"  root = \"@DIR@/www\"; index = [ \"index.html\" ]; } );\n"
 
-#define TWO_PORT_CFG \
-	"workers = 2;\n" \
-	"pid_file = \"@DIR@/webserv.pid\";\n" \
-	"error_log = \"@DIR@/error.log\";\n" \
-	"http = { access_log = \"off\"; shutdown_timeout = 10; };\n" \
-	"servers = ( { listen = [ \"127.0.0.1:@PORT@\", \"127.0.0.1:@PORT2@\" ];\n" \
+#define TWO_PORT_CFG                                                           \
+	"workers = 2;\n"                                                       \
+	"pid_file = \"@DIR@/webserv.pid\";\n"                                  \
+	"error_log = \"@DIR@/error.log\";\n"                                   \
+	"http = { access_log = \"off\"; shutdown_timeout = 10; };\n"           \
+	"servers = ( { listen = [ \"127.0.0.1:@PORT@\", "                      \
+	"\"127.0.0.1:@PORT2@\" ];\n"                                           \
 	"  root = \"@DIR@/www\"; } );\n"
 
 static long ms_now(void)
@@ -71,31 +72,35 @@ Test(cli, help_and_version)
 {
 	char out[4096];
 
-	cr_expect_eq(run_webserv((const char *[]){ "-h", NULL }, out, sizeof(out)), 0);
+	cr_expect_eq(
+	    run_webserv((const char *[]){"-h", NULL}, out, sizeof(out)), 0);
 	cr_expect(strstr(out, "usage: webserv") != NULL);
-	cr_expect_eq(run_webserv((const char *[]){ "-V", NULL }, out, sizeof(out)), 0);
+	cr_expect_eq(
+	    run_webserv((const char *[]){"-V", NULL}, out, sizeof(out)), 0);
 	cr_expect(strstr(out, "webserv ") == out);
 }
 
 Test(cli, bad_arguments_exit_1_with_usage)
 {
 	static const char *const cases[][4] = {
-		{ "-w", "abc", NULL }, { "-w", "-1", NULL },
-		{ "-w", "99999", NULL }, { "-f", "/nonexistent/x.cfg", NULL },
-		{ "-x", NULL }, { "-s", "explode", "-f", NULL },
-		{ "stray", NULL },
+	    {"-w", "abc", NULL},   {"-w", "-1", NULL},
+	    {"-w", "99999", NULL}, {"-f", "/nonexistent/x.cfg", NULL},
+	    {"-x", NULL},	   {"-s", "explode", "-f", NULL},
+	    {"stray", NULL},
 	};
 	char out[4096];
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		const char *args[5] = { 0 };
+		const char *args[5] = {0};
 		for (int a = 0; a < 4 && cases[i][a]; a++)
 			args[a] = cases[i][a];
 		if (strcmp(args[0], "-s") == 0) /* needs a readable file */
 			args[3] = "/dev/null";
 		cr_expect_eq(run_webserv(args, out, sizeof(out)), 1,
-			     "case %zu (%s) should exit 1: %s", i, args[0], out);
-		cr_expect(strstr(out, "usage:") != NULL || strstr(out, "webserv:"),
+			     "case %zu (%s) should exit 1: %s", i, args[0],
+			     out);
+		cr_expect(strstr(out, "usage:") != NULL ||
+			      strstr(out, "webserv:"),
 			  "case %zu: no message", i);
 	}
 }
@@ -106,8 +111,9 @@ Test(cli, check_good_and_bad_config)
 	char out[8192], expect[512];
 
 	cr_assert_eq(srv_prepare(&s, BASE_CFG), 0);
-	cr_expect_eq(run_webserv((const char *[]){ "-t", "-f", s.cfg, NULL },
-				 out, sizeof(out)), 0, "%s", out);
+	cr_expect_eq(run_webserv((const char *[]){"-t", "-f", s.cfg, NULL}, out,
+				 sizeof(out)),
+		     0, "%s", out);
 	cr_expect(strstr(out, "configuration ok") != NULL, "%s", out);
 
 	/* two errors, on lines 2 and 4: both reported with file:line */
@@ -115,9 +121,11 @@ Test(cli, check_good_and_bad_config)
 		   "workers = 1;\n"
 		   "wrokers_typo = 3;\n"
 		   "servers = ( { listen = [ \"127.0.0.1:8080\" ];\n"
-		   "  root = \"/nonexistent/dir\"; } );\n", -1);
-	cr_expect_eq(run_webserv((const char *[]){ "-t", "-f", s.cfg, NULL },
-				 out, sizeof(out)), 1, "%s", out);
+		   "  root = \"/nonexistent/dir\"; } );\n",
+		   -1);
+	cr_expect_eq(run_webserv((const char *[]){"-t", "-f", s.cfg, NULL}, out,
+				 sizeof(out)),
+		     1, "%s", out);
 	snprintf(expect, sizeof(expect), "%s:2: ", s.cfg);
 	cr_expect(strstr(out, expect) != NULL, "want %s in: %s", expect, out);
 	snprintf(expect, sizeof(expect), "%s:4: ", s.cfg);
@@ -134,13 +142,14 @@ Test(cli, bind_failure_exits_2_naming_the_address)
 	cr_assert_eq(srv_prepare(&s, BASE_CFG), 0);
 	/* hold the port ourselves */
 	holder = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in sin = { .sin_family = AF_INET,
-				   .sin_port = htons((uint16_t)s.port),
-				   .sin_addr.s_addr = htonl(0x7f000001) };
+	struct sockaddr_in sin = {.sin_family = AF_INET,
+				  .sin_port = htons((uint16_t)s.port),
+				  .sin_addr.s_addr = htonl(0x7f000001)};
 	cr_assert_eq(bind(holder, (struct sockaddr *)&sin, sizeof(sin)), 0);
 	cr_assert_eq(listen(holder, 1), 0);
-	cr_expect_eq(run_webserv((const char *[]){ "-f", s.cfg, NULL }, out,
-				 sizeof(out)), 2);
+	cr_expect_eq(
+	    run_webserv((const char *[]){"-f", s.cfg, NULL}, out, sizeof(out)),
+	    2);
 	close(holder);
 	snprintf(addr, sizeof(addr), "127.0.0.1:%d", s.port);
 	char *log = read_file(s.err_log, NULL);
@@ -156,17 +165,24 @@ Test(cli, signal_reload_exit_codes)
 	char out[4096];
 
 	start(&s, BASE_CFG, NULL);
-	cr_expect_eq(run_webserv((const char *[]){ "-s", "reload", "-f", s.cfg, NULL },
-				 out, sizeof(out)), 0, "%s", out);
+	cr_expect_eq(
+	    run_webserv((const char *[]){"-s", "reload", "-f", s.cfg, NULL},
+			out, sizeof(out)),
+	    0, "%s", out);
 	expect_hello(s.port);
 	/* a broken file: exit 1, old config keeps serving */
-	write_file(s.dir, "webserv.cfg", "servers = ( { listen = 5; } );\n", -1);
-	cr_expect_eq(run_webserv((const char *[]){ "-s", "reload", "-f", s.cfg, NULL },
-				 out, sizeof(out)), 1, "%s", out);
+	write_file(s.dir, "webserv.cfg", "servers = ( { listen = 5; } );\n",
+		   -1);
+	cr_expect_eq(
+	    run_webserv((const char *[]){"-s", "reload", "-f", s.cfg, NULL},
+			out, sizeof(out)),
+	    1, "%s", out);
 	expect_hello(s.port);
 	srv_write_config(&s, BASE_CFG);
-	cr_expect_eq(run_webserv((const char *[]){ "-s", "stop", "-f", s.cfg, NULL },
-				 out, sizeof(out)), 0, "%s", out);
+	cr_expect_eq(
+	    run_webserv((const char *[]){"-s", "stop", "-f", s.cfg, NULL}, out,
+			sizeof(out)),
+	    0, "%s", out);
 	int status = srv_wait_exit(&s, 10000);
 	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	srv_stop(&s);
@@ -190,7 +206,8 @@ Test(integration, ready_pid_file_and_clean_exit)
 	kill(s.pid, SIGTERM);
 	cr_assert_eq(srv_wait_notify(&s, "STOPPING=1", 5000), 0);
 	int status = srv_wait_exit(&s, 10000);
-	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %d", status);
+	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %d",
+		  status);
 	cr_expect_eq(access(pid_path, F_OK), -1, "pid file left behind");
 	srv_stop(&s);
 }
@@ -200,7 +217,7 @@ Test(integration, worker_count_from_command_line)
 	struct srv s;
 	pid_t pids[16];
 
-	start(&s, BASE_CFG, (const char *[]){ "-w", "4", NULL });
+	start(&s, BASE_CFG, (const char *[]){"-w", "4", NULL});
 	cr_expect_eq(srv_workers(&s, pids, 16), 4);
 	expect_hello(s.port);
 	srv_stop(&s);
@@ -297,9 +314,11 @@ Test(integration, workers_exit_when_master_dies)
 	kill(s.pid, SIGKILL);
 	srv_wait_exit(&s, 5000);
 	long deadline = ms_now() + 5000;
-	while (ms_now() < deadline && (pid_alive(pids[0]) || pid_alive(pids[1])))
+	while (ms_now() < deadline &&
+	       (pid_alive(pids[0]) || pid_alive(pids[1])))
 		usleep(20000);
-	cr_expect_not(pid_alive(pids[0]) || pid_alive(pids[1]), "orphan workers");
+	cr_expect_not(pid_alive(pids[0]) || pid_alive(pids[1]),
+		      "orphan workers");
 	srv_stop(&s);
 }
 
@@ -322,16 +341,16 @@ Test(integration, graceful_stop_finishes_a_slow_download)
 	 * from the start) keeps most of the file in the server */
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 	int small = 65536;
-	struct sockaddr_in sin = { .sin_family = AF_INET,
-				   .sin_port = htons((uint16_t)s.port),
-				   .sin_addr.s_addr = htonl(0x7f000001) };
+	struct sockaddr_in sin = {.sin_family = AF_INET,
+				  .sin_port = htons((uint16_t)s.port),
+				  .sin_addr.s_addr = htonl(0x7f000001)};
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
 	cr_assert_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
 	cr_assert_eq(send_all(fd, req, sizeof(req) - 1), 0);
 	char first[1024];
 	cr_assert(recv(fd, first, sizeof(first), MSG_WAITALL) > 0);
-	kill(s.pid, SIGTERM);	/* mid-download */
-	usleep(300000);		/* let the master pass the drain on */
+	kill(s.pid, SIGTERM); /* mid-download */
+	usleep(300000);	      /* let the master pass the drain on */
 	/* read the rest slowly-ish: the response must complete intact */
 	char *all = malloc(size + 65536);
 	size_t got = sizeof(first);
@@ -341,9 +360,9 @@ Test(integration, graceful_stop_finishes_a_slow_download)
 		if (n <= 0)
 			break;
 		got += (size_t)n;
-		if (got > size)	/* head + body received */
+		if (got > size) /* head + body received */
 			break;
-		usleep(1000);	/* a slow reader */
+		usleep(1000); /* a slow reader */
 	}
 	char *body = memmem(all, got, "\r\n\r\n", 4);
 	cr_assert(body != NULL);
@@ -358,7 +377,8 @@ Test(integration, graceful_stop_finishes_a_slow_download)
 	cr_expect_eq(memcmp(body, data, size), 0, "download corrupted");
 	close(fd);
 	int status = srv_wait_exit(&s, 15000);
-	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %d", status);
+	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %d",
+		  status);
 	free(all);
 	free(data);
 	srv_stop(&s);
@@ -396,15 +416,16 @@ Test(reload, broken_config_keeps_serving_and_logs_file_line)
 
 	start(&s, BASE_CFG, NULL);
 	cr_assert_eq(srv_workers(&s, before, 8), 2);
-	write_file(s.dir, "webserv.cfg",
-		   "workers = 2;\nservers = (\n  { listen = [ \"nonsense\" ]; } );\n",
-		   -1);
+	write_file(
+	    s.dir, "webserv.cfg",
+	    "workers = 2;\nservers = (\n  { listen = [ \"nonsense\" ]; } );\n",
+	    -1);
 	kill(s.pid, SIGHUP);
 	cr_assert_eq(srv_wait_notify(&s, "READY=1", 10000), 0);
 	expect_hello(s.port);
 	cr_assert_eq(srv_workers(&s, after, 8), 2);
 	cr_expect((after[0] == before[0] || after[0] == before[1]) &&
-		  (after[1] == before[0] || after[1] == before[1]),
+		      (after[1] == before[0] || after[1] == before[1]),
 		  "workers were replaced");
 	char *log = read_file(s.err_log, NULL);
 	snprintf(expect, sizeof(expect), "%s:3: ", s.cfg);
@@ -453,7 +474,8 @@ Test(reload, five_reloads_under_load_lose_nothing, .timeout = 60)
 	close(pipefd[0]);
 	int status;
 	waitpid(wrk, &status, 0);
-	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "wrk: %s", out);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "wrk: %s",
+		  out);
 	cr_expect(strstr(out, "requests in") != NULL, "%s", out);
 	cr_expect(strstr(out, "Socket errors") == NULL, "%s", out);
 	cr_expect(strstr(out, "Non-2xx") == NULL, "%s", out);
@@ -476,7 +498,8 @@ Test(integration, sigint_is_a_fast_stop)
 	long t0 = ms_now();
 	kill(s.pid, SIGINT);
 	int status = srv_wait_exit(&s, 5000);
-	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %d", status);
+	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %d",
+		  status);
 	cr_expect_lt(ms_now() - t0, 3000);
 	cr_expect(wait_closed(fd, 2000), "connection left open");
 	close(fd);
@@ -490,16 +513,19 @@ Test(integration, fatal_worker_error_is_not_respawned)
 
 	/* the access log path is a directory: every worker fails to open it
 	 * and exits 2, which the master must not turn into a respawn loop */
-	cr_assert_eq(srv_prepare(&s,
-		"workers = 2;\n"
-		"pid_file = \"@DIR@/webserv.pid\";\n"
-		"error_log = \"@DIR@/error.log\";\n"
-		"http = { access_log = \"@DIR@/logdir\"; };\n"
-		"servers = ( { listen = [ \"127.0.0.1:@PORT@\" ]; root = \"@DIR@/www\"; } );\n"), 0);
+	cr_assert_eq(
+	    srv_prepare(&s, "workers = 2;\n"
+			    "pid_file = \"@DIR@/webserv.pid\";\n"
+			    "error_log = \"@DIR@/error.log\";\n"
+			    "http = { access_log = \"@DIR@/logdir\"; };\n"
+			    "servers = ( { listen = [ \"127.0.0.1:@PORT@\" ]; "
+			    "root = \"@DIR@/www\"; } );\n"),
+	    0);
 	snprintf(dir, sizeof(dir), "%s/logdir", s.dir);
 	cr_assert_eq(mkdir(dir, 0755), 0);
 	long t0 = ms_now();
-	int rc = run_webserv((const char *[]){ "-f", s.cfg, NULL }, out, sizeof(out));
+	int rc =
+	    run_webserv((const char *[]){"-f", s.cfg, NULL}, out, sizeof(out));
 	cr_expect_eq(rc, 2, "exit code %d", rc);
 	cr_expect_lt(ms_now() - t0, 5000, "took too long");
 	char *log = read_file(s.err_log, NULL);
@@ -520,17 +546,25 @@ Test(integration, workers_and_cgi_drop_to_the_configured_user)
 
 	if (geteuid() != 0)
 		cr_skip_test("needs root to change user");
-	cr_assert_eq(srv_prepare(&s,
+	cr_assert_eq(
+	    srv_prepare(
+		&s,
 		"workers = 1;\nuser = \"nobody\";\n"
 		"pid_file = \"@DIR@/webserv.pid\";\n"
 		"error_log = \"@DIR@/error.log\";\n"
-		"servers = ( { listen = [ \"127.0.0.1:@PORT@\" ]; root = \"@DIR@/www\";\n"
+		"servers = ( { listen = [ \"127.0.0.1:@PORT@\" ]; root = "
+		"\"@DIR@/www\";\n"
 		"  locations = ( { path = \"/cgi/\"; alias = \"@DIR@/cgi\";\n"
-		"    cgi = ( { ext = \".sh\"; interpreter = \"/bin/sh\"; } ); } ); } );\n"), 0);
-	chmod(s.dir, 0755);	/* mkdtemp made it 0700 */
+		"    cgi = ( { ext = \".sh\"; interpreter = \"/bin/sh\"; } ); "
+		"} ); } );\n"),
+	    0);
+	chmod(s.dir, 0755); /* mkdtemp made it 0700 */
 	snprintf(script, sizeof(script), "%s/cgi", s.dir);
-	cr_assert_eq(write_file(script, "id.sh",
-				"printf 'Content-Type: text/plain\\r\\n\\r\\n'; id -u\n", -1), 0);
+	cr_assert_eq(
+	    write_file(script, "id.sh",
+		       "printf 'Content-Type: text/plain\\r\\n\\r\\n'; id -u\n",
+		       -1),
+	    0);
 	chmod(script, 0755);
 	cr_assert_eq(srv_start(&s, NULL), 0);
 	cr_assert_eq(srv_workers(&s, pids, 4), 1);

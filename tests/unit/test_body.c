@@ -17,11 +17,11 @@
 #define TAIL "GET /next HTTP/1.1\r\n"
 
 struct run {
-	char *out;		/* decoded bytes, concatenated */
+	char *out; /* decoded bytes, concatenated */
 	size_t out_len;
-	char *left;		/* bytes never consumed (after done) */
+	char *left; /* bytes never consumed (after done) */
 	size_t left_len;
-	size_t consumed;	/* input bytes consumed, all calls */
+	size_t consumed; /* input bytes consumed, all calls */
 	bool done;
 	bool error;
 	uint64_t total;
@@ -38,14 +38,14 @@ static void run_free(struct run *r)
  * feeding at the first error or once done; what was not consumed then is
  * r->left (pending bytes and the pieces never given).
  */
-static void feed(const char *in, size_t len, const size_t *cuts,
-		 size_t ncuts, struct run *r)
+static void feed(const char *in, size_t len, const size_t *cuts, size_t ncuts,
+		 struct run *r)
 {
 	struct chunked c;
 	char *pending = NULL;
 	size_t pending_len = 0, from = 0;
 
-	*r = (struct run){ .out = malloc(len + 1) };
+	*r = (struct run){.out = malloc(len + 1)};
 	cr_assert_not_null(r->out);
 	chunked_init(&c);
 	for (size_t i = 0; i <= ncuts && !r->done && !r->error; i++) {
@@ -97,27 +97,30 @@ struct good {
 	size_t want_len;
 };
 
-#define GOOD(in, want) { in, sizeof(in) - 1, want, sizeof(want) - 1 }
+#define GOOD(in, want)                                                         \
+	{                                                                      \
+		in, sizeof(in) - 1, want, sizeof(want) - 1                     \
+	}
 
 static const struct good good_cases[] = {
-	GOOD("4\r\nWiki\r\n5\r\npedia\r\nE\r\n in\r\n\r\nchunks.\r\n0\r\n\r\n",
-	     "Wikipedia in\r\n\r\nchunks."),
-	GOOD("0\r\n\r\n", ""),
-	GOOD("000\r\n\r\n", ""),
-	GOOD("3;a=b\r\nabc\r\n2 ; x ; y = \"q;\\\"uo\"\r\nde\r\n0;last\r\n\r\n",
-	     "abcde"),
-	GOOD("a;n=\"\"\r\n0123456789\r\n0;x=\"\\\\\";y=tok\t;z\r\n\r\n",
-	     "0123456789"),
-	GOOD("2;q=\"a b\tc!#\x80\"\r\nxy\r\n0\r\n\r\n", "xy"),
-	GOOD("1\r\na\r\n0\r\nExpires: never\r\nX-T:1\r\nX-E:\r\n\r\n", "a"),
-	GOOD("0\r\nX: caf\xc3\xa9 \t\r\n\r\n", ""),
-	GOOD("1A\r\nabcdefghijklmnopqrstuvwxyz\r\n0001\r\n!\r\n0\r\n\r\n",
-	     "abcdefghijklmnopqrstuvwxyz!"),
-	GOOD("1a\r\nabcdefghijklmnopqrstuvwxyz\r\n0\r\n\r\n",
-	     "abcdefghijklmnopqrstuvwxyz"),
-	/* Framing-looking bytes inside chunk data are data. */
-	GOOD("5\r\n0\r\n\r\n\r\n2\r\n\r\n\r\n0\r\n\r\n", "0\r\n\r\n\r\n"),
-	GOOD("3\r\n\0\xff\n\r\n0\r\n\r\n", "\0\xff\n"),
+    GOOD("4\r\nWiki\r\n5\r\npedia\r\nE\r\n in\r\n\r\nchunks.\r\n0\r\n\r\n",
+	 "Wikipedia in\r\n\r\nchunks."),
+    GOOD("0\r\n\r\n", ""),
+    GOOD("000\r\n\r\n", ""),
+    GOOD("3;a=b\r\nabc\r\n2 ; x ; y = \"q;\\\"uo\"\r\nde\r\n0;last\r\n\r\n",
+	 "abcde"),
+    GOOD("a;n=\"\"\r\n0123456789\r\n0;x=\"\\\\\";y=tok\t;z\r\n\r\n",
+	 "0123456789"),
+    GOOD("2;q=\"a b\tc!#\x80\"\r\nxy\r\n0\r\n\r\n", "xy"),
+    GOOD("1\r\na\r\n0\r\nExpires: never\r\nX-T:1\r\nX-E:\r\n\r\n", "a"),
+    GOOD("0\r\nX: caf\xc3\xa9 \t\r\n\r\n", ""),
+    GOOD("1A\r\nabcdefghijklmnopqrstuvwxyz\r\n0001\r\n!\r\n0\r\n\r\n",
+	 "abcdefghijklmnopqrstuvwxyz!"),
+    GOOD("1a\r\nabcdefghijklmnopqrstuvwxyz\r\n0\r\n\r\n",
+	 "abcdefghijklmnopqrstuvwxyz"),
+    /* Framing-looking bytes inside chunk data are data. */
+    GOOD("5\r\n0\r\n\r\n\r\n2\r\n\r\n\r\n0\r\n\r\n", "0\r\n\r\n\r\n"),
+    GOOD("3\r\n\0\xff\n\r\n0\r\n\r\n", "\0\xff\n"),
 };
 
 /* Feed whole, in every 2-piece split, byte by byte, and (for short
@@ -136,21 +139,21 @@ static void check_good(const char *body, size_t body_len, const char *want,
 	for (size_t k = 0; k < len; k++)
 		cuts[k] = k + 1;
 
-#define CHECK(what)                                                          \
-	do {                                                                  \
-		cr_assert_not(r.error, "case %zu %s: error", idx, what);      \
-		cr_assert(r.done, "case %zu %s: not done", idx, what);        \
-		cr_assert_eq(r.out_len, want_len, "case %zu %s: %zu bytes",   \
-			     idx, what, r.out_len);                           \
-		cr_assert(memcmp(r.out, want, want_len) == 0,                 \
-			  "case %zu %s: wrong bytes", idx, what);             \
-		cr_assert_eq(r.total, want_len, "case %zu %s", idx, what);    \
-		cr_assert_eq(r.consumed, body_len, "case %zu %s", idx, what); \
-		cr_assert_eq(r.left_len, sizeof(TAIL) - 1, "case %zu %s",     \
-			     idx, what);                                      \
-		cr_assert(memcmp(r.left, TAIL, r.left_len) == 0,              \
-			  "case %zu %s: tail changed", idx, what);            \
-		run_free(&r);                                                 \
+#define CHECK(what)                                                            \
+	do {                                                                   \
+		cr_assert_not(r.error, "case %zu %s: error", idx, what);       \
+		cr_assert(r.done, "case %zu %s: not done", idx, what);         \
+		cr_assert_eq(r.out_len, want_len, "case %zu %s: %zu bytes",    \
+			     idx, what, r.out_len);                            \
+		cr_assert(memcmp(r.out, want, want_len) == 0,                  \
+			  "case %zu %s: wrong bytes", idx, what);              \
+		cr_assert_eq(r.total, want_len, "case %zu %s", idx, what);     \
+		cr_assert_eq(r.consumed, body_len, "case %zu %s", idx, what);  \
+		cr_assert_eq(r.left_len, sizeof(TAIL) - 1, "case %zu %s", idx, \
+			     what);                                            \
+		cr_assert(memcmp(r.left, TAIL, r.left_len) == 0,               \
+			  "case %zu %s: tail changed", idx, what);             \
+		run_free(&r);                                                  \
 	} while (0)
 
 	feed(in, len, NULL, 0, &r);
@@ -163,7 +166,7 @@ static void check_good(const char *body, size_t body_len, const char *want,
 	}
 	for (size_t a = 0; len < 200 && a <= len; a++) {
 		for (size_t b = a; b <= len; b++) {
-			size_t two[2] = { a, b };
+			size_t two[2] = {a, b};
 
 			feed(in, len, two, 2, &r);
 			CHECK("three pieces");
@@ -176,8 +179,7 @@ static void check_good(const char *body, size_t body_len, const char *want,
 
 Test(chunked, good_bodies_in_every_split)
 {
-	for (size_t i = 0; i < sizeof(good_cases) / sizeof(good_cases[0]);
-	     i++)
+	for (size_t i = 0; i < sizeof(good_cases) / sizeof(good_cases[0]); i++)
 		check_good(good_cases[i].in, good_cases[i].len,
 			   good_cases[i].want, good_cases[i].want_len, i);
 }
@@ -214,59 +216,62 @@ struct bad {
 	size_t len;
 };
 
-#define BAD(s) { s, sizeof(s) - 1 }
+#define BAD(s)                                                                 \
+	{                                                                      \
+		s, sizeof(s) - 1                                               \
+	}
 
 static const struct bad bad_cases[] = {
-	BAD("g\r\n"),
-	BAD("\r\n"),
-	BAD(";a\r\n"),
-	BAD(" 1\r\na\r\n0\r\n\r\n"),
-	BAD("+1\r\na\r\n"),
-	BAD("-1\r\na\r\n"),
-	BAD("0x1\r\na\r\n"),
-	BAD("1_0\r\n"),
-	BAD("1\0\r\n"),
-	BAD("1\r\nab\r\n0\r\n\r\n"),
-	BAD("1\r\nab\n0\r\n\r\n"),
-	BAD("1\r\na\n\n0\r\n\r\n"),
-	BAD("1;a\0=b\r\n"),
-	BAD("0\r\nX\0Y: a\r\n\r\n"),
-	BAD("1\r\na\n0\r\n\r\n"),
-	BAD("1\r\na\rX"),
-	BAD("1\na\r\n0\r\n\r\n"),
-	BAD("1\ra"),
-	BAD("1\r\na\r\n0\r\n\n"),
-	BAD("1\r\na\r\n0\r\n\r\r"),
-	BAD("1\r\na\r\n0\n\r\n"),
-	BAD("8000000000000000\r\n"),
-	BAD("FFFFFFFFFFFFFFFFF\r\n"),
-	BAD("10000000000000000\r\n"),
-	BAD("1 \r\na\r\n0\r\n\r\n"),
-	BAD("1 2\r\n"),
-	BAD("1;\r\n"),
-	BAD("1; \r\n"),
-	BAD("1;a=\r\n"),
-	BAD("1;a =\r\n"),
-	BAD("1;a \r\n"),
-	BAD("1;a=\"x\r\n"),
-	BAD("1;a b\r\n"),
-	BAD("1;a=b c\r\n"),
-	BAD("1;a=\"x\"y\r\n"),
-	BAD("1;a=\"x\" \r\n"),
-	BAD("1;a=\"\x01\"\r\n"),
-	BAD("1;a=\"\\\x7f\"\r\n"),
-	BAD("1;a(b)\r\n"),
-	BAD("1;a=b\n"),
-	BAD("0\r\nX: a\r\n b\r\n\r\n"),
-	BAD("0\r\n X: a\r\n\r\n"),
-	BAD("0\r\nX\r\n\r\n"),
-	BAD("0\r\n: a\r\n\r\n"),
-	BAD("0\r\nX : a\r\n\r\n"),
-	BAD("0\r\nX: a\n\r\n"),
-	BAD("0\r\nX: a\rb\r\n\r\n"),
-	BAD("0\r\nX: a\x01\r\n\r\n"),
-	BAD("0\r\nX: a\x7f\r\n\r\n"),
-	BAD("0\r\nX: a\r\n\n"),
+    BAD("g\r\n"),
+    BAD("\r\n"),
+    BAD(";a\r\n"),
+    BAD(" 1\r\na\r\n0\r\n\r\n"),
+    BAD("+1\r\na\r\n"),
+    BAD("-1\r\na\r\n"),
+    BAD("0x1\r\na\r\n"),
+    BAD("1_0\r\n"),
+    BAD("1\0\r\n"),
+    BAD("1\r\nab\r\n0\r\n\r\n"),
+    BAD("1\r\nab\n0\r\n\r\n"),
+    BAD("1\r\na\n\n0\r\n\r\n"),
+    BAD("1;a\0=b\r\n"),
+    BAD("0\r\nX\0Y: a\r\n\r\n"),
+    BAD("1\r\na\n0\r\n\r\n"),
+    BAD("1\r\na\rX"),
+    BAD("1\na\r\n0\r\n\r\n"),
+    BAD("1\ra"),
+    BAD("1\r\na\r\n0\r\n\n"),
+    BAD("1\r\na\r\n0\r\n\r\r"),
+    BAD("1\r\na\r\n0\n\r\n"),
+    BAD("8000000000000000\r\n"),
+    BAD("FFFFFFFFFFFFFFFFF\r\n"),
+    BAD("10000000000000000\r\n"),
+    BAD("1 \r\na\r\n0\r\n\r\n"),
+    BAD("1 2\r\n"),
+    BAD("1;\r\n"),
+    BAD("1; \r\n"),
+    BAD("1;a=\r\n"),
+    BAD("1;a =\r\n"),
+    BAD("1;a \r\n"),
+    BAD("1;a=\"x\r\n"),
+    BAD("1;a b\r\n"),
+    BAD("1;a=b c\r\n"),
+    BAD("1;a=\"x\"y\r\n"),
+    BAD("1;a=\"x\" \r\n"),
+    BAD("1;a=\"\x01\"\r\n"),
+    BAD("1;a=\"\\\x7f\"\r\n"),
+    BAD("1;a(b)\r\n"),
+    BAD("1;a=b\n"),
+    BAD("0\r\nX: a\r\n b\r\n\r\n"),
+    BAD("0\r\n X: a\r\n\r\n"),
+    BAD("0\r\nX\r\n\r\n"),
+    BAD("0\r\n: a\r\n\r\n"),
+    BAD("0\r\nX : a\r\n\r\n"),
+    BAD("0\r\nX: a\n\r\n"),
+    BAD("0\r\nX: a\rb\r\n\r\n"),
+    BAD("0\r\nX: a\x01\r\n\r\n"),
+    BAD("0\r\nX: a\x7f\r\n\r\n"),
+    BAD("0\r\nX: a\r\n\n"),
 };
 
 static void check_bad(const char *in, size_t len, size_t idx)
@@ -383,8 +388,7 @@ Test(chunked, done_leaves_pipelined_bytes)
 	cr_assert(memcmp(in, "abc", 3) == 0);
 	cr_assert_str_eq(in + 13, "GET / HTTP/1.1\r\n");
 	/* Once done, nothing more is consumed. */
-	cr_assert_eq(chunked_decode(&c, in + 13, sizeof(in) - 14, &out_len),
-		     0);
+	cr_assert_eq(chunked_decode(&c, in + 13, sizeof(in) - 14, &out_len), 0);
 	cr_assert_eq(out_len, 0);
 	cr_assert_str_eq(in + 13, "GET / HTTP/1.1\r\n");
 }
@@ -404,7 +408,7 @@ Test(chunked, error_is_sticky)
 
 Test(chunked, empty_input_consumes_nothing)
 {
-	char buf[1] = { 'x' };
+	char buf[1] = {'x'};
 	struct chunked c;
 	size_t out_len = 7;
 

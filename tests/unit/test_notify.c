@@ -15,8 +15,8 @@
 
 static int bind_dgram(const char *name, bool abstract)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	struct timeval tv = { .tv_sec = 2 };
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	struct timeval tv = {.tv_sec = 2};
 	size_t len = strlen(name);
 	int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
 
@@ -24,7 +24,8 @@ static int bind_dgram(const char *name, bool abstract)
 	memcpy(sun.sun_path + (abstract ? 1 : 0), name, len);
 	cr_assert_eq(bind(fd, (struct sockaddr *)&sun,
 			  (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
-				      len + (abstract ? 1 : 0))), 0);
+				      len + (abstract ? 1 : 0))),
+		     0);
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	return fd;
 }
@@ -43,7 +44,8 @@ Test(notify, path_socket)
 {
 	char path[64];
 
-	snprintf(path, sizeof(path), "/tmp/webserv-notify-%d.sock", (int)getpid());
+	snprintf(path, sizeof(path), "/tmp/webserv-notify-%d.sock",
+		 (int)getpid());
 	unlink(path);
 	int fd = bind_dgram(path, false);
 	setenv("NOTIFY_SOCKET", path, 1);

@@ -41,146 +41,155 @@ static int parse_once(const char *in, size_t len, size_t limit, int *status)
 struct bad {
 	const char *in;
 	size_t len;
-	size_t limit;	/* 0: LIMIT */
+	size_t limit; /* 0: LIMIT */
 	int status;
 };
 
-#define BAD(s, st) { s, sizeof(s) - 1, 0, st }
-#define BADL(s, lim, st) { s, sizeof(s) - 1, lim, st }
-#define H11 " HTTP/1.1\r\n"
+#define BAD(s, st)                                                             \
+	{                                                                      \
+		s, sizeof(s) - 1, 0, st                                        \
+	}
+#define BADL(s, lim, st)                                                       \
+	{                                                                      \
+		s, sizeof(s) - 1, lim, st                                      \
+	}
+#define H11  " HTTP/1.1\r\n"
 #define HOST "Host: a\r\n"
 
 /* Inputs without the final blank line check that the error comes before
  * the head is complete. */
 static const struct bad bad_cases[] = {
-	/* request line */
-	BAD("GET  / HTTP/1.1\r\n" HOST "\r\n", 400),
-	BAD("GET / HTTP/1.1 \r\n" HOST "\r\n", 400),
-	BAD("GET /\r\n" HOST "\r\n", 400),
-	BAD("GET / HTTP/1.1 x\r\n" HOST "\r\n", 400),
-	BAD(" GET / HTTP/1.1\r\n" HOST "\r\n", 400),
-	BAD("GET\t/ HTTP/1.1\r\n" HOST "\r\n", 400),
-	BAD("GET /\tHTTP/1.1\r\n" HOST "\r\n", 400),
-	BAD("G@", 400),
-	BAD("GE\x00T / HTTP/1.1\r\n", 400),
-	BAD("GET /a\x01", 400),
-	BAD("GET /a\x7f", 400),
-	BAD("GET /caf\xc3\xa9 HTTP/1.1\r\n", 400),
-	BAD("GET /a#frag HTTP/1.1\r\n" HOST "\r\n", 400),
-	BAD("GET a/b HTTP/1.1\r\n" HOST "\r\n", 400),
-	BAD("GET * HTTP/1.1\r\n" HOST "\r\n", 400),
-	BAD("GET ftp://a/b HTTP/1.1\r\n" HOST "\r\n", 400),
-	BAD("GET http:/a/b HTTP/1.1\r\n" HOST "\r\n", 400),
-	BAD("GET http:///b HTTP/1.1\r\n" HOST "\r\n", 400),
-	BAD("GET http://:80/b HTTP/1.1\r\n" HOST "\r\n", 400),
-	BAD("GET http://user@a/ HTTP/1.1\r\n" HOST "\r\n", 400),
-	BAD("GET http://a\\b/ HTTP/1.1\r\n" HOST "\r\n", 400),
-	BAD("GET example.com:80 HTTP/1.1\r\n" HOST "\r\n", 400),
-	BAD("CONNECT /x HTTP/1.1\r\n" HOST "\r\n", 400),
-	BAD("CONNECT a.test HTTP/1.1\r\n" HOST "\r\n", 400),
-	BAD("CONNECT a.test:x HTTP/1.1\r\n" HOST "\r\n", 400),
-	BAD("CONNECT a.test: HTTP/1.1\r\n" HOST "\r\n", 400),
-	BAD("GET / HTTP/1.1x", 400),
-	BAD("GET / http/1.1\r\n" HOST "\r\n", 400),
-	BAD("GET / HTTP/1.10\r\n" HOST "\r\n", 400),
-	BAD("GET / HTTP/11\r\n" HOST "\r\n", 400),
-	BAD("GET / HTTP/1.\r\n" HOST "\r\n", 400),
-	BAD("GET / HTTP/1\r\n" HOST "\r\n", 400),
-	BAD("GET / HTTP/2.0x\r\n" HOST "\r\n", 400),
-	BAD("GET / HTTP/1.1\rX", 400),
-	BAD("GET / HTTP/1.1\n" HOST "\r\n", 400),
-	BAD("\nGET / HTTP/1.1\r\n" HOST "\r\n", 400),
-	BAD("\r\r\nGET / HTTP/1.1\r\n", 400),
-	BAD("\r\n\nGET / HTTP/1.1\r\n", 400),
-	/* version */
-	BAD("GET / HTTP/2.0\r\n" HOST "\r\n", 505),
-	BAD("GET / HTTP/3.0\r\n", 505),
-	BAD("GET / HTTP/0.9\r\n" HOST "\r\n", 505),
-	BAD("GET / HTTP/9.1\r\n", 505),
-	/* method */
-	BAD("FOO / HTTP/1.1\r\n" HOST "\r\n", 501),
-	BAD("get / HTTP/1.1\r\n" HOST "\r\n", 501),
-	BAD("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 501),
-	BAD("FOO ", 501),
-	/* field lines */
-	BAD("GET /" H11 HOST "X: a\r\n b\r\n\r\n", 400),
-	BAD("GET /" H11 HOST "X: a\r\n\tb\r\n\r\n", 400),
-	BAD("GET /" H11 " Host: a\r\n\r\n", 400),
-	BAD("GET /" H11 "Host : a\r\n\r\n", 400),
-	BAD("GET /" H11 "Host\t: a\r\n\r\n", 400),
-	BAD("GET /" H11 HOST ": a\r\n\r\n", 400),
-	BAD("GET /" H11 HOST "Ho(st: a\r\n\r\n", 400),
-	BAD("GET /" H11 HOST "X-\xff: a\r\n\r\n", 400),
-	BAD("GET /" H11 HOST "NoColon\r\n\r\n", 400),
-	BAD("GET /" H11 HOST "X: a\x01", 400),
-	BAD("GET /" H11 HOST "X: a\x7f", 400),
-	BAD("GET /" H11 HOST "X: a\x00", 400),
-	BAD("GET /" H11 HOST "X: a\x1b[0m\r\n\r\n", 400),
-	BAD("GET /" H11 HOST "X: a\rb\r\n\r\n", 400),
-	BAD("GET /" H11 HOST "X: a\nY: b\r\n\r\n", 400),
-	BAD("GET /" H11 HOST "\n", 400),
-	BAD("GET /" H11 HOST "\rX", 400),
-	BAD("GET /" H11 "Host: a\n\n", 400),
-	/* Host */
-	BAD("GET /" H11 "\r\n", 400),
-	BAD("GET /" H11 "X: a\r\n\r\n", 400),
-	BAD("GET /" H11 HOST HOST, 400),
-	BAD("GET /" H11 "Host: a\r\nhost: b\r\n", 400),
-	BAD("GET /" H11 "Host: a b\r\n", 400),
-	BAD("GET /" H11 "Host: a/b\r\n", 400),
-	BAD("GET /" H11 "Host: user@a\r\n", 400),
-	BAD("GET /" H11 "Host: a:8x\r\n", 400),
-	BAD("GET /" H11 "Host: a:80:90\r\n", 400),
-	BAD("GET /" H11 "Host: [::1\r\n", 400),
-	BAD("GET /" H11 "Host: []\r\n", 400),
-	BAD("GET /" H11 "Host: [::1]x\r\n", 400),
-	BAD("GET /" H11 "Host: a%zz\r\n", 400),
-	BAD("GET /" H11 "Host:\r\n", 400),
-	BAD("GET /" H11 "Host:  \r\n", 400),
-	BAD("GET /" H11 "Host: :80\r\n", 400),
-	BAD("GET / HTTP/1.0\r\nHost: \r\n", 400),
-	BAD("GET /" H11 "Host: a%4\r\n", 400),
-	BAD("GET http://a/" H11 "\r\n", 400),
-	/* Content-Length */
-	BAD("POST /" H11 HOST "Content-Length: +4\r\n", 400),
-	BAD("POST /" H11 HOST "Content-Length: -1\r\n", 400),
-	BAD("POST /" H11 HOST "Content-Length: 4 4\r\n", 400),
-	BAD("POST /" H11 HOST "Content-Length: 0x10\r\n", 400),
-	BAD("POST /" H11 HOST "Content-Length: \r\n", 400),
-	BAD("POST /" H11 HOST "Content-Length: 4.0\r\n", 400),
-	BAD("POST /" H11 HOST "Content-Length: 9223372036854775808\r\n", 400),
-	BAD("POST /" H11 HOST "Content-Length: 99999999999999999999\r\n",
-	    400),
-	BAD("POST /" H11 HOST "Content-Length: 4, 4\r\n", 400),
-	BAD("POST /" H11 HOST "Content-Length: 4\r\nContent-Length: 4\r\n",
-	    400),
-	/* Transfer-Encoding */
-	BAD("POST /" H11 HOST "Content-Length: 4\r\n"
-	    "Transfer-Encoding: chunked\r\n", 400),
-	BAD("POST /" H11 HOST "Transfer-Encoding: chunked\r\n"
-	    "Content-Length: 4\r\n", 400),
-	BAD("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
-	BAD("POST /" H11 HOST "Transfer-Encoding: chunked, gzip\r\n", 400),
-	BAD("POST /" H11 HOST "Transfer-Encoding: chunked, chunked\r\n", 400),
-	BAD("POST /" H11 HOST "Transfer-Encoding: chunked\r\n"
-	    "Transfer-Encoding: chunked\r\n", 400),
-	BAD("POST /" H11 HOST "Transfer-Encoding: chunked\r\n"
-	    "Transfer-Encoding: gzip\r\n", 400),
-	BAD("POST /" H11 HOST "Transfer-Encoding: \r\n", 400),
-	BAD("POST /" H11 HOST "Transfer-Encoding: ,\r\n", 400),
-	BAD("POST /" H11 HOST "Transfer-Encoding: chunked;x=1\r\n", 400),
-	BAD("POST /" H11 HOST "Transfer-Encoding: gzip, chunked\r\n", 501),
-	BAD("POST /" H11 HOST "Transfer-Encoding: foo\r\n", 501),
-	BAD("POST /" H11 HOST "Transfer-Encoding: identity\r\n", 501),
-	/* limits */
-	BADL("GET /aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" H11 HOST "\r\n",
-	     32, 414),
-	BADL("GET / HTTP/1.1\r", 15, 414),
-	BADL("\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\nGET / HTTP/1.1\r\n" HOST "\r\n",
-	     20, 414),
-	BADL("GET /" H11 HOST "X-Long: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-	     "\r\n\r\n", 48, 431),
-	BADL("GET /" H11 HOST "\r\n", 17, 431),
+    /* request line */
+    BAD("GET  / HTTP/1.1\r\n" HOST "\r\n", 400),
+    BAD("GET / HTTP/1.1 \r\n" HOST "\r\n", 400),
+    BAD("GET /\r\n" HOST "\r\n", 400),
+    BAD("GET / HTTP/1.1 x\r\n" HOST "\r\n", 400),
+    BAD(" GET / HTTP/1.1\r\n" HOST "\r\n", 400),
+    BAD("GET\t/ HTTP/1.1\r\n" HOST "\r\n", 400),
+    BAD("GET /\tHTTP/1.1\r\n" HOST "\r\n", 400),
+    BAD("G@", 400),
+    BAD("GE\x00T / HTTP/1.1\r\n", 400),
+    BAD("GET /a\x01", 400),
+    BAD("GET /a\x7f", 400),
+    BAD("GET /caf\xc3\xa9 HTTP/1.1\r\n", 400),
+    BAD("GET /a#frag HTTP/1.1\r\n" HOST "\r\n", 400),
+    BAD("GET a/b HTTP/1.1\r\n" HOST "\r\n", 400),
+    BAD("GET * HTTP/1.1\r\n" HOST "\r\n", 400),
+    BAD("GET ftp://a/b HTTP/1.1\r\n" HOST "\r\n", 400),
+    BAD("GET http:/a/b HTTP/1.1\r\n" HOST "\r\n", 400),
+    BAD("GET http:///b HTTP/1.1\r\n" HOST "\r\n", 400),
+    BAD("GET http://:80/b HTTP/1.1\r\n" HOST "\r\n", 400),
+    BAD("GET http://user@a/ HTTP/1.1\r\n" HOST "\r\n", 400),
+    BAD("GET http://a\\b/ HTTP/1.1\r\n" HOST "\r\n", 400),
+    BAD("GET example.com:80 HTTP/1.1\r\n" HOST "\r\n", 400),
+    BAD("CONNECT /x HTTP/1.1\r\n" HOST "\r\n", 400),
+    BAD("CONNECT a.test HTTP/1.1\r\n" HOST "\r\n", 400),
+    BAD("CONNECT a.test:x HTTP/1.1\r\n" HOST "\r\n", 400),
+    BAD("CONNECT a.test: HTTP/1.1\r\n" HOST "\r\n", 400),
+    BAD("GET / HTTP/1.1x", 400),
+    BAD("GET / http/1.1\r\n" HOST "\r\n", 400),
+    BAD("GET / HTTP/1.10\r\n" HOST "\r\n", 400),
+    BAD("GET / HTTP/11\r\n" HOST "\r\n", 400),
+    BAD("GET / HTTP/1.\r\n" HOST "\r\n", 400),
+    BAD("GET / HTTP/1\r\n" HOST "\r\n", 400),
+    BAD("GET / HTTP/2.0x\r\n" HOST "\r\n", 400),
+    BAD("GET / HTTP/1.1\rX", 400),
+    BAD("GET / HTTP/1.1\n" HOST "\r\n", 400),
+    BAD("\nGET / HTTP/1.1\r\n" HOST "\r\n", 400),
+    BAD("\r\r\nGET / HTTP/1.1\r\n", 400),
+    BAD("\r\n\nGET / HTTP/1.1\r\n", 400),
+    /* version */
+    BAD("GET / HTTP/2.0\r\n" HOST "\r\n", 505),
+    BAD("GET / HTTP/3.0\r\n", 505),
+    BAD("GET / HTTP/0.9\r\n" HOST "\r\n", 505),
+    BAD("GET / HTTP/9.1\r\n", 505),
+    /* method */
+    BAD("FOO / HTTP/1.1\r\n" HOST "\r\n", 501),
+    BAD("get / HTTP/1.1\r\n" HOST "\r\n", 501),
+    BAD("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 501),
+    BAD("FOO ", 501),
+    /* field lines */
+    BAD("GET /" H11 HOST "X: a\r\n b\r\n\r\n", 400),
+    BAD("GET /" H11 HOST "X: a\r\n\tb\r\n\r\n", 400),
+    BAD("GET /" H11 " Host: a\r\n\r\n", 400),
+    BAD("GET /" H11 "Host : a\r\n\r\n", 400),
+    BAD("GET /" H11 "Host\t: a\r\n\r\n", 400),
+    BAD("GET /" H11 HOST ": a\r\n\r\n", 400),
+    BAD("GET /" H11 HOST "Ho(st: a\r\n\r\n", 400),
+    BAD("GET /" H11 HOST "X-\xff: a\r\n\r\n", 400),
+    BAD("GET /" H11 HOST "NoColon\r\n\r\n", 400),
+    BAD("GET /" H11 HOST "X: a\x01", 400),
+    BAD("GET /" H11 HOST "X: a\x7f", 400),
+    BAD("GET /" H11 HOST "X: a\x00", 400),
+    BAD("GET /" H11 HOST "X: a\x1b[0m\r\n\r\n", 400),
+    BAD("GET /" H11 HOST "X: a\rb\r\n\r\n", 400),
+    BAD("GET /" H11 HOST "X: a\nY: b\r\n\r\n", 400),
+    BAD("GET /" H11 HOST "\n", 400),
+    BAD("GET /" H11 HOST "\rX", 400),
+    BAD("GET /" H11 "Host: a\n\n", 400),
+    /* Host */
+    BAD("GET /" H11 "\r\n", 400),
+    BAD("GET /" H11 "X: a\r\n\r\n", 400),
+    BAD("GET /" H11 HOST HOST, 400),
+    BAD("GET /" H11 "Host: a\r\nhost: b\r\n", 400),
+    BAD("GET /" H11 "Host: a b\r\n", 400),
+    BAD("GET /" H11 "Host: a/b\r\n", 400),
+    BAD("GET /" H11 "Host: user@a\r\n", 400),
+    BAD("GET /" H11 "Host: a:8x\r\n", 400),
+    BAD("GET /" H11 "Host: a:80:90\r\n", 400),
+    BAD("GET /" H11 "Host: [::1\r\n", 400),
+    BAD("GET /" H11 "Host: []\r\n", 400),
+    BAD("GET /" H11 "Host: [::1]x\r\n", 400),
+    BAD("GET /" H11 "Host: a%zz\r\n", 400),
+    BAD("GET /" H11 "Host:\r\n", 400),
+    BAD("GET /" H11 "Host:  \r\n", 400),
+    BAD("GET /" H11 "Host: :80\r\n", 400),
+    BAD("GET / HTTP/1.0\r\nHost: \r\n", 400),
+    BAD("GET /" H11 "Host: a%4\r\n", 400),
+    BAD("GET http://a/" H11 "\r\n", 400),
+    /* Content-Length */
+    BAD("POST /" H11 HOST "Content-Length: +4\r\n", 400),
+    BAD("POST /" H11 HOST "Content-Length: -1\r\n", 400),
+    BAD("POST /" H11 HOST "Content-Length: 4 4\r\n", 400),
+    BAD("POST /" H11 HOST "Content-Length: 0x10\r\n", 400),
+    BAD("POST /" H11 HOST "Content-Length: \r\n", 400),
+    BAD("POST /" H11 HOST "Content-Length: 4.0\r\n", 400),
+    BAD("POST /" H11 HOST "Content-Length: 9223372036854775808\r\n", 400),
+    BAD("POST /" H11 HOST "Content-Length: 99999999999999999999\r\n", 400),
+    BAD("POST /" H11 HOST "Content-Length: 4, 4\r\n", 400),
+    BAD("POST /" H11 HOST "Content-Length: 4\r\nContent-Length: 4\r\n", 400),
+    /* Transfer-Encoding */
+    BAD("POST /" H11 HOST "Content-Length: 4\r\n"
+	"Transfer-Encoding: chunked\r\n",
+	400),
+    BAD("POST /" H11 HOST "Transfer-Encoding: chunked\r\n"
+	"Content-Length: 4\r\n",
+	400),
+    BAD("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
+    BAD("POST /" H11 HOST "Transfer-Encoding: chunked, gzip\r\n", 400),
+    BAD("POST /" H11 HOST "Transfer-Encoding: chunked, chunked\r\n", 400),
+    BAD("POST /" H11 HOST "Transfer-Encoding: chunked\r\n"
+	"Transfer-Encoding: chunked\r\n",
+	400),
+    BAD("POST /" H11 HOST "Transfer-Encoding: chunked\r\n"
+	"Transfer-Encoding: gzip\r\n",
+	400),
+    BAD("POST /" H11 HOST "Transfer-Encoding: \r\n", 400),
+    BAD("POST /" H11 HOST "Transfer-Encoding: ,\r\n", 400),
+    BAD("POST /" H11 HOST "Transfer-Encoding: chunked;x=1\r\n", 400),
+    BAD("POST /" H11 HOST "Transfer-Encoding: gzip, chunked\r\n", 501),
+    BAD("POST /" H11 HOST "Transfer-Encoding: foo\r\n", 501),
+    BAD("POST /" H11 HOST "Transfer-Encoding: identity\r\n", 501),
+    /* limits */
+    BADL("GET /aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" H11 HOST "\r\n", 32,
+	 414),
+    BADL("GET / HTTP/1.1\r", 15, 414),
+    BADL("\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\nGET / HTTP/1.1\r\n" HOST "\r\n", 20,
+	 414),
+    BADL("GET /" H11 HOST "X-Long: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	 "\r\n\r\n",
+	 48, 431),
+    BADL("GET /" H11 HOST "\r\n", 17, 431),
 };
 
 static void check_bad(const struct bad *b, size_t idx)
@@ -191,15 +200,15 @@ static void check_bad(const struct bad *b, size_t idx)
 	for (size_t k = 0; k < b->len; k++) {
 		rc = parse_once(b->in, k, limit, &status);
 		cr_assert(rc == HTTP_INCOMPLETE ||
-				  (rc == HTTP_ERROR && status == b->status),
+			      (rc == HTTP_ERROR && status == b->status),
 			  "bad case %zu, prefix %zu: rc %d status %d, want "
 			  "incomplete or %d",
 			  idx, k, rc, status, b->status);
 	}
 	rc = parse_once(b->in, b->len, limit, &status);
 	cr_assert_eq(rc, HTTP_ERROR, "bad case %zu: rc %d", idx, rc);
-	cr_assert_eq(status, b->status, "bad case %zu: status %d, want %d",
-		     idx, status, b->status);
+	cr_assert_eq(status, b->status, "bad case %zu: status %d, want %d", idx,
+		     status, b->status);
 }
 
 Test(parser, bad_requests_whole_and_every_prefix)
@@ -216,20 +225,20 @@ Test(parser, errors_detected_at_the_first_bad_byte)
 {
 	static const struct {
 		const char *in;
-		size_t bad_at;	/* prefix length that first fails */
+		size_t bad_at; /* prefix length that first fails */
 		int status;
 	} cases[] = {
-		{ "G@T / HTTP/1.1\r\n", 2, 400 },
-		{ "FOO / HTTP/1.1\r\n", 4, 501 },
-		{ "GET /\x01 HTTP/1.1\r\n", 6, 400 },
-		{ "GET / HTTP/1.1x\r\n", 15, 400 },
-		{ "GET / HTTX/1.1\r\n", 10, 400 },
-		{ "GET / HTTP/2.0\r\n\r\n", 16, 505 },
-		{ "GET / HTTP/1.1\r\nA b: c\r\n", 18, 400 },
-		{ "GET / HTTP/1.1\r\nHost: a\r\n x\r\n", 26, 400 },
-		{ "GET / HTTP/1.1\r\nHost: a b\r\n\r\n", 27, 400 },
-		{ "GET /x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: zz\r\n\r\n",
-		  49, 501 },
+	    {"G@T / HTTP/1.1\r\n", 2, 400},
+	    {"FOO / HTTP/1.1\r\n", 4, 501},
+	    {"GET /\x01 HTTP/1.1\r\n", 6, 400},
+	    {"GET / HTTP/1.1x\r\n", 15, 400},
+	    {"GET / HTTX/1.1\r\n", 10, 400},
+	    {"GET / HTTP/2.0\r\n\r\n", 16, 505},
+	    {"GET / HTTP/1.1\r\nA b: c\r\n", 18, 400},
+	    {"GET / HTTP/1.1\r\nHost: a\r\n x\r\n", 26, 400},
+	    {"GET / HTTP/1.1\r\nHost: a b\r\n\r\n", 27, 400},
+	    {"GET /x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: zz\r\n\r\n", 49,
+	     501},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -303,12 +312,12 @@ Test(parser, limit_is_total_head_bytes)
 /* ---- good requests ------------------------------------------------------ */
 
 struct good {
-	const char *head;	/* the head the parser must return */
-	const char *tail;	/* bytes after it (body, next request) */
+	const char *head; /* the head the parser must return */
+	const char *tail; /* bytes after it (body, next request) */
 	enum http_method method;
 	const char *path;
-	const char *query;	/* NULL: no '?' */
-	const char *host;	/* NULL: absent */
+	const char *query; /* NULL: no '?' */
+	const char *host;  /* NULL: absent */
 	int minor;
 	bool keep_alive;
 	bool has_length;
@@ -319,63 +328,57 @@ struct good {
 };
 
 static const struct good good_cases[] = {
-	{ "GET /index.html?a=1&b=2 HTTP/1.1\r\nHost: example.test\r\n"
-	  "User-Agent: t/1\r\n\r\n", "",
-	  HTTP_GET, "/index.html", "a=1&b=2", "example.test", 1, true,
-	  false, 0, false, false, 2 },
-	{ "GET /a?b?c HTTP/1.1\r\nHost: h\r\n\r\n", "",
-	  HTTP_GET, "/a", "b?c", "h", 1, true, false, 0, false, false, 1 },
-	{ "GET /empty? HTTP/1.1\r\nHost: h\r\n\r\n", "",
-	  HTTP_GET, "/empty", "", "h", 1, true, false, 0, false, false, 1 },
-	{ "GET http://Example.test:8080/p/q?x=y HTTP/1.1\r\nHost: other\r\n"
-	  "\r\n", "",
-	  HTTP_GET, "/p/q", "x=y", "Example.test:8080", 1, true, false, 0,
-	  false, false, 1 },
-	{ "HEAD http://a.test HTTP/1.1\r\nHost: a.test\r\n\r\n", "",
-	  HTTP_HEAD, "/", NULL, "a.test", 1, true, false, 0, false, false,
-	  1 },
-	{ "GET HTTPS://[::1]:8443?q HTTP/1.1\r\nHost: x\r\n\r\n", "",
-	  HTTP_GET, "/", "q", "[::1]:8443", 1, true, false, 0, false, false,
-	  1 },
-	{ "OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n", "",
-	  HTTP_OPTIONS, "*", NULL, "a", 1, true, false, 0, false, false, 1 },
-	{ "CONNECT a.test:443 HTTP/1.1\r\nHost: a.test:443\r\n\r\n", "",
-	  HTTP_CONNECT, "", NULL, "a.test:443", 1, true, false, 0, false,
-	  false, 1 },
-	{ "GET /1 HTTP/1.1\r\nHost: a\r\n\r\n",
-	  "GET /2 HTTP/1.1\r\nHost: b\r\n\r\n",
-	  HTTP_GET, "/1", NULL, "a", 1, true, false, 0, false, false, 1 },
-	{ "\r\n\r\nGET / HTTP/1.0\r\n\r\n", "",
-	  HTTP_GET, "/", NULL, NULL, 0, false, false, 0, false, false, 0 },
-	{ "POST /up HTTP/1.1\r\nHost: a\r\nContent-Length: 0042\r\n"
-	  "Content-Type: text/plain\r\nExpect: 100-Continue\r\n\r\n", "body",
-	  HTTP_POST, "/up", NULL, "a", 1, true, true, 42, false, true, 4 },
-	{ "POST /up HTTP/1.0\r\nContent-Length: 0\r\n"
-	  "Expect: 100-continue\r\n\r\n", "",
-	  HTTP_POST, "/up", NULL, NULL, 0, false, true, 0, false, false, 2 },
-	{ "PUT /f HTTP/1.1\r\nHost: a\r\n"
-	  "Content-Length: 9223372036854775807\r\n\r\n", "x",
-	  HTTP_PUT, "/f", NULL, "a", 1, true, true, 9223372036854775807ULL,
-	  false, false, 2 },
-	{ "POST /c HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: Chunked\r\n\r\n",
-	  "0\r\n\r\n",
-	  HTTP_POST, "/c", NULL, "a", 1, true, false, 0, true, false, 2 },
-	{ "POST /c HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: ,  chunked ,\r\n"
-	  "Expect: foo, 100-continue\r\n\r\n", "",
-	  HTTP_POST, "/c", NULL, "a", 1, true, false, 0, true, true, 3 },
-	{ "PATCH /p HTTP/1.1\r\nHost: a\r\nExpect: 100-continues, x\r\n"
-	  "Connection: close\r\n\r\n", "",
-	  HTTP_PATCH, "/p", NULL, "a", 1, false, false, 0, false, false, 3 },
-	{ "DELETE /x HTTP/1.2\r\nHost: [::1]:8080\r\n\r\n", "",
-	  HTTP_DELETE, "/x", NULL, "[::1]:8080", 1, true, false, 0, false,
-	  false, 1 },
-	{ "GET /%7e/a-b_c.~!$&'()*+,;=:@ HTTP/1.1\r\nhOsT: a%41.b:80\r\n\r\n",
-	  "",
-	  HTTP_GET, "/%7e/a-b_c.~!$&'()*+,;=:@", NULL, "a%41.b:80", 1, true,
-	  false, 0, false, false, 1 },
-	{ "GET / HTTP/1.1\r\nHost: a\r\nX-A: \t v a l \t\r\n"
-	  "X-B: caf\xc3\xa9\r\nX-C:\r\n\r\n", "",
-	  HTTP_GET, "/", NULL, "a", 1, true, false, 0, false, false, 4 },
+    {"GET /index.html?a=1&b=2 HTTP/1.1\r\nHost: example.test\r\n"
+     "User-Agent: t/1\r\n\r\n",
+     "", HTTP_GET, "/index.html", "a=1&b=2", "example.test", 1, true, false, 0,
+     false, false, 2},
+    {"GET /a?b?c HTTP/1.1\r\nHost: h\r\n\r\n", "", HTTP_GET, "/a", "b?c", "h",
+     1, true, false, 0, false, false, 1},
+    {"GET /empty? HTTP/1.1\r\nHost: h\r\n\r\n", "", HTTP_GET, "/empty", "", "h",
+     1, true, false, 0, false, false, 1},
+    {"GET http://Example.test:8080/p/q?x=y HTTP/1.1\r\nHost: other\r\n"
+     "\r\n",
+     "", HTTP_GET, "/p/q", "x=y", "Example.test:8080", 1, true, false, 0, false,
+     false, 1},
+    {"HEAD http://a.test HTTP/1.1\r\nHost: a.test\r\n\r\n", "", HTTP_HEAD, "/",
+     NULL, "a.test", 1, true, false, 0, false, false, 1},
+    {"GET HTTPS://[::1]:8443?q HTTP/1.1\r\nHost: x\r\n\r\n", "", HTTP_GET, "/",
+     "q", "[::1]:8443", 1, true, false, 0, false, false, 1},
+    {"OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n", "", HTTP_OPTIONS, "*", NULL, "a",
+     1, true, false, 0, false, false, 1},
+    {"CONNECT a.test:443 HTTP/1.1\r\nHost: a.test:443\r\n\r\n", "",
+     HTTP_CONNECT, "", NULL, "a.test:443", 1, true, false, 0, false, false, 1},
+    {"GET /1 HTTP/1.1\r\nHost: a\r\n\r\n", "GET /2 HTTP/1.1\r\nHost: b\r\n\r\n",
+     HTTP_GET, "/1", NULL, "a", 1, true, false, 0, false, false, 1},
+    {"\r\n\r\nGET / HTTP/1.0\r\n\r\n", "", HTTP_GET, "/", NULL, NULL, 0, false,
+     false, 0, false, false, 0},
+    {"POST /up HTTP/1.1\r\nHost: a\r\nContent-Length: 0042\r\n"
+     "Content-Type: text/plain\r\nExpect: 100-Continue\r\n\r\n",
+     "body", HTTP_POST, "/up", NULL, "a", 1, true, true, 42, false, true, 4},
+    {"POST /up HTTP/1.0\r\nContent-Length: 0\r\n"
+     "Expect: 100-continue\r\n\r\n",
+     "", HTTP_POST, "/up", NULL, NULL, 0, false, true, 0, false, false, 2},
+    {"PUT /f HTTP/1.1\r\nHost: a\r\n"
+     "Content-Length: 9223372036854775807\r\n\r\n",
+     "x", HTTP_PUT, "/f", NULL, "a", 1, true, true, 9223372036854775807ULL,
+     false, false, 2},
+    {"POST /c HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: Chunked\r\n\r\n",
+     "0\r\n\r\n", HTTP_POST, "/c", NULL, "a", 1, true, false, 0, true, false,
+     2},
+    {"POST /c HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: ,  chunked ,\r\n"
+     "Expect: foo, 100-continue\r\n\r\n",
+     "", HTTP_POST, "/c", NULL, "a", 1, true, false, 0, true, true, 3},
+    {"PATCH /p HTTP/1.1\r\nHost: a\r\nExpect: 100-continues, x\r\n"
+     "Connection: close\r\n\r\n",
+     "", HTTP_PATCH, "/p", NULL, "a", 1, false, false, 0, false, false, 3},
+    {"DELETE /x HTTP/1.2\r\nHost: [::1]:8080\r\n\r\n", "", HTTP_DELETE, "/x",
+     NULL, "[::1]:8080", 1, true, false, 0, false, false, 1},
+    {"GET /%7e/a-b_c.~!$&'()*+,;=:@ HTTP/1.1\r\nhOsT: a%41.b:80\r\n\r\n", "",
+     HTTP_GET, "/%7e/a-b_c.~!$&'()*+,;=:@", NULL, "a%41.b:80", 1, true, false,
+     0, false, false, 1},
+    {"GET / HTTP/1.1\r\nHost: a\r\nX-A: \t v a l \t\r\n"
+     "X-B: caf\xc3\xa9\r\nX-C:\r\n\r\n",
+     "", HTTP_GET, "/", NULL, "a", 1, true, false, 0, false, false, 4},
 };
 
 static void slice_is(struct slice s, const char *want, const char *what,
@@ -402,8 +405,7 @@ static void check_fields(const struct good *g, size_t idx)
 	cr_assert_eq(req.has_length, g->has_length, "case %zu", idx);
 	cr_assert_eq(req.content_length, g->content_length, "case %zu", idx);
 	cr_assert_eq(req.chunked, g->chunked, "case %zu", idx);
-	cr_assert_eq(req.expect_continue, g->expect_continue, "case %zu",
-		     idx);
+	cr_assert_eq(req.expect_continue, g->expect_continue, "case %zu", idx);
 	cr_assert_eq(req.header_count, g->header_count, "case %zu", idx);
 }
 
@@ -521,27 +523,25 @@ Test(parser, reparse_clears_previous_request)
 Test(parser, keep_alive_matrix)
 {
 	static const struct {
-		const char *fields;	/* Connection lines, or "" */
-		bool ka10, ka11;	/* expected for HTTP/1.0, HTTP/1.1 */
+		const char *fields; /* Connection lines, or "" */
+		bool ka10, ka11;    /* expected for HTTP/1.0, HTTP/1.1 */
 	} cases[] = {
-		{ "", false, true },
-		{ "Connection: close\r\n", false, false },
-		{ "Connection: CLOSE\r\n", false, false },
-		{ "Connection: keep-alive\r\n", true, true },
-		{ "Connection: Keep-Alive\r\n", true, true },
-		{ "Connection: keep-alive, close\r\n", false, false },
-		{ "Connection: close, keep-alive\r\n", false, false },
-		{ "Connection: TE, close\r\n", false, false },
-		{ "Connection: upgrade\r\n", false, true },
-		{ "Connection: closed\r\n", false, true },
-		{ "Connection: keep-alives\r\n", false, true },
-		{ "Connection: ,, keep-alive ,\r\n", true, true },
-		{ "Connection: \r\n", false, true },
-		{ "Connection: keep-alive\r\nConnection: close\r\n", false,
-		  false },
-		{ "Connection: foo\r\nConnection: Keep-Alive\r\n", true,
-		  true },
-		{ "Proxy-Connection: keep-alive\r\n", false, true },
+	    {"", false, true},
+	    {"Connection: close\r\n", false, false},
+	    {"Connection: CLOSE\r\n", false, false},
+	    {"Connection: keep-alive\r\n", true, true},
+	    {"Connection: Keep-Alive\r\n", true, true},
+	    {"Connection: keep-alive, close\r\n", false, false},
+	    {"Connection: close, keep-alive\r\n", false, false},
+	    {"Connection: TE, close\r\n", false, false},
+	    {"Connection: upgrade\r\n", false, true},
+	    {"Connection: closed\r\n", false, true},
+	    {"Connection: keep-alives\r\n", false, true},
+	    {"Connection: ,, keep-alive ,\r\n", true, true},
+	    {"Connection: \r\n", false, true},
+	    {"Connection: keep-alive\r\nConnection: close\r\n", false, false},
+	    {"Connection: foo\r\nConnection: Keep-Alive\r\n", true, true},
+	    {"Proxy-Connection: keep-alive\r\n", false, true},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -572,8 +572,8 @@ static bool want_tchar(int c)
 }
 
 /* Build head with one octet c at offset k of a run of 'a's, parse it. */
-static int parse_with_octet(const char *pre, const char *post, size_t k,
-			    int c, int *status)
+static int parse_with_octet(const char *pre, const char *post, size_t k, int c,
+			    int *status)
 {
 	char in[256];
 	size_t len = strlen(pre);
@@ -601,16 +601,15 @@ Test(parser, octet_classes)
 			/* field-value: HTAB, SP, VCHAR, obs-text */
 			ok = c == '\t' || (c >= 0x20 && c != 0x7f);
 			rc = parse_with_octet(
-				"GET / HTTP/1.1\r\nHost: a\r\nX: ", "\r\n\r\n",
-				k, c, &st);
+			    "GET / HTTP/1.1\r\nHost: a\r\nX: ", "\r\n\r\n", k,
+			    c, &st);
 			cr_assert(ok ? rc > 0 : rc == HTTP_ERROR && st == 400,
 				  "value octet %#x at %zu: rc %d", c, k, rc);
 
 			/* request-target: VCHAR but '#' */
 			ok = c > 0x20 && c < 0x7f && c != '#';
 			rc = parse_with_octet(
-				"GET /", " HTTP/1.1\r\nHost: a\r\n\r\n", k,
-				c, &st);
+			    "GET /", " HTTP/1.1\r\nHost: a\r\n\r\n", k, c, &st);
 			cr_assert(ok ? rc > 0 : rc == HTTP_ERROR && st == 400,
 				  "target octet %#x at %zu: rc %d", c, k, rc);
 
@@ -627,8 +626,8 @@ Test(parser, octet_classes)
 			     strchr("(),;=", c) != NULL;
 			ok = (ok && c != 0) ||
 			     (k == 0 && (c == ' ' || c == '\t'));
-			rc = parse_with_octet("GET / HTTP/1.1\r\nHost: ",
-					      "\r\n\r\n", k, c, &st);
+			rc = parse_with_octet(
+			    "GET / HTTP/1.1\r\nHost: ", "\r\n\r\n", k, c, &st);
 			cr_assert(ok ? rc > 0 : rc == HTTP_ERROR && st == 400,
 				  "host octet %#x at %zu: rc %d", c, k, rc);
 		}

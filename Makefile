@@ -97,7 +97,7 @@ run: webserv
 
 TEST_ENV = WEBSERV_BIN=$(CURDIR)/build/asan/webserv WEBSERV_SRC=$(CURDIR) \
            ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
-           LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
+           LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
            UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
 test: build/.test-deps build/asan/webserv build/asan/run-tests

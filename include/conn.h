@@ -154,6 +154,13 @@ ssize_t conn_recv_body(struct conn *c);
 /* Re-handle the request after an internal redirect (CGI Location). */
 enum io_result conn_start_request(struct conn *c);
 void conn_set_events(struct conn *c, uint32_t events);
+/* The WRITE state (conn_write.c). */
+enum io_result conn_step_write(struct conn *c);
+/* Timeouts that apply to c now (its location's, else the server's). */
+const struct timeouts *conn_timeouts(const struct conn *c);
+/* Count n bytes moved; the phase deadline (duration) moves on only
+ * after MIN_PROGRESS bytes, so a trickling client is still cut. */
+void conn_progress(struct conn *c, size_t n, uint64_t duration);
 void conn_arm(struct conn *c, uint64_t duration);
 
 /* CGI driver (cgi.c). */

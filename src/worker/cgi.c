@@ -3,8 +3,9 @@
  *
  * A job ties a connection to a script: the request body streams to the
  * script's stdin as it is decoded, the script's stdout streams to the
- * client (Content-Length when the script gave one, else chunked for
- * HTTP/1.1, else close-delimited), stderr goes to the error log.  Both
+ * client (cgi_out.c: Content-Length when the script gave one, else
+ * chunked for HTTP/1.1, else close-delimited), stderr goes to the error
+ * log.  This file: the job's life, the process, the request body.  Both
  * directions are back-pressured: stdout is not read while the client has
  * CGI_OUT_CAP bytes pending, the client is not read while stdin is full.
  * The process is watched through its pidfd: no SIGCHLD, no zombie.
@@ -25,69 +26,17 @@
 #include <unistd.h>
 
 #include "cgi.h"
+#include "cgi_int.h"
 #include "conn.h"
 #include "log.h"
 #include "router.h"
-
-#define CGI_OUT_CAP	   (64 * 1024) /* framed output waiting for the client */
-#define CGI_CHUNK_HEAD	   10	/* "%08zx\r\n": fixed width, no memmove */
-#define CGI_KILL_GRACE_MS  1000 /* SIGTERM, then SIGKILL after this */
-#define CGI_MAX_PER_WORKER 64	/* more concurrent scripts: 503 */
-#define CGI_STDERR_LINES   100	/* per script; the rest is dropped */
-#define CGI_REDIRECTS_MAX  4
-/* How long a parsed head is held back to learn the body's length: a
- * script that ends within it gets Content-Length, a streaming one starts
- * streaming (chunked) after it. */
-#define CGI_HOLD_MS 20
-
-enum cgi_role { ROLE_STDIN, ROLE_STDOUT, ROLE_STDERR, ROLE_PIDFD, ROLE_COUNT };
-
-struct cgi_tag {
-	enum ev_kind kind; /* EV_CGI, first: the loop dispatches on it */
-	enum cgi_role role;
-	struct cgi_job *job;
-};
-
-struct cgi_job {
-	struct cgi_tag tags[ROLE_COUNT];
-	bool watched[ROLE_COUNT]; /* in the epoll set */
-	struct worker *w;
-	struct conn *c;		     /* NULL once detached */
-	struct cgi_job *prev, *next; /* w->cgi_jobs */
-	struct cgi_proc proc;
-	struct timer timer; /* detached: next kill step */
-	bool killing;	    /* SIGTERM sent */
-	bool dead;	    /* freed at the end of the loop turn */
-	bool exited;
-	bool stdout_eof;
-	bool stdout_paused;
-	bool local_redirect; /* head said: re-run as GET of Location */
-	size_t head_len;     /* CGI head parsed: its length in out */
-	bool head_done;	     /* response head built */
-	bool chunked;	     /* chunked framing to the client */
-	bool discard;	     /* body not sent (HEAD, 204, 304) */
-	bool has_length;     /* the script gave Content-Length */
-	uint64_t length_left;
-	bool body_done;	 /* request body fully received */
-	bool stdin_gone; /* the script closed its stdin */
-	char *in;	 /* body bytes the pipe has not taken yet */
-	size_t in_len;
-	size_t in_cap;
-	char *out; /* CGI head, then framed body for the client */
-	size_t out_len;
-	size_t out_sent;
-	unsigned err_lines;
-	char err[512];
-	size_t err_len;
-};
 
 /*
  * Watch fd for events, or stop watching it (events 0).  A pipe that is
  * merely masked would still report EPOLLHUP/EPOLLERR (level-triggered:
  * forever), so "not now" means out of the epoll set.  0 / -1.
  */
-static int watch(struct cgi_job *job, enum cgi_role role, int fd,
-		 uint32_t events)
+int cgi_watch(struct cgi_job *job, enum cgi_role role, int fd, uint32_t events)
 {
 	struct epoll_event ev = {.events = events,
 				 .data.ptr = &job->tags[role]};
@@ -103,7 +52,7 @@ static int watch(struct cgi_job *job, enum cgi_role role, int fd,
 	return 0;
 }
 
-static void close_fd(struct cgi_job *job, enum cgi_role role)
+void cgi_close_fd(struct cgi_job *job, enum cgi_role role)
 {
 	int *fds[ROLE_COUNT] = {&job->proc.stdin_fd, &job->proc.stdout_fd,
 				&job->proc.stderr_fd, &job->proc.pidfd};
@@ -111,7 +60,7 @@ static void close_fd(struct cgi_job *job, enum cgi_role role)
 
 	if (*fd == -1)
 		return;
-	watch(job, role, *fd, 0);
+	cgi_watch(job, role, *fd, 0);
 	close(*fd);
 	*fd = -1;
 }
@@ -126,10 +75,10 @@ static void job_free(struct cgi_job *job)
 	struct worker *w = job->w;
 
 	timer_disarm(&job->timer);
-	close_fd(job, ROLE_STDIN);
-	close_fd(job, ROLE_STDOUT);
-	close_fd(job, ROLE_STDERR);
-	close_fd(job, ROLE_PIDFD);
+	cgi_close_fd(job, ROLE_STDIN);
+	cgi_close_fd(job, ROLE_STDOUT);
+	cgi_close_fd(job, ROLE_STDERR);
+	cgi_close_fd(job, ROLE_PIDFD);
 	if (job->prev)
 		job->prev->next = job->next;
 	else
@@ -171,15 +120,15 @@ static void kill_step(struct cgi_job *job)
  * more (client gone, timeout, error); else it finished its output and
  * gets cgi_timeout to exit by itself.  Freed once reaped.
  */
-static void job_detach(struct cgi_job *job, bool kill)
+void cgi_job_detach(struct cgi_job *job, bool kill)
 {
 	uint64_t grace = job->c ? job->c->x->route.loc->timeouts.cgi : 0;
 
 	if (job->c)
 		job->c->x->cgi = NULL;
 	job->c = NULL;
-	close_fd(job, ROLE_STDIN);
-	close_fd(job, ROLE_STDOUT);
+	cgi_close_fd(job, ROLE_STDIN);
+	cgi_close_fd(job, ROLE_STDOUT);
 	if (job->exited) {
 		job_free(job);
 		return;
@@ -194,10 +143,8 @@ static void job_detach(struct cgi_job *job, bool kill)
 void cgi_detach(struct conn *c)
 {
 	if (c->x && c->x->cgi)
-		job_detach(c->x->cgi, true);
+		cgi_job_detach(c->x->cgi, true);
 }
-
-static bool release_head(struct cgi_job *job, bool length_known);
 
 void cgi_on_timer(struct timer *t)
 {
@@ -210,7 +157,7 @@ void cgi_on_timer(struct timer *t)
 		return;
 	}
 	/* the head hold is over: the script streams */
-	if (!job->head_done && release_head(job, false) &&
+	if (!job->head_done && cgi_release_head(job, false) &&
 	    c->state == CONN_CGI && c->x->cgi == job)
 		conn_run(c);
 }
@@ -378,12 +325,12 @@ enum io_result cgi_start(struct conn *c)
 		return conn_respond_error(c, 503, has_body);
 	}
 	/* stdin is watched only while bytes wait for room (flush_stdin) */
-	if (watch(job, ROLE_STDOUT, proc.stdout_fd, EPOLLIN) == -1 ||
-	    watch(job, ROLE_PIDFD, proc.pidfd, EPOLLIN) == -1 ||
-	    watch(job, ROLE_STDERR, proc.stderr_fd, EPOLLIN) == -1) {
+	if (cgi_watch(job, ROLE_STDOUT, proc.stdout_fd, EPOLLIN) == -1 ||
+	    cgi_watch(job, ROLE_PIDFD, proc.pidfd, EPOLLIN) == -1 ||
+	    cgi_watch(job, ROLE_STDERR, proc.stderr_fd, EPOLLIN) == -1) {
 		log_error("cgi: epoll_ctl: %s", strerror(errno));
 		x->cgi = job;
-		job_detach(job, true);
+		cgi_job_detach(job, true);
 		return conn_respond_error(c, 503, has_body);
 	}
 	x->cgi = job;
@@ -419,18 +366,18 @@ static bool flush_stdin(struct cgi_job *job)
 			/* EPIPE: the script stopped reading; the rest of
 			 * the body is read from the client and dropped */
 			job->stdin_gone = true;
-			close_fd(job, ROLE_STDIN);
+			cgi_close_fd(job, ROLE_STDIN);
 		}
 	}
 	if (job->stdin_gone)
 		done = job->in_len;
 	memmove(job->in, job->in + done, job->in_len - done);
 	job->in_len -= done;
-	if (watch(job, ROLE_STDIN, job->proc.stdin_fd,
-		  job->in_len ? EPOLLOUT : 0) == -1) {
+	if (cgi_watch(job, ROLE_STDIN, job->proc.stdin_fd,
+		      job->in_len ? EPOLLOUT : 0) == -1) {
 		job->stdin_gone = true;
 		job->in_len = 0;
-		close_fd(job, ROLE_STDIN);
+		cgi_close_fd(job, ROLE_STDIN);
 	}
 	return job->in_len == 0;
 }
@@ -479,299 +426,7 @@ static enum io_result pump_body(struct conn *c, int *status)
 		return IO_ERROR;
 	}
 	if (job->in_len == 0)
-		close_fd(job, ROLE_STDIN); /* EOF for the script */
-	return IO_OK;
-}
-
-/* --- stdout -> client ---------------------------------------------------- */
-
-/* Frame body bytes at out[out_len + CGI_CHUNK_HEAD ...] just read. */
-static void frame(struct cgi_job *job, size_t n)
-{
-	if (!job->chunked) {
-		job->out_len += n;
-		return;
-	}
-	char *at = job->out + job->out_len;
-	char size[CGI_CHUNK_HEAD + 1];
-
-	/* leading zeros are valid chunk-size digits (RFC 9112 §7.1) */
-	snprintf(size, sizeof(size), "%08zx\r\n", n);
-	memcpy(at, size, CGI_CHUNK_HEAD);
-	memcpy(at + CGI_CHUNK_HEAD + n, "\r\n", 2);
-	job->out_len += CGI_CHUNK_HEAD + n + 2;
-}
-
-/* Keep at most what the script announced with Content-Length. */
-static size_t clamp(struct cgi_job *job, size_t n)
-{
-	if (!job->has_length)
-		return n;
-	if (n > job->length_left)
-		n = (size_t)job->length_left;
-	job->length_left -= n;
-	return n;
-}
-
-/* The CGI head is parsed and held: build the client's response head.
- * length_known: stdout ended, so what is buffered is the whole body. */
-static int build_head(struct cgi_job *job, bool length_known)
-{
-	struct xfer *x = job->c->x;
-	struct response *resp = &x->resp;
-	size_t head_len = job->head_len;
-	size_t body = job->out_len - head_len;
-	struct cgi_response_head *h = malloc(sizeof(*h));
-	int rc = -1;
-
-	/* stateless parser: the same bytes give the same head again */
-	if (h == NULL || cgi_parse_head(job->out, job->out_len, CGI_HEAD_LIMIT,
-					h) != (int)head_len)
-		goto done;
-	if (length_known && h->content_length < 0)
-		h->content_length = (int64_t)body;
-
-	if (h->kind == CGI_RESPONSE_LOCAL_REDIRECT &&
-	    x->redirects < CGI_REDIRECTS_MAX) {
-		free(x->redirect);
-		x->redirect = strndup(h->location.ptr, h->location.len);
-		if (x->redirect == NULL)
-			goto done;
-		job->local_redirect = true;
-		rc = 0;
-		goto done;
-	}
-	response_reset(resp);
-	response_status(resp, h->status);
-	if (h->content_type.len)
-		response_header(resp, "Content-Type", "%.*s",
-				(int)h->content_type.len, h->content_type.ptr);
-	if (h->location.len)
-		response_header(resp, "Location", "%.*s", (int)h->location.len,
-				h->location.ptr);
-	for (size_t i = 0; i < h->header_count; i++) {
-		const struct http_header *f = &h->headers[i];
-		char name[128];
-		if (f->name.len >= sizeof(name))
-			continue;
-		memcpy(name, f->name.ptr, f->name.len);
-		name[f->name.len] = '\0';
-		response_header(resp, name, "%.*s", (int)f->value.len,
-				f->value.ptr);
-	}
-	job->discard = x->head_only || !response_status_has_body(h->status) ||
-		       (h->kind == CGI_RESPONSE_CLIENT_REDIRECT &&
-			h->content_type.len == 0);
-	if (!response_status_has_body(h->status)) {
-		/* no framing headers at all (RFC 9110 §8.6) */
-	} else if (job->discard && !x->head_only) {
-		response_header(resp, "Content-Length", "0");
-	} else if (h->content_length >= 0) {
-		job->has_length = true;
-		job->length_left = (uint64_t)h->content_length;
-		response_header(resp, "Content-Length", "%lld",
-				(long long)h->content_length);
-	} else if (x->req.minor >= 1) {
-		job->chunked = !x->head_only;
-		response_header(resp, "Transfer-Encoding", "chunked");
-	} else {
-		x->req.keep_alive = false; /* HTTP/1.0: close-delimited */
-	}
-	/* the request body must be read before the connection can be
-	 * reused; a script that answers early closes it instead */
-	if (!job->body_done && x->body_left > 64 * 1024)
-		resp->close = true;
-	if (conn_finish_head(job->c) == -1)
-		goto done;
-	job->head_done = true;
-	timer_disarm(&job->timer);
-	/* what followed the CGI head is the first piece of the body */
-	body = job->discard ? 0 : clamp(job, body);
-	memmove(job->out + (job->chunked ? CGI_CHUNK_HEAD : 0),
-		job->out + head_len, body);
-	job->out_len = 0;
-	if (body)
-		frame(job, body);
-	if (job->chunked && job->stdout_eof) {
-		memcpy(job->out + job->out_len, "0\r\n\r\n", 5);
-		job->out_len += 5;
-	}
-	rc = 0;
-done:
-	free(h);
-	return rc;
-}
-
-/* Answer 502 for a script whose output can't be used. */
-static void bad_gateway(struct cgi_job *job, const char *why)
-{
-	struct conn *c = job->c;
-
-	log_error("cgi: %s: %s", c->x->route.script_file, why);
-	job_detach(job, true);
-	/* called from the script's events: the client side must be
-	 * driven from here, nothing else will wake it */
-	if (conn_respond_error(c, 502, true) == IO_ERROR)
-		conn_close(c);
-	else
-		conn_run(c);
-}
-
-/* Stop holding the head: build it now.  false when the job is gone. */
-static bool release_head(struct cgi_job *job, bool length_known)
-{
-	if (build_head(job, length_known) == 0)
-		return true;
-	bad_gateway(job, "cannot build the response head");
-	return false;
-}
-
-/* Read the script's stdout into the output buffer.  false when the job
- * is gone (detached after an error). */
-static bool read_stdout(struct cgi_job *job)
-{
-	while (!job->stdout_eof && !job->local_redirect) {
-		size_t reserve =
-		    job->head_done && job->chunked ? CGI_CHUNK_HEAD + 2 : 0;
-		size_t room = CGI_OUT_CAP - job->out_len;
-		char *at =
-		    job->out + job->out_len +
-		    (job->head_done && job->chunked ? CGI_CHUNK_HEAD : 0);
-		ssize_t n;
-
-		if (job->head_done && room < reserve + 1024) {
-			/* the client is slow: stop reading, the pipe fills
-			 * and the script blocks (back-pressure) */
-			job->stdout_paused = true;
-			watch(job, ROLE_STDOUT, job->proc.stdout_fd, 0);
-			return true;
-		}
-		if (job->head_done && job->discard) {
-			char sink[4096];
-			n = read(job->proc.stdout_fd, sink, sizeof(sink));
-		} else {
-			n = read(job->proc.stdout_fd, at, room - reserve);
-		}
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1 && errno == EAGAIN)
-			return true;
-		if (n <= 0) {
-			job->stdout_eof = true;
-			close_fd(job, ROLE_STDOUT);
-			if (!job->head_done && job->head_len)
-				return release_head(job, true);
-			if (!job->head_done) {
-				bad_gateway(
-				    job, job->out_len
-					     ? "output ends inside its header"
-					     : "no output");
-				return false;
-			}
-			if (job->chunked) {
-				memcpy(job->out + job->out_len, "0\r\n\r\n", 5);
-				job->out_len += 5;
-			}
-			return true;
-		}
-		if (job->c)
-			conn_arm(job->c, job->c->x->route.loc->timeouts.cgi);
-		if (job->head_done) {
-			if (!job->discard &&
-			    (n = (ssize_t)clamp(job, (size_t)n)))
-				frame(job, (size_t)n);
-			continue;
-		}
-		job->out_len += (size_t)n;
-		if (job->head_len) {
-			/* holding the head: send once the buffer is full */
-			if (CGI_OUT_CAP - job->out_len < CGI_CHUNK_HEAD + 1024)
-				return release_head(job, false);
-			continue;
-		}
-		struct cgi_response_head *head = malloc(sizeof(*head));
-		int rc = head ? cgi_parse_head(job->out, job->out_len,
-					       CGI_HEAD_LIMIT, head)
-			      : CGI_ERROR;
-		free(head);
-		if (rc == CGI_INCOMPLETE)
-			continue;
-		if (rc == CGI_ERROR) {
-			bad_gateway(job, "malformed header");
-			return false;
-		}
-		job->head_len = (size_t)rc;
-		if (timer_arm(&job->w->timers, &job->timer, CGI_HOLD_MS,
-			      job->w->now) == -1)
-			return release_head(job, false);
-	}
-	return true;
-}
-
-static void read_stderr(struct cgi_job *job)
-{
-	char buf[4096];
-	ssize_t n;
-
-	while ((n = read(job->proc.stderr_fd, buf, sizeof(buf))) != 0) {
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1)
-			return;
-		for (ssize_t i = 0; i < n; i++) {
-			bool eol = buf[i] == '\n';
-			if (!eol && job->err_len < sizeof(job->err) - 1)
-				job->err[job->err_len++] = buf[i];
-			if (!eol && job->err_len < sizeof(job->err) - 1)
-				continue;
-			/* rate limit: a chatty script can't flood the log */
-			if (job->err_lines < CGI_STDERR_LINES)
-				log_warn("cgi stderr (pid %d): %.*s",
-					 (int)job->proc.pid, (int)job->err_len,
-					 job->err);
-			else if (job->err_lines == CGI_STDERR_LINES)
-				log_warn("cgi stderr (pid %d): more output "
-					 "dropped",
-					 (int)job->proc.pid);
-			job->err_lines++;
-			job->err_len = 0;
-		}
-	}
-	close_fd(job, ROLE_STDERR);
-}
-
-/* Send the head, then the framed output.  IO_OK: all sent. */
-static enum io_result flush_out(struct conn *c, struct cgi_job *job)
-{
-	struct xfer *x = c->x;
-	struct response *resp = &x->resp;
-
-	while (x->head_sent < resp->head_len || job->out_sent < job->out_len) {
-		bool head = x->head_sent < resp->head_len;
-		const char *p =
-		    head ? resp->head + x->head_sent : job->out + job->out_sent;
-		size_t len = head ? resp->head_len - x->head_sent
-				  : job->out_len - job->out_sent;
-		int more = head && job->out_len ? MSG_MORE : 0;
-		ssize_t n = send(c->fd, p, len, MSG_NOSIGNAL | more);
-
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1)
-			return errno == EAGAIN ? IO_AGAIN : IO_ERROR;
-		if (head) {
-			x->head_sent += (size_t)n;
-		} else {
-			job->out_sent += (size_t)n;
-			x->body_bytes += (uint64_t)n;
-		}
-		conn_arm(c, x->route.loc->timeouts.cgi);
-	}
-	job->out_len = job->out_sent = 0;
-	if (job->stdout_paused && job->proc.stdout_fd != -1) {
-		job->stdout_paused = false;
-		watch(job, ROLE_STDOUT, job->proc.stdout_fd, EPOLLIN);
-	}
+		cgi_close_fd(job, ROLE_STDIN); /* EOF for the script */
 	return IO_OK;
 }
 
@@ -785,7 +440,7 @@ static enum io_result local_redirect(struct conn *c, struct cgi_job *job)
 
 	if (!job->body_done)
 		req->keep_alive = false; /* the rest is not read */
-	job_detach(job, true);
+	cgi_job_detach(job, true);
 	x->redirects++;
 	x->sink = SINK_NONE;
 	req->method = x->head_only ? HTTP_HEAD : HTTP_GET;
@@ -821,13 +476,13 @@ enum io_result cgi_step(struct conn *c)
 		 * tell the client; otherwise all that is left is to close */
 		if (job->head_done || status == 0)
 			return IO_ERROR;
-		job_detach(job, true);
+		cgi_job_detach(job, true);
 		return conn_respond_error(c, status, true);
 	}
 	if (rc == IO_AGAIN && job->in_len == 0)
 		events |= EPOLLIN;
 	if (job->head_done) {
-		rc = flush_out(c, job);
+		rc = cgi_flush_out(c, job);
 		if (rc == IO_ERROR)
 			return IO_ERROR;
 		if (rc == IO_AGAIN)
@@ -840,7 +495,7 @@ enum io_result cgi_step(struct conn *c)
 			if (job->has_length && job->length_left &&
 			    !job->discard)
 				x->keep_alive = false; /* short output */
-			job_detach(job, false);
+			cgi_job_detach(job, false);
 			return conn_response_done(c);
 		}
 	}
@@ -861,7 +516,7 @@ void cgi_conn_timeout(struct conn *c)
 		conn_close(c); /* the response is cut: nothing else to do */
 		return;
 	}
-	job_detach(job, true);
+	cgi_job_detach(job, true);
 	if (conn_respond_error(c, 504, !body_done) == IO_ERROR)
 		conn_close(c);
 	else
@@ -879,18 +534,18 @@ void cgi_on_event(void *tag, uint32_t events)
 		return; /* an event of this batch for a job already over */
 	switch (role) {
 	case ROLE_STDOUT:
-		if (!read_stdout(job))
+		if (!cgi_read_stdout(job))
 			return;
 		break;
 	case ROLE_STDERR:
-		read_stderr(job);
+		cgi_read_stderr(job);
 		return;
 	case ROLE_STDIN:
 		if (events & (EPOLLERR | EPOLLHUP)) {
 			/* the script closed its stdin: drop the rest */
 			job->stdin_gone = true;
 			job->in_len = 0;
-			close_fd(job, ROLE_STDIN);
+			cgi_close_fd(job, ROLE_STDIN);
 		} else if (!flush_stdin(job)) {
 			return;
 		}
@@ -899,7 +554,7 @@ void cgi_on_event(void *tag, uint32_t events)
 		if (cgi_reap(&job->proc, &wstatus) != 1)
 			return;
 		job->exited = true;
-		close_fd(job, ROLE_PIDFD);
+		cgi_close_fd(job, ROLE_PIDFD);
 		if (WIFSIGNALED(wstatus) && !job->killing)
 			log_error("cgi: pid %d killed by signal %d",
 				  (int)job->proc.pid, WTERMSIG(wstatus));

@@ -13,9 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/sendfile.h>
 #include <sys/socket.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 #include "conn.h"
@@ -28,8 +26,7 @@
 #define LINGER_MS	    2000
 #define DRAIN_IDLE_GRACE_MS 1000
 #define MIN_PROGRESS	    1024 /* bytes per timeout period, else cut */
-#define SENDFILE_CHUNK	    (4u << 20)
-#define XFER_POOL_MAX	    64 /* per worker: ~30 KiB each */
+#define XFER_POOL_MAX	    64	 /* per worker: ~30 KiB each */
 
 static const char continue_line[] = "HTTP/1.1 100 Continue\r\n\r\n";
 
@@ -53,14 +50,14 @@ void conn_arm(struct conn *c, uint64_t duration)
 
 /* Count bytes moved; a phase deadline moves on only after real progress,
  * so a client trickling a byte at a time is still cut (slowloris). */
-static void progress(struct conn *c, size_t n, uint64_t duration)
+void conn_progress(struct conn *c, size_t n, uint64_t duration)
 {
 	c->progress += n;
 	if (c->progress >= MIN_PROGRESS)
 		conn_arm(c, duration);
 }
 
-static const struct timeouts *timeouts_of(const struct conn *c)
+const struct timeouts *conn_timeouts(const struct conn *c)
 {
 	if (c->x && c->x->route.loc)
 		return &c->x->route.loc->timeouts;
@@ -253,7 +250,7 @@ enum io_result conn_begin_write(struct conn *c)
 	if (conn_finish_head(c) == -1)
 		return IO_ERROR;
 	c->state = CONN_WRITE;
-	conn_arm(c, timeouts_of(c)->send);
+	conn_arm(c, conn_timeouts(c)->send);
 	return IO_OK;
 }
 
@@ -317,7 +314,7 @@ static enum io_result start_body(struct conn *c, enum body_sink sink,
 	if (x->req.expect_continue && x->pos == x->len && x->req.minor >= 1)
 		send_continue(c);
 	c->state = CONN_READ_BODY;
-	conn_arm(c, timeouts_of(c)->body);
+	conn_arm(c, conn_timeouts(c)->body);
 	return IO_OK;
 }
 
@@ -481,7 +478,7 @@ ssize_t conn_recv_body(struct conn *c)
 	while (n == -1 && errno == EINTR);
 	if (n > 0) {
 		x->len += (size_t)n;
-		progress(c, (size_t)n, timeouts_of(c)->body);
+		conn_progress(c, (size_t)n, conn_timeouts(c)->body);
 	}
 	return n;
 }
@@ -574,92 +571,6 @@ enum io_result conn_response_done(struct conn *c)
 	return IO_AGAIN;
 }
 
-static enum io_result write_head_mem(struct conn *c, bool more)
-{
-	struct xfer *x = c->x;
-	struct response *resp = &x->resp;
-
-	while (x->head_sent < resp->head_len ||
-	       (resp->body_kind == BODY_MEM && x->mem_sent < resp->mem_len)) {
-		struct iovec iov[2];
-		struct msghdr msg = {.msg_iov = iov};
-		ssize_t n;
-
-		if (x->head_sent < resp->head_len) {
-			iov[msg.msg_iovlen].iov_base =
-			    resp->head + x->head_sent;
-			iov[msg.msg_iovlen++].iov_len =
-			    resp->head_len - x->head_sent;
-		}
-		if (resp->body_kind == BODY_MEM &&
-		    x->mem_sent < resp->mem_len) {
-			iov[msg.msg_iovlen].iov_base = resp->mem + x->mem_sent;
-			iov[msg.msg_iovlen++].iov_len =
-			    resp->mem_len - x->mem_sent;
-		}
-		n = sendmsg(c->fd, &msg, MSG_NOSIGNAL | (more ? MSG_MORE : 0));
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			return errno == EAGAIN ? IO_AGAIN : IO_ERROR;
-		}
-		progress(c, (size_t)n, timeouts_of(c)->send);
-		size_t head_part = resp->head_len - x->head_sent;
-		if ((size_t)n <= head_part) {
-			x->head_sent += (size_t)n;
-		} else {
-			x->head_sent = resp->head_len;
-			x->mem_sent += (size_t)n - head_part;
-			x->body_bytes += (size_t)n - head_part;
-		}
-	}
-	return IO_OK;
-}
-
-static enum io_result write_file(struct conn *c)
-{
-	struct response *resp = &c->x->resp;
-
-	while (resp->file_len > 0) {
-		size_t chunk = resp->file_len > SENDFILE_CHUNK
-				   ? SENDFILE_CHUNK
-				   : (size_t)resp->file_len;
-		ssize_t n = sendfile(c->fd, resp->fd, &resp->file_off, chunk);
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			return errno == EAGAIN ? IO_AGAIN : IO_ERROR;
-		}
-		if (n == 0) {
-			/* the file shrank under us: the length we promised
-			 * can't be kept, so the connection must end */
-			log_warn("%s: file truncated while sending", __func__);
-			return IO_ERROR;
-		}
-		resp->file_len -= n;
-		c->x->body_bytes += (uint64_t)n;
-		progress(c, (size_t)n, timeouts_of(c)->send);
-	}
-	return IO_OK;
-}
-
-static enum io_result step_write(struct conn *c)
-{
-	struct response *resp = &c->x->resp;
-	bool file = resp->body_kind == BODY_FILE && resp->file_len > 0;
-	enum io_result rc = write_head_mem(c, file);
-
-	if (rc == IO_OK && file)
-		rc = write_file(c);
-	if (rc == IO_AGAIN) {
-		conn_set_events(c, EPOLLOUT);
-		return IO_AGAIN;
-	}
-	if (rc == IO_ERROR)
-		return IO_ERROR;
-	return conn_response_done(c);
-}
-
 void conn_run(struct conn *c)
 {
 	enum io_result rc;
@@ -673,7 +584,7 @@ void conn_run(struct conn *c)
 			rc = step_read_body(c);
 			break;
 		case CONN_WRITE:
-			rc = step_write(c);
+			rc = conn_step_write(c);
 			break;
 		case CONN_CGI:
 			rc = cgi_step(c);

@@ -1,0 +1,84 @@
+/*
+ * cgi_int.h - what cgi.c (jobs, processes, the request body) and
+ * cgi_out.c (the script's output to the client) share.  Private to
+ * src/worker.
+ */
+#ifndef WEBSERV_CGI_INT_H
+#define WEBSERV_CGI_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cgi.h"
+#include "conn.h"
+
+#define CGI_OUT_CAP	   (64 * 1024) /* framed output waiting for the client */
+#define CGI_CHUNK_HEAD	   10	/* "%08zx\r\n": fixed width, no memmove */
+#define CGI_KILL_GRACE_MS  1000 /* SIGTERM, then SIGKILL after this */
+#define CGI_MAX_PER_WORKER 64	/* more concurrent scripts: 503 */
+#define CGI_STDERR_LINES   100	/* per script; the rest is dropped */
+#define CGI_REDIRECTS_MAX  4
+/* How long a parsed head is held back to learn the body's length: a
+ * script that ends within it gets Content-Length, a streaming one starts
+ * streaming (chunked) after it. */
+#define CGI_HOLD_MS 20
+
+enum cgi_role { ROLE_STDIN, ROLE_STDOUT, ROLE_STDERR, ROLE_PIDFD, ROLE_COUNT };
+
+struct cgi_tag {
+	enum ev_kind kind; /* EV_CGI, first: the loop dispatches on it */
+	enum cgi_role role;
+	struct cgi_job *job;
+};
+
+struct cgi_job {
+	struct cgi_tag tags[ROLE_COUNT];
+	bool watched[ROLE_COUNT]; /* in the epoll set */
+	struct worker *w;
+	struct conn *c;		     /* NULL once detached */
+	struct cgi_job *prev, *next; /* w->cgi_jobs */
+	struct cgi_proc proc;
+	struct timer timer; /* detached: next kill step */
+	bool killing;	    /* SIGTERM sent */
+	bool dead;	    /* freed at the end of the loop turn */
+	bool exited;
+	bool stdout_eof;
+	bool stdout_paused;
+	bool local_redirect; /* head said: re-run as GET of Location */
+	size_t head_len;     /* CGI head parsed: its length in out */
+	bool head_done;	     /* response head built */
+	bool chunked;	     /* chunked framing to the client */
+	bool discard;	     /* body not sent (HEAD, 204, 304) */
+	bool has_length;     /* the script gave Content-Length */
+	uint64_t length_left;
+	bool body_done;	 /* request body fully received */
+	bool stdin_gone; /* the script closed its stdin */
+	char *in;	 /* body bytes the pipe has not taken yet */
+	size_t in_len;
+	size_t in_cap;
+	char *out; /* CGI head, then framed body for the client */
+	size_t out_len;
+	size_t out_sent;
+	unsigned err_lines;
+	char err[512];
+	size_t err_len;
+};
+
+/* Watch fd for events, or take it out of epoll (events 0).  0 / -1. */
+int cgi_watch(struct cgi_job *job, enum cgi_role role, int fd, uint32_t events);
+/* Stop watching and close one of the script's fds. */
+void cgi_close_fd(struct cgi_job *job, enum cgi_role role);
+/* Cut the job from its connection; kill: the script is not wanted. */
+void cgi_job_detach(struct cgi_job *job, bool kill);
+
+/* Read the script's stdout; false when the job is gone (502 sent). */
+bool cgi_read_stdout(struct cgi_job *job);
+/* Forward the script's stderr to the error log, rate-limited. */
+void cgi_read_stderr(struct cgi_job *job);
+/* Stop holding the parsed head: build it.  false when the job is gone. */
+bool cgi_release_head(struct cgi_job *job, bool length_known);
+/* Send the response head, then the framed output.  IO_OK: all sent. */
+enum io_result cgi_flush_out(struct conn *c, struct cgi_job *job);
+
+#endif

@@ -1,0 +1,308 @@
+/*
+ * cgi_out.c - a CGI script's output on its way to the client: the header
+ * block parsed (and held CGI_HOLD_MS to learn the length), the client's
+ * response head built, the body framed (Content-Length, chunked, or
+ * close-delimited), stderr forwarded to the error log.
+ * Invariant: at most CGI_OUT_CAP bytes wait for the client; past that the
+ * script's stdout is not read (back-pressure).  Never blocks.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "cgi_int.h"
+#include "log.h"
+
+/* Frame body bytes at out[out_len + CGI_CHUNK_HEAD ...] just read. */
+static void frame(struct cgi_job *job, size_t n)
+{
+	if (!job->chunked) {
+		job->out_len += n;
+		return;
+	}
+	char *at = job->out + job->out_len;
+	char size[CGI_CHUNK_HEAD + 1];
+
+	/* leading zeros are valid chunk-size digits (RFC 9112 §7.1) */
+	snprintf(size, sizeof(size), "%08zx\r\n", n);
+	memcpy(at, size, CGI_CHUNK_HEAD);
+	memcpy(at + CGI_CHUNK_HEAD + n, "\r\n", 2);
+	job->out_len += CGI_CHUNK_HEAD + n + 2;
+}
+
+/* Keep at most what the script announced with Content-Length. */
+static size_t clamp(struct cgi_job *job, size_t n)
+{
+	if (!job->has_length)
+		return n;
+	if (n > job->length_left)
+		n = (size_t)job->length_left;
+	job->length_left -= n;
+	return n;
+}
+
+/* The CGI head is parsed and held: build the client's response head.
+ * length_known: stdout ended, so what is buffered is the whole body. */
+static int build_head(struct cgi_job *job, bool length_known)
+{
+	struct xfer *x = job->c->x;
+	struct response *resp = &x->resp;
+	size_t head_len = job->head_len;
+	size_t body = job->out_len - head_len;
+	struct cgi_response_head *h = malloc(sizeof(*h));
+	int rc = -1;
+
+	/* stateless parser: the same bytes give the same head again */
+	if (h == NULL || cgi_parse_head(job->out, job->out_len, CGI_HEAD_LIMIT,
+					h) != (int)head_len)
+		goto done;
+	if (length_known && h->content_length < 0)
+		h->content_length = (int64_t)body;
+
+	if (h->kind == CGI_RESPONSE_LOCAL_REDIRECT &&
+	    x->redirects < CGI_REDIRECTS_MAX) {
+		free(x->redirect);
+		x->redirect = strndup(h->location.ptr, h->location.len);
+		if (x->redirect == NULL)
+			goto done;
+		job->local_redirect = true;
+		rc = 0;
+		goto done;
+	}
+	response_reset(resp);
+	response_status(resp, h->status);
+	if (h->content_type.len)
+		response_header(resp, "Content-Type", "%.*s",
+				(int)h->content_type.len, h->content_type.ptr);
+	if (h->location.len)
+		response_header(resp, "Location", "%.*s", (int)h->location.len,
+				h->location.ptr);
+	for (size_t i = 0; i < h->header_count; i++) {
+		const struct http_header *f = &h->headers[i];
+		char name[128];
+		if (f->name.len >= sizeof(name))
+			continue;
+		memcpy(name, f->name.ptr, f->name.len);
+		name[f->name.len] = '\0';
+		response_header(resp, name, "%.*s", (int)f->value.len,
+				f->value.ptr);
+	}
+	job->discard = x->head_only || !response_status_has_body(h->status) ||
+		       (h->kind == CGI_RESPONSE_CLIENT_REDIRECT &&
+			h->content_type.len == 0);
+	if (!response_status_has_body(h->status)) {
+		/* no framing headers at all (RFC 9110 §8.6) */
+	} else if (job->discard && !x->head_only) {
+		response_header(resp, "Content-Length", "0");
+	} else if (h->content_length >= 0) {
+		job->has_length = true;
+		job->length_left = (uint64_t)h->content_length;
+		response_header(resp, "Content-Length", "%lld",
+				(long long)h->content_length);
+	} else if (x->req.minor >= 1) {
+		job->chunked = !x->head_only;
+		response_header(resp, "Transfer-Encoding", "chunked");
+	} else {
+		x->req.keep_alive = false; /* HTTP/1.0: close-delimited */
+	}
+	/* the request body must be read before the connection can be
+	 * reused; a script that answers early closes it instead */
+	if (!job->body_done && x->body_left > 64 * 1024)
+		resp->close = true;
+	if (conn_finish_head(job->c) == -1)
+		goto done;
+	job->head_done = true;
+	timer_disarm(&job->timer);
+	/* what followed the CGI head is the first piece of the body */
+	body = job->discard ? 0 : clamp(job, body);
+	memmove(job->out + (job->chunked ? CGI_CHUNK_HEAD : 0),
+		job->out + head_len, body);
+	job->out_len = 0;
+	if (body)
+		frame(job, body);
+	if (job->chunked && job->stdout_eof) {
+		memcpy(job->out + job->out_len, "0\r\n\r\n", 5);
+		job->out_len += 5;
+	}
+	rc = 0;
+done:
+	free(h);
+	return rc;
+}
+
+/* Answer 502 for a script whose output can't be used. */
+static void bad_gateway(struct cgi_job *job, const char *why)
+{
+	struct conn *c = job->c;
+
+	log_error("cgi: %s: %s", c->x->route.script_file, why);
+	cgi_job_detach(job, true);
+	/* called from the script's events: the client side must be
+	 * driven from here, nothing else will wake it */
+	if (conn_respond_error(c, 502, true) == IO_ERROR)
+		conn_close(c);
+	else
+		conn_run(c);
+}
+
+/* Stop holding the head: build it now.  false when the job is gone. */
+bool cgi_release_head(struct cgi_job *job, bool length_known)
+{
+	if (build_head(job, length_known) == 0)
+		return true;
+	bad_gateway(job, "cannot build the response head");
+	return false;
+}
+
+/* Read the script's stdout into the output buffer.  false when the job
+ * is gone (detached after an error). */
+bool cgi_read_stdout(struct cgi_job *job)
+{
+	while (!job->stdout_eof && !job->local_redirect) {
+		size_t reserve =
+		    job->head_done && job->chunked ? CGI_CHUNK_HEAD + 2 : 0;
+		size_t room = CGI_OUT_CAP - job->out_len;
+		char *at =
+		    job->out + job->out_len +
+		    (job->head_done && job->chunked ? CGI_CHUNK_HEAD : 0);
+		ssize_t n;
+
+		if (job->head_done && room < reserve + 1024) {
+			/* the client is slow: stop reading, the pipe fills
+			 * and the script blocks (back-pressure) */
+			job->stdout_paused = true;
+			cgi_watch(job, ROLE_STDOUT, job->proc.stdout_fd, 0);
+			return true;
+		}
+		if (job->head_done && job->discard) {
+			char sink[4096];
+			n = read(job->proc.stdout_fd, sink, sizeof(sink));
+		} else {
+			n = read(job->proc.stdout_fd, at, room - reserve);
+		}
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno == EAGAIN)
+			return true;
+		if (n <= 0) {
+			job->stdout_eof = true;
+			cgi_close_fd(job, ROLE_STDOUT);
+			if (!job->head_done && job->head_len)
+				return cgi_release_head(job, true);
+			if (!job->head_done) {
+				bad_gateway(
+				    job, job->out_len
+					     ? "output ends inside its header"
+					     : "no output");
+				return false;
+			}
+			if (job->chunked) {
+				memcpy(job->out + job->out_len, "0\r\n\r\n", 5);
+				job->out_len += 5;
+			}
+			return true;
+		}
+		if (job->c)
+			conn_arm(job->c, job->c->x->route.loc->timeouts.cgi);
+		if (job->head_done) {
+			if (!job->discard &&
+			    (n = (ssize_t)clamp(job, (size_t)n)))
+				frame(job, (size_t)n);
+			continue;
+		}
+		job->out_len += (size_t)n;
+		if (job->head_len) {
+			/* holding the head: send once the buffer is full */
+			if (CGI_OUT_CAP - job->out_len < CGI_CHUNK_HEAD + 1024)
+				return cgi_release_head(job, false);
+			continue;
+		}
+		struct cgi_response_head *head = malloc(sizeof(*head));
+		int rc = head ? cgi_parse_head(job->out, job->out_len,
+					       CGI_HEAD_LIMIT, head)
+			      : CGI_ERROR;
+		free(head);
+		if (rc == CGI_INCOMPLETE)
+			continue;
+		if (rc == CGI_ERROR) {
+			bad_gateway(job, "malformed header");
+			return false;
+		}
+		job->head_len = (size_t)rc;
+		if (timer_arm(&job->w->timers, &job->timer, CGI_HOLD_MS,
+			      job->w->now) == -1)
+			return cgi_release_head(job, false);
+	}
+	return true;
+}
+
+void cgi_read_stderr(struct cgi_job *job)
+{
+	char buf[4096];
+	ssize_t n;
+
+	while ((n = read(job->proc.stderr_fd, buf, sizeof(buf))) != 0) {
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return;
+		for (ssize_t i = 0; i < n; i++) {
+			bool eol = buf[i] == '\n';
+			if (!eol && job->err_len < sizeof(job->err) - 1)
+				job->err[job->err_len++] = buf[i];
+			if (!eol && job->err_len < sizeof(job->err) - 1)
+				continue;
+			/* rate limit: a chatty script can't flood the log */
+			if (job->err_lines < CGI_STDERR_LINES)
+				log_warn("cgi stderr (pid %d): %.*s",
+					 (int)job->proc.pid, (int)job->err_len,
+					 job->err);
+			else if (job->err_lines == CGI_STDERR_LINES)
+				log_warn("cgi stderr (pid %d): more output "
+					 "dropped",
+					 (int)job->proc.pid);
+			job->err_lines++;
+			job->err_len = 0;
+		}
+	}
+	cgi_close_fd(job, ROLE_STDERR);
+}
+
+/* Send the head, then the framed output.  IO_OK: all sent. */
+enum io_result cgi_flush_out(struct conn *c, struct cgi_job *job)
+{
+	struct xfer *x = c->x;
+	struct response *resp = &x->resp;
+
+	while (x->head_sent < resp->head_len || job->out_sent < job->out_len) {
+		bool head = x->head_sent < resp->head_len;
+		const char *p =
+		    head ? resp->head + x->head_sent : job->out + job->out_sent;
+		size_t len = head ? resp->head_len - x->head_sent
+				  : job->out_len - job->out_sent;
+		int more = head && job->out_len ? MSG_MORE : 0;
+		ssize_t n = send(c->fd, p, len, MSG_NOSIGNAL | more);
+
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return errno == EAGAIN ? IO_AGAIN : IO_ERROR;
+		if (head) {
+			x->head_sent += (size_t)n;
+		} else {
+			job->out_sent += (size_t)n;
+			x->body_bytes += (uint64_t)n;
+		}
+		conn_arm(c, x->route.loc->timeouts.cgi);
+	}
+	job->out_len = job->out_sent = 0;
+	if (job->stdout_paused && job->proc.stdout_fd != -1) {
+		job->stdout_paused = false;
+		cgi_watch(job, ROLE_STDOUT, job->proc.stdout_fd, EPOLLIN);
+	}
+	return IO_OK;
+}

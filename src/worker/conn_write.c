@@ -1,0 +1,103 @@
+/*
+ * conn_write.c - the WRITE state: a response's head and in-memory body
+ * with one sendmsg (MSG_MORE when a file follows), then the file with
+ * sendfile.  Invariant: x->head_sent / x->mem_sent / resp->file_off say
+ * exactly what reached the socket, so a short write resumes where it
+ * stopped.  Never blocks.
+ */
+#include <errno.h>
+#include <sys/epoll.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include "conn.h"
+#include "log.h"
+
+#define SENDFILE_CHUNK (4u << 20) /* per call: others get their turn */
+
+static enum io_result write_head_mem(struct conn *c, bool more)
+{
+	struct xfer *x = c->x;
+	struct response *resp = &x->resp;
+
+	while (x->head_sent < resp->head_len ||
+	       (resp->body_kind == BODY_MEM && x->mem_sent < resp->mem_len)) {
+		struct iovec iov[2];
+		struct msghdr msg = {.msg_iov = iov};
+		ssize_t n;
+
+		if (x->head_sent < resp->head_len) {
+			iov[msg.msg_iovlen].iov_base =
+			    resp->head + x->head_sent;
+			iov[msg.msg_iovlen++].iov_len =
+			    resp->head_len - x->head_sent;
+		}
+		if (resp->body_kind == BODY_MEM &&
+		    x->mem_sent < resp->mem_len) {
+			iov[msg.msg_iovlen].iov_base = resp->mem + x->mem_sent;
+			iov[msg.msg_iovlen++].iov_len =
+			    resp->mem_len - x->mem_sent;
+		}
+		n = sendmsg(c->fd, &msg, MSG_NOSIGNAL | (more ? MSG_MORE : 0));
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			return errno == EAGAIN ? IO_AGAIN : IO_ERROR;
+		}
+		conn_progress(c, (size_t)n, conn_timeouts(c)->send);
+		size_t head_part = resp->head_len - x->head_sent;
+		if ((size_t)n <= head_part) {
+			x->head_sent += (size_t)n;
+		} else {
+			x->head_sent = resp->head_len;
+			x->mem_sent += (size_t)n - head_part;
+			x->body_bytes += (size_t)n - head_part;
+		}
+	}
+	return IO_OK;
+}
+
+static enum io_result write_file(struct conn *c)
+{
+	struct response *resp = &c->x->resp;
+
+	while (resp->file_len > 0) {
+		size_t chunk = resp->file_len > SENDFILE_CHUNK
+				   ? SENDFILE_CHUNK
+				   : (size_t)resp->file_len;
+		ssize_t n = sendfile(c->fd, resp->fd, &resp->file_off, chunk);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			return errno == EAGAIN ? IO_AGAIN : IO_ERROR;
+		}
+		if (n == 0) {
+			/* the file shrank under us: the length we promised
+			 * can't be kept, so the connection must end */
+			log_warn("%s: file truncated while sending", __func__);
+			return IO_ERROR;
+		}
+		resp->file_len -= n;
+		c->x->body_bytes += (uint64_t)n;
+		conn_progress(c, (size_t)n, conn_timeouts(c)->send);
+	}
+	return IO_OK;
+}
+
+enum io_result conn_step_write(struct conn *c)
+{
+	struct response *resp = &c->x->resp;
+	bool file = resp->body_kind == BODY_FILE && resp->file_len > 0;
+	enum io_result rc = write_head_mem(c, file);
+
+	if (rc == IO_OK && file)
+		rc = write_file(c);
+	if (rc == IO_AGAIN) {
+		conn_set_events(c, EPOLLOUT);
+		return IO_AGAIN;
+	}
+	if (rc == IO_ERROR)
+		return IO_ERROR;
+	return conn_response_done(c);
+}

@@ -115,7 +115,8 @@ build/inst/webserv: $(SRCS) | build/.deps
 
 install: build/inst/webserv
 	install -D -m 0755 build/inst/webserv $(DESTDIR)$(PREFIX)/sbin/webserv
-	install -d $(DESTDIR)$(PREFIX)/etc/webserv $(DESTDIR)$(PREFIX)/share/webserv
+	install -d $(DESTDIR)$(PREFIX)/etc/webserv $(DESTDIR)$(PREFIX)/share/webserv \
+	  $(DESTDIR)/var/log/webserv
 	[ -e $(DESTDIR)$(PREFIX)/etc/webserv/webserv.cfg ] || \
 	  sed -e 's|"\.\./www|"$(PREFIX)/share/webserv/www|g' -e 's|"\.\./webserv\.pid"|"/run/webserv.pid"|' -e 's|"stdout"|"/var/log/webserv/access.log"|' \
 	    etc/webserv.cfg > $(DESTDIR)$(PREFIX)/etc/webserv/webserv.cfg

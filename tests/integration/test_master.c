@@ -396,7 +396,8 @@ Test(reload, adding_a_port_serves_it_and_old_workers_exit)
 	cr_expect_eq(http_connect(s.port2), -1, "second port open too early");
 	srv_write_config(&s, TWO_PORT_CFG);
 	kill(s.pid, SIGHUP);
-	cr_assert_eq(srv_wait_notify(&s, "RELOADING=1", 5000), 0);
+	cr_assert_eq(srv_wait_notify(&s, "RELOADING=1\nMONOTONIC_USEC=", 5000),
+		     0, "RELOADING=1 with MONOTONIC_USEC expected");
 	cr_assert_eq(srv_wait_notify(&s, "READY=1", 10000), 0);
 	expect_hello(s.port);
 	expect_hello(s.port2);

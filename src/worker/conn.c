@@ -139,8 +139,9 @@ void conn_close(struct conn *c)
 		return;
 	timer_disarm(&c->timer);
 	xfer_free(c);
-	/* explicit DEL: a forked CGI child may briefly share the socket */
-	epoll_ctl(w->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	/* close() alone leaves the epoll set: no other process holds the
+	 * socket (cgi_spawn returns only once the child has exec'd, and
+	 * exec closed it there: every fd is CLOEXEC) */
 	close(c->fd);
 	w->conns[c->fd] = NULL;
 	w->conn_count--;

@@ -100,12 +100,12 @@ TEST_ENV = WEBSERV_BIN=$(CURDIR)/build/asan/webserv WEBSERV_SRC=$(CURDIR) \
            LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
            UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
-test: build/.test-deps build/asan/webserv build/asan/run-tests
+test: build/.test-deps webserv build/asan/webserv build/asan/run-tests
 	$(TEST_ENV) build/asan/run-tests --jobs 2 $(TEST_ARGS)
 
 # Only the pure-module tests (fast).
 unit: build/.test-deps build/asan/run-tests
-	$(TEST_ENV) build/asan/run-tests --filter '!(integration|reload|cli|http|slow|cgi)/*' $(TEST_ARGS)
+	$(TEST_ENV) build/asan/run-tests --filter '!(integration|reload|cli|http|slow|cgi|hostile)/*' $(TEST_ARGS)
 
 # --- install ------------------------------------------------------------------
 build/inst/webserv: $(SRCS) | build/.deps

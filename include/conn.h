@@ -154,6 +154,8 @@ ssize_t conn_recv_body(struct conn *c);
 /* Re-handle the request after an internal redirect (CGI Location). */
 enum io_result conn_start_request(struct conn *c);
 void conn_set_events(struct conn *c, uint32_t events);
+/* Expect: 100-continue (RFC 9110 §10.1.1): tell the client to send. */
+void conn_send_continue(struct conn *c);
 /* The WRITE state (conn_write.c). */
 enum io_result conn_step_write(struct conn *c);
 /* Timeouts that apply to c now (its location's, else the server's). */

@@ -223,6 +223,11 @@ static void drop_next(struct master *m)
 
 static void reload_fail(struct master *m, const char *why)
 {
+	if (m->next_cfg &&
+	    strcmp(m->next_cfg->error_log, m->cfg->error_log) != 0 &&
+	    log_open(m->cfg->error_log, m->cfg->log_level) == -1)
+		log_warn("cannot reopen error log %s: %s", m->cfg->error_log,
+			 strerror(errno));
 	log_error("reload failed: %s; still serving the previous configuration",
 		  why);
 	if (m->next_cfg) {
@@ -257,12 +262,17 @@ static void reload_start(struct master *m)
 		reload_fail(m, "invalid configuration");
 		return;
 	}
-	log_set_level(cfg->log_level);
 	if ((m->next_fds = listen_open_all(cfg, m->cfg, m->fds)) == NULL) {
 		config_free(cfg);
 		reload_fail(m, "cannot bind a new listen address");
 		return;
 	}
+	/* the new generation inherits the master's error log: open the new
+	 * file (if it moved) before forking it; reload_fail goes back */
+	if (strcmp(cfg->error_log, m->cfg->error_log) != 0 &&
+	    log_open(cfg->error_log, m->cfg->log_level) == -1)
+		log_error("cannot open error log %s: %s", cfg->error_log,
+			  strerror(errno));
 	m->next_cfg = cfg;
 	m->reload_deadline = clock_ms() + RELOAD_READY_TIMEOUT_MS;
 	n = target_workers(m, cfg);
@@ -299,6 +309,7 @@ static void reload_commit(struct master *m)
 	m->next_fds = NULL;
 	m->gen++;
 	m->fatal_count = 0;
+	log_set_level(m->cfg->log_level);
 	log_info("reload done: generation %u serving", m->gen);
 	notify_send("READY=1\nSTATUS=serving (generation %u)", m->gen);
 	reply_reload(m, true);

@@ -339,8 +339,7 @@ enum io_result cgi_start(struct conn *c)
 	job->body_done = !has_body;
 	if (has_body && req->expect_continue && x->pos == x->len &&
 	    req->minor >= 1)
-		send(c->fd, "HTTP/1.1 100 Continue\r\n\r\n", 25,
-		     MSG_NOSIGNAL | MSG_DONTWAIT);
+		conn_send_continue(c);
 	c->state = CONN_CGI;
 	conn_arm(c, x->route.loc->timeouts.cgi);
 	return IO_OK;

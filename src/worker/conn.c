@@ -278,7 +278,7 @@ enum io_result conn_respond_error(struct conn *c, int status, bool must_close)
 	return conn_begin_write(c);
 }
 
-static void send_continue(struct conn *c)
+void conn_send_continue(struct conn *c)
 {
 	ssize_t n = send(c->fd, continue_line, sizeof(continue_line) - 1,
 			 MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -313,7 +313,7 @@ static enum io_result start_body(struct conn *c, enum body_sink sink,
 	x->sink = sink;
 	x->body_limit = limit;
 	if (x->req.expect_continue && x->pos == x->len && x->req.minor >= 1)
-		send_continue(c);
+		conn_send_continue(c);
 	c->state = CONN_READ_BODY;
 	conn_arm(c, conn_timeouts(c)->body);
 	return IO_OK;

@@ -583,3 +583,27 @@ Test(integration, workers_and_cgi_drop_to_the_configured_user)
 	expect_hello(s.port);
 	srv_stop(&s);
 }
+
+Test(reload, a_moved_error_log_is_used_by_master_and_new_workers)
+{
+	struct srv s;
+	char path[400];
+
+	start(&s, BASE_CFG, NULL);
+	srv_write_config(&s,
+			 "workers = 2;\n"
+			 "pid_file = \"@DIR@/webserv.pid\";\n"
+			 "error_log = \"@DIR@/error2.log\";\n"
+			 "servers = ( { listen = [ \"127.0.0.1:@PORT@\" ];\n"
+			 "  root = \"@DIR@/www\"; } );\n");
+	kill(s.pid, SIGHUP);
+	cr_assert_eq(srv_wait_notify(&s, "READY=1", 10000), 0);
+	expect_hello(s.port);
+	snprintf(path, sizeof(path), "%s/error2.log", s.dir);
+	char *log = read_file(path, NULL);
+	cr_assert(log != NULL, "new error log not created");
+	cr_expect(strstr(log, "reload done") != NULL, "master: %s", log);
+	cr_expect(strstr(log, "started (generation 2)") != NULL, "%s", log);
+	free(log);
+	srv_stop(&s);
+}

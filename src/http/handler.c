@@ -223,6 +223,21 @@ static int respond_delete(const struct http_ctx *ctx,
 }
 
 /* GET/HEAD from the file system; an index becomes a new pass. */
+/* "/uploads" when a location "/uploads/" exists: the user means the
+ * directory (nginx answers such a request with 404 unless the root holds
+ * the directory too; a redirect to the location is what people expect). */
+static bool names_slash_location(const struct server *srv, const char *path,
+				 size_t len)
+{
+	for (size_t i = 0; i < srv->location_count; i++) {
+		const struct location *loc = &srv->locations[i];
+		if (loc->path_len == len + 1 && loc->path[len] == '/' &&
+		    memcmp(loc->path, path, len) == 0)
+			return true;
+	}
+	return false;
+}
+
 static int respond_static(const struct http_ctx *ctx, struct http_route *route,
 			  const struct http_request *req, struct response *resp)
 {
@@ -242,6 +257,12 @@ static int respond_static(const struct http_ctx *ctx, struct http_route *route,
 		route->path_len = len;
 		return HANDLE_REROUTE;
 	}
+	/* Not found, but a location "/x/" exists for this "/x": the user
+	 * means it.  Checked only here, off the path of found files. */
+	if (status == 404 &&
+	    names_slash_location(route->server, route->path, route->path_len))
+		status = static_redirect_slash(req, route->path,
+					       route->path_len, resp);
 	/* static.c leaves resp untouched on an error status. */
 	if (resp->status == 0)
 		return respond_error(ctx, route, req, status, resp);
@@ -324,21 +345,6 @@ static void route_clear(struct http_route *route)
 }
 
 /* "OPTIONS * HTTP/1.1" asks about the server (RFC 9110 §9.3.7). */
-/* "/uploads" when a location "/uploads/" exists: the user means the
- * directory (nginx answers such a request with 404 unless the root holds
- * the directory too; a redirect to the location is what people expect). */
-static bool names_slash_location(const struct server *srv, const char *path,
-				 size_t len)
-{
-	for (size_t i = 0; i < srv->location_count; i++) {
-		const struct location *loc = &srv->locations[i];
-		if (loc->path_len == len + 1 && loc->path[len] == '/' &&
-		    memcmp(loc->path, path, len) == 0)
-			return true;
-	}
-	return false;
-}
-
 static bool is_options_star(const struct http_request *req)
 {
 	return method_is(req, HTTP_OPTIONS) && req->path.len == 1 &&
@@ -378,13 +384,6 @@ enum http_next http_handle(const struct http_ctx *ctx,
 		return respond_error(ctx, route, req, 400, resp);
 	}
 	route->path_len = (size_t)len;
-	if (names_slash_location(route->server, route->path, route->path_len)) {
-		int status = static_redirect_slash(req, route->path,
-						   route->path_len, resp);
-		if (status != 301)
-			return respond_error(ctx, route, req, status, resp);
-		return NEXT_RESPOND;
-	}
 	for (int hop = 0; hop <= HANDLER_MAX_HOPS; hop++) {
 		route->loc = router_location(route->server, route->path,
 					     route->path_len);

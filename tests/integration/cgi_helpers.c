@@ -201,28 +201,7 @@ void cgx_resp_free(struct cgx_resp *r)
 const char *cgx_header(const struct cgx_resp *r, const char *name, char *out,
 		       size_t cap)
 {
-	size_t name_len = strlen(name);
-	const char *p = strchr(r->head, '\n');
-
-	while (p && *++p) {
-		const char *eol = strstr(p, "\r\n");
-		if (eol == NULL)
-			break;
-		if ((size_t)(eol - p) > name_len && p[name_len] == ':' &&
-		    strncasecmp(p, name, name_len) == 0) {
-			const char *v = p + name_len + 1;
-			while (*v == ' ' || *v == '\t')
-				v++;
-			size_t n = (size_t)(eol - v);
-			if (n >= cap)
-				n = cap - 1;
-			memcpy(out, v, n);
-			out[n] = '\0';
-			return out;
-		}
-		p = eol + 1;
-	}
-	return NULL;
+	return head_field(r->head, name, out, cap);
 }
 
 static void deliver(struct cgx_resp *r, const char *p, size_t n)
@@ -631,22 +610,6 @@ int cgx_children(pid_t parent, pid_t *pids, char *states, int max)
 	}
 	closedir(d);
 	return n;
-}
-
-long cgx_rss_kb(pid_t pid)
-{
-	char path[64], line[256];
-	long kb = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	if ((f = fopen(path, "re")) == NULL)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
 }
 
 pid_t cgx_worker(const struct srv *s)

@@ -169,8 +169,6 @@ bool cgx_wait_gone(pid_t pid, int timeout_ms, bool zombie_ok);
 /* Children of parent: pids and state letters (both may be NULL when
  * max is 0); returns how many there are. */
 int cgx_children(pid_t parent, pid_t *pids, char *states, int max);
-/* VmRSS of pid in kB, -1 when unreadable. */
-long cgx_rss_kb(pid_t pid);
 /* The one worker of s (waits up to 5 s for it); -1 if none or several. */
 pid_t cgx_worker(const struct srv *s);
 

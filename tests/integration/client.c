@@ -163,11 +163,11 @@ static int read_chunked(struct reader *rd, struct http_resp *r)
 	}
 }
 
-const char *resp_header(const struct http_resp *r, const char *name, char *out,
-			size_t cap)
+const char *head_field(const char *head, const char *name, char *out,
+		       size_t cap)
 {
 	size_t name_len = strlen(name);
-	const char *p = strchr(r->head, '\n');
+	const char *p = strchr(head, '\n');
 
 	while (p && *++p) {
 		const char *eol = strstr(p, "\r\n");
@@ -188,6 +188,12 @@ const char *resp_header(const struct http_resp *r, const char *name, char *out,
 		p = eol + 1;
 	}
 	return NULL;
+}
+
+const char *resp_header(const struct http_resp *r, const char *name, char *out,
+			size_t cap)
+{
+	return head_field(r->head, name, out, cap);
 }
 
 int http_read(int fd, struct http_resp *r, bool head_only)

@@ -229,12 +229,33 @@ int srv_start(struct srv *s, const char *const *args)
 		execv(bin, (char *const *)argv);
 		_exit(127);
 	}
+	return srv_await_ready(s);
+}
+
+int srv_await_ready(struct srv *s)
+{
 	if (srv_wait_notify(s, "READY=1", 10000) == 0)
 		return 0;
 	kill(s->pid, SIGKILL);
 	waitpid(s->pid, NULL, 0);
 	s->pid = 0;
 	return -1;
+}
+
+long proc_rss_kb(pid_t pid)
+{
+	char path[64], line[256];
+	long kb = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
 }
 
 int srv_wait_exit(struct srv *s, int timeout_ms)

@@ -52,6 +52,11 @@ int srv_stop(struct srv *s);
 int srv_wait_exit(struct srv *s, int timeout_ms);
 /* Worker pids (children of the master); returns how many. */
 int srv_workers(const struct srv *s, pid_t *pids, int max);
+/* VmRSS of pid in KiB, -1 if unknown. */
+long proc_rss_kb(pid_t pid);
+/* After fork+exec of s->pid: wait up to 10 s for READY=1; on failure kill
+ * it.  0 / -1. */
+int srv_await_ready(struct srv *s);
 /* Run the binary with args, wait; captures stdout+stderr. exit code. */
 int run_webserv(const char *const *args, char *out, size_t cap);
 
@@ -73,6 +78,10 @@ int http_read(int fd, struct http_resp *r, bool head_only);
 int http_do(int port, const char *raw, struct http_resp *r);
 /* GET path with Host: localhost, one connection. */
 int http_get(int port, const char *path, struct http_resp *r);
+/* Value of field name (case-insensitive) in a response head text (status
+ * line first, CRLF lines), copied into out; NULL if absent. */
+const char *head_field(const char *head, const char *name, char *out,
+		       size_t cap);
 /* Header value (case-insensitive name) copied into out; NULL if absent. */
 const char *resp_header(const struct http_resp *r, const char *name, char *out,
 			size_t cap);

@@ -238,27 +238,11 @@ bool hx_file_matches(const char *path, uint64_t size, uint64_t seed,
 	return ok;
 }
 
-long hx_rss_kb(pid_t pid)
-{
-	char path[64], line[256];
-	long kb = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	if ((f = fopen(path, "re")) == NULL)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
-}
-
 static void sample(pid_t pid, long *max_rss_kb)
 {
 	long kb;
 
-	if (pid > 0 && max_rss_kb && (kb = hx_rss_kb(pid)) > *max_rss_kb)
+	if (pid > 0 && max_rss_kb && (kb = proc_rss_kb(pid)) > *max_rss_kb)
 		*max_rss_kb = kb;
 }
 
@@ -425,10 +409,5 @@ int hx_start_tmpfs(struct srv *s, const char *sub, const char *size_opt)
 		s->pid = 0;
 		return code == 'n' ? 1 : -1;
 	}
-	if (srv_wait_notify(s, "READY=1", 10000) == 0)
-		return 0;
-	kill(s->pid, SIGKILL);
-	waitpid(s->pid, NULL, 0);
-	s->pid = 0;
-	return -1;
+	return srv_await_ready(s);
 }

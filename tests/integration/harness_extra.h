@@ -86,9 +86,6 @@ int hx_send_body(int fd, uint64_t total, uint64_t seed, size_t chunk,
  * client that does not watch for an early answer).  0 / -1. */
 int hx_blast(int fd, uint64_t total);
 
-/* VmRSS of pid in kB, -1 when unreadable. */
-long hx_rss_kb(pid_t pid);
-
 /*
  * Names in dir (not "." and ".."), '/'-separated into out (may be NULL);
  * returns how many, -1 when dir cannot be opened.

@@ -170,7 +170,7 @@ static void check_big(struct cgx_resp *r, const char *p, size_t n)
 	for (size_t i = 0; i < n && !chk->nonzero; i++)
 		chk->nonzero = p[i] != 0;
 	if (r->body_len >= chk->next_sample) {
-		long rss = cgx_rss_kb(chk->worker);
+		long rss = proc_rss_kb(chk->worker);
 		if (rss > chk->max_rss)
 			chk->max_rss = rss;
 		chk->next_sample += 8 * 1024 * 1024;
@@ -201,7 +201,7 @@ Test(cgi, big_output_to_a_slow_reader_keeps_memory_bounded, .timeout = 60,
 				 &r),
 		     200);
 	cgx_resp_free(&r);
-	long rss0 = cgx_rss_kb(chk.worker);
+	long rss0 = proc_rss_kb(chk.worker);
 	cr_assert_gt(rss0, 0);
 
 	/* /long/: the slow phase must not meet the 2 s cgi_timeout */
@@ -213,7 +213,7 @@ Test(cgi, big_output_to_a_slow_reader_keeps_memory_bounded, .timeout = 60,
 	for (int i = 0; i < 15; i++) { /* 1.5 s reading 64 KiB / 100 ms */
 		cr_assert_geq(cgx_read_some(fd, &r, 65536, 5000), 0,
 			      "slow read %d", i);
-		long rss = cgx_rss_kb(chk.worker);
+		long rss = proc_rss_kb(chk.worker);
 		if (rss > chk.max_rss)
 			chk.max_rss = rss;
 		usleep(100000);

@@ -448,7 +448,7 @@ Test(slow, upload_100mb_in_constant_memory, .fini = hx_fini, .timeout = 120)
 		cr_expect_eq(hx_status(s.port, "GET / HTTP/1.1\r\nHost: a\r\n"
 					       "Connection: close\r\n\r\n"),
 			     200);
-		long base = hx_rss_kb(worker), peak = base;
+		long base = proc_rss_kb(worker), peak = base;
 		if (chunked)
 			snprintf(
 			    head, sizeof(head),

@@ -182,16 +182,24 @@ int cfg_check_includes(struct cfg_ctx *ctx, const char *path, int depth)
 	size_t text_cap = 0;
 	int line = 0;
 	int problems = 0;
+	ssize_t len;
 
 	if (f == NULL)
 		return 0;
-	while (getline(&text, &text_cap, f) != -1) {
+	while ((len = getline(&text, &text_cap, f)) != -1) {
 		const char *p = text + strspn(text, " \t");
 		const char *open, *close;
 		char full[PATH_MAX];
 		struct stat st;
 
 		line++;
+		/* libconfig stops a string at a NUL: an @include name would
+		 * be cut short, even to "", which names a directory */
+		if (memchr(text, '\0', (size_t)len) != NULL) {
+			cfg_err_at(ctx, path, line, "NUL byte in the file");
+			problems++;
+			break;
+		}
 		if (strncmp(p, "@include", 8) != 0 ||
 		    (open = strchr(p + 8, '"')) == NULL ||
 		    (close = strchr(open + 1, '"')) == NULL)

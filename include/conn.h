@@ -55,6 +55,8 @@ struct worker {
 	struct cgi_job *cgi_dead; /* over, freed at the end of the turn */
 	struct xfer *xfer_pool;	  /* freed request states, reused */
 	struct file_cache *files; /* open static files */
+	char *iobuf; /* file bodies pass through it on their way out */
+	size_t iobuf_cap;
 	size_t xfer_pooled;
 	struct timers timers;
 	uint64_t now; /* ms, monotonic, updated once per turn */
@@ -111,6 +113,7 @@ struct conn {
 	enum conn_state state;
 	int fd;
 	uint32_t events; /* current epoll interest */
+	bool in_epoll;	 /* false until the first pass at accept is over */
 	uint32_t listen_idx;
 	struct worker *w;
 	struct xfer *x; /* NULL while idle */

@@ -36,6 +36,10 @@ void conn_set_events(struct conn *c, uint32_t events)
 
 	if (c->events == events)
 		return;
+	if (!c->in_epoll) {
+		c->events = events; /* conn_new registers it */
+		return;
+	}
 	if (epoll_ctl(c->w->epfd, EPOLL_CTL_MOD, c->fd, &ev) == -1)
 		log_warn("%s: epoll_ctl: %s", __func__, strerror(errno));
 	c->events = events;
@@ -64,10 +68,18 @@ const struct timeouts *conn_timeouts(const struct conn *c)
 	return &c->w->cfg->timeouts;
 }
 
+/*
+ * A new connection is served at once, before epoll hears of it: a client
+ * usually sends its request right behind the handshake, so by the time
+ * the accept wake-up reaches us it is there to read: a one-request
+ * connection (Connection: close) costs accept, recv, send, close and
+ * never an epoll_ctl.  It joins the
+ * epoll set only if it outlives that first pass.
+ */
 struct conn *conn_new(struct worker *w, int fd, size_t listen_idx,
 		      const struct sockaddr *peer, socklen_t peer_len)
 {
-	struct epoll_event ev = {.events = EPOLLIN};
+	struct epoll_event ev;
 	struct conn *c;
 
 	if ((size_t)fd >= w->conn_cap || (c = calloc(1, sizeof(*c))) == NULL) {
@@ -80,23 +92,26 @@ struct conn *conn_new(struct worker *w, int fd, size_t listen_idx,
 	c->w = w;
 	c->listen_idx = (uint32_t)listen_idx;
 	c->state = CONN_READ_HEAD;
+	c->events = EPOLLIN;
 	if (peer_len > sizeof(c->peer))
 		peer_len = sizeof(c->peer);
 	memcpy(&c->peer, peer, peer_len);
-	ev.data.ptr = c;
-	if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev) == -1) {
-		log_warn("%s: epoll_ctl: %s", __func__, strerror(errno));
-		close(fd);
-		free(c);
-		return NULL;
-	}
-	c->events = EPOLLIN;
 	w->conns[fd] = c;
 	w->conn_count++;
 	/* the first request must arrive within header_timeout */
 	conn_arm(c, w->cfg->timeouts.header);
 	if (w->draining)
 		conn_drain(c);
+	conn_run(c);
+	if (c->state == CONN_CLOSED)
+		return NULL;
+	ev = (struct epoll_event){.events = c->events, .data.ptr = c};
+	if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev) == -1) {
+		log_warn("%s: epoll_ctl: %s", __func__, strerror(errno));
+		conn_close(c);
+		return NULL;
+	}
+	c->in_epoll = true;
 	return c;
 }
 

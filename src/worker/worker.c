@@ -34,6 +34,7 @@
 #define FILES_MAX   1024
 #define FILES_BYTES (32u << 20)
 #define FILES_SMALL (32u << 10)
+#define IOBUF_SIZE  (128u << 10) /* one pread + send of a file body */
 
 static int listener_add(struct worker *w, struct listener *l)
 {
@@ -323,6 +324,9 @@ static int setup(struct worker *w, const int *listen_fds)
 	/* without a cache every request opens its file: slower, not wrong */
 	if ((w->files = fc_create(FILES_MAX, FILES_BYTES, FILES_SMALL)) == NULL)
 		log_warn("no memory for the file cache");
+	/* without it file bodies go by sendfile */
+	if ((w->iobuf = malloc(IOBUF_SIZE)) != NULL)
+		w->iobuf_cap = IOBUF_SIZE;
 	return access_log_open(w);
 }
 
@@ -395,6 +399,7 @@ done:
 	conn_free_dead(&w);
 	conn_free_pool(&w);
 	fc_destroy(w.files);
+	free(w.iobuf);
 	for (size_t i = 0; i < w.listener_count; i++)
 		if (w.listeners[i].fd != -1)
 			close(w.listeners[i].fd);

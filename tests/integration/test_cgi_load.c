@@ -468,8 +468,10 @@ Test(cgi, per_worker_cap_answers_503_with_retry_after, .timeout = 60,
 	int fds[N], n200 = 0, n503 = 0, other = 0, retry = 0;
 
 	prepare(s, CGX_CFG("1"));
+	/* long enough that the first scripts still run when the last
+	 * request arrives, however slow spawning is under ASan */
 	cr_assert_eq(cgx_script(s, "nap.sh",
-				"sleep 1\nprintf 'Content-Type: text/plain"
+				"sleep 3\nprintf 'Content-Type: text/plain"
 				"\\n\\nnap\\n'\n"),
 		     0);
 	cr_assert_eq(cgx_script(s, "hello.sh", hello_sh), 0);

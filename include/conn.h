@@ -55,6 +55,7 @@ struct worker {
 	struct cgi_job *cgi_dead; /* over, freed at the end of the turn */
 	struct xfer *xfer_pool;	  /* freed request states, reused */
 	struct file_cache *files; /* open static files */
+	uint64_t files_swept;	  /* when fc_sweep last ran */
 	char *iobuf; /* file bodies pass through it on their way out */
 	size_t iobuf_cap;
 	size_t xfer_pooled;

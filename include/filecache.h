@@ -4,18 +4,22 @@
  * An entry holds a regular file opened beneath its root (so the
  * RESOLVE_BENEATH guarantee was checked when it was opened), its stat,
  * its ETag and Last-Modified text, and - for small files - the whole
- * content, so a hit costs one stat(2) and the answer leaves in a single
- * sendmsg.  A hit is only taken when stat() of the path still shows the
- * same device, inode, size, mtime and ctime: a replaced, edited or
- * re-linked file (including a path swapped for a symlink elsewhere) is
- * opened again, through the confined open.  Entries in use by responses
- * are reference-counted; eviction never closes a file under a response.
+ * content, so a hit costs one fstat(2) and the answer leaves in a single
+ * sendmsg.  A hit is only taken when fstat of the open file still shows
+ * the same size, mtime and ctime and at least one link: an edited,
+ * chmod'ed, unlinked or renamed-over file is opened again, through the
+ * confined open.  A path that leads elsewhere without the file itself
+ * changing (a directory or symlink on the way swapped, as an atomic
+ * deploy does) is caught by a stat(2) of the path at most recheck_ms
+ * after the last one.  Entries in use by responses are reference-counted;
+ * eviction never closes a file under a response.
  */
 #ifndef WEBSERV_FILECACHE_H
 #define WEBSERV_FILECACHE_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/stat.h>
 
 #define FC_ETAG_MAX 64
@@ -23,7 +27,7 @@
 struct file_cache;
 
 struct fc_entry {
-	int fd;		  /* -1 when data holds the whole file */
+	int fd;		  /* the open file */
 	const char *data; /* the content (small files), or NULL */
 	struct stat st;
 	char etag[FC_ETAG_MAX];
@@ -36,14 +40,17 @@ struct fc_entry {
 	unsigned refs;
 	bool detached; /* out of the table, freed at refs 0 */
 	size_t bytes;
+	uint64_t checked; /* ms (monotonic) of the last stat of the path */
+	uint64_t used;	  /* ms of the last hit */
 	unsigned long hash;
 	char key[]; /* "base/rel" */
 };
 
-/* A cache of at most max_entries files and max_bytes of content; files
- * up to small_max bytes are held in memory.  NULL on ENOMEM. */
+/* A cache of at most max_entries files (each holds an fd) and max_bytes
+ * of content; files up to small_max bytes are held in memory; paths are
+ * stat'ed again after recheck_ms.  NULL on ENOMEM. */
 struct file_cache *fc_create(size_t max_entries, size_t max_bytes,
-			     size_t small_max);
+			     size_t small_max, unsigned recheck_ms);
 void fc_destroy(struct file_cache *fc);
 
 /* The entry for base/rel if cached and unchanged (referenced), else NULL. */
@@ -57,6 +64,12 @@ struct fc_entry *fc_lookup(struct file_cache *fc, const char *base,
  */
 struct fc_entry *fc_insert(struct file_cache *fc, const char *base,
 			   const char *rel, int fd, const struct stat *st);
+/*
+ * Drop the entries unused for idle_ms and those whose file was deleted:
+ * an open fd keeps a deleted file's blocks allocated, so a worker must
+ * not hold one for long (call it every few seconds).
+ */
+void fc_sweep(struct file_cache *fc, unsigned idle_ms);
 /* Drop a reference taken by fc_lookup / fc_insert. */
 void fc_release(struct fc_entry *e);
 

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "filecache.h"
@@ -28,10 +29,11 @@ struct file_cache {
 	size_t max_entries;
 	size_t max_bytes;
 	size_t small_max;
+	uint64_t recheck_ms;
 };
 
 struct file_cache *fc_create(size_t max_entries, size_t max_bytes,
-			     size_t small_max)
+			     size_t small_max, unsigned recheck_ms)
 {
 	struct file_cache *fc = calloc(1, sizeof(*fc));
 
@@ -40,6 +42,7 @@ struct file_cache *fc_create(size_t max_entries, size_t max_bytes,
 	fc->max_entries = max_entries;
 	fc->max_bytes = max_bytes;
 	fc->small_max = small_max;
+	fc->recheck_ms = recheck_ms;
 	return fc;
 }
 
@@ -127,6 +130,7 @@ void fc_destroy(struct file_cache *fc)
 static bool same_file(const struct stat *a, const struct stat *b)
 {
 	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
+	       a->st_nlink > 0 && a->st_mode == b->st_mode &&
 	       a->st_size == b->st_size &&
 	       a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
 	       a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
@@ -134,12 +138,45 @@ static bool same_file(const struct stat *a, const struct stat *b)
 	       a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
 }
 
+/* A clock read without a system call (vDSO), good to a few ms. */
+static uint64_t coarse_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/*
+ * Is e still what its path names?  fstat of the open file catches every
+ * change to the file itself: a write (size, mtime), chmod/chown (ctime),
+ * and its unlinking or replacement by rename - the old inode loses a link,
+ * which moves its ctime and may bring st_nlink to 0.  What fstat cannot
+ * see is the path leading elsewhere (a directory or symlink on the way
+ * renamed or swapped): stat of the path checks that, at most every
+ * recheck_ms.
+ */
+static bool still_valid(struct file_cache *fc, struct fc_entry *e)
+{
+	struct stat now;
+	uint64_t ms = coarse_ms();
+
+	e->used = ms;
+	if (ms - e->checked >= fc->recheck_ms) {
+		/* stat follows symlinks: a path now leading to another file
+		 * (even outside the root) has another inode */
+		if (stat(e->key, &now) == -1 || !same_file(&now, &e->st))
+			return false;
+		e->checked = ms;
+	}
+	return fstat(e->fd, &now) == 0 && same_file(&now, &e->st);
+}
+
 struct fc_entry *fc_lookup(struct file_cache *fc, const char *base,
 			   const char *rel)
 {
 	unsigned long hash;
 	struct fc_entry *e;
-	struct stat now;
 
 	if (fc == NULL)
 		return NULL;
@@ -149,9 +186,7 @@ struct fc_entry *fc_lookup(struct file_cache *fc, const char *base,
 			break;
 	if (e == NULL)
 		return NULL;
-	/* stat follows symlinks: a path now leading to another file (even
-	 * outside the root) has another inode, and is opened afresh */
-	if (stat(e->key, &now) == -1 || !same_file(&now, &e->st)) {
+	if (!still_valid(fc, e)) {
 		detach(fc, e);
 		return NULL;
 	}
@@ -161,7 +196,23 @@ struct fc_entry *fc_lookup(struct file_cache *fc, const char *base,
 	return e;
 }
 
-/* Read a small file whole; fd closed on success. */
+void fc_sweep(struct file_cache *fc, unsigned idle_ms)
+{
+	uint64_t ms = coarse_ms();
+	struct fc_entry *e, *prev;
+	struct stat st;
+
+	if (fc == NULL)
+		return;
+	for (e = fc->lru_tail; e; e = prev) {
+		prev = e->prev;
+		if (ms - e->used >= idle_ms || fstat(e->fd, &st) == -1 ||
+		    st.st_nlink == 0)
+			detach(fc, e);
+	}
+}
+
+/* Read a small file whole; the fd stays open for fstat. */
 static int load_content(struct fc_entry *e)
 {
 	size_t size = (size_t)e->st.st_size;
@@ -180,8 +231,6 @@ static int load_content(struct fc_entry *e)
 		}
 		got += (size_t)n;
 	}
-	close(e->fd);
-	e->fd = -1;
 	e->data = data;
 	e->bytes = size;
 	return 0;
@@ -209,6 +258,7 @@ struct fc_entry *fc_insert(struct file_cache *fc, const char *base,
 	e->fd = fd;
 	e->st = *st;
 	e->refs = 1;
+	e->checked = e->used = coarse_ms();
 	e->etag_len = static_etag(st, e->etag, sizeof(e->etag));
 	http_date(st->st_mtime, e->modified);
 	if (fc == NULL || fc->max_entries == 0) {

@@ -30,11 +30,15 @@
 #define REARM_EVERY	16 /* accepts between EPOLLEXCLUSIVE re-arms */
 #define EMFILE_PAUSE_MS 100
 #define EVENTS_MAX	256
-/* Open-file cache: entries, bytes of content, largest file held whole. */
-#define FILES_MAX   1024
-#define FILES_BYTES (32u << 20)
-#define FILES_SMALL (32u << 10)
-#define IOBUF_SIZE  (128u << 10) /* one pread + send of a file body */
+/* Open-file cache: entries (at most a quarter of the fds), bytes of
+ * content, largest file held whole, how often paths are stat'ed again. */
+#define FILES_MAX	 1024
+#define FILES_BYTES	 (32u << 20)
+#define FILES_SMALL	 (32u << 10)
+#define FILES_RECHECK_MS 1000
+#define FILES_SWEEP_MS	 5000	      /* deleted files let go within this */
+#define FILES_IDLE_MS	 60000	      /* an entry unused this long is closed */
+#define IOBUF_SIZE	 (128u << 10) /* one pread + send of a file body */
 
 static int listener_add(struct worker *w, struct listener *l)
 {
@@ -216,6 +220,8 @@ static int loop_timeout(struct worker *w)
 	if (w->accept_resume && w->accept_resume != UINT64_MAX &&
 	    w->accept_resume < next)
 		next = w->accept_resume;
+	if (w->files && w->files_swept + FILES_SWEEP_MS < next)
+		next = w->files_swept + FILES_SWEEP_MS;
 	if (next == UINT64_MAX)
 		return -1;
 	if (next <= w->now)
@@ -277,6 +283,10 @@ static void loop(struct worker *w)
 			dispatch(w, &events[i]);
 		on_timers(w);
 		resume_accepting(w);
+		if (w->now >= w->files_swept + FILES_SWEEP_MS) {
+			fc_sweep(w->files, FILES_IDLE_MS);
+			w->files_swept = w->now;
+		}
 	}
 }
 
@@ -284,6 +294,7 @@ static int setup(struct worker *w, const int *listen_fds)
 {
 	struct epoll_event ev = {.events = EPOLLIN};
 	struct rlimit rl;
+	size_t files_max = FILES_MAX;
 	sigset_t set;
 
 	signal(SIGPIPE, SIG_IGN);
@@ -306,8 +317,12 @@ static int setup(struct worker *w, const int *listen_fds)
 
 	w->conn_cap = 1024;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
-	    rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur > w->conn_cap)
-		w->conn_cap = rl.rlim_cur;
+	    rl.rlim_cur != RLIM_INFINITY) {
+		if (rl.rlim_cur > w->conn_cap)
+			w->conn_cap = rl.rlim_cur;
+		if (rl.rlim_cur / 4 < files_max)
+			files_max = rl.rlim_cur / 4;
+	}
 	if ((w->conns = calloc(w->conn_cap, sizeof(*w->conns))) == NULL)
 		return -1;
 	w->listener_count = w->cfg->listen_count;
@@ -322,7 +337,9 @@ static int setup(struct worker *w, const int *listen_fds)
 			return -1;
 	}
 	/* without a cache every request opens its file: slower, not wrong */
-	if ((w->files = fc_create(FILES_MAX, FILES_BYTES, FILES_SMALL)) == NULL)
+	w->files =
+	    fc_create(files_max, FILES_BYTES, FILES_SMALL, FILES_RECHECK_MS);
+	if (w->files == NULL)
 		log_warn("no memory for the file cache");
 	/* without it file bodies go by sendfile */
 	if ((w->iobuf = malloc(IOBUF_SIZE)) != NULL)

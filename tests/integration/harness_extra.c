@@ -323,6 +323,23 @@ int hx_list_dir(const char *dir, char *out, size_t cap)
 	return count;
 }
 
+/* Is fd (a name in /proc/PID/fd) open for writing?  From its fdinfo. */
+static bool fd_writable(pid_t pid, const char *fd)
+{
+	char path[320], line[128];
+	unsigned flags = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%s", (int)pid, fd);
+	if ((f = fopen(path, "re")) == NULL)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "flags: %o", &flags) == 1)
+			break;
+	fclose(f);
+	return (flags & O_ACCMODE) != O_RDONLY;
+}
+
 int hx_open_under(pid_t pid, const char *prefix)
 {
 	char dir_path[64], fd_path[320], target[1024];
@@ -343,7 +360,9 @@ int hx_open_under(pid_t pid, const char *prefix)
 		if (n <= 0)
 			continue;
 		target[n] = '\0';
-		if (strncmp(target, prefix, plen) == 0)
+		if (strncmp(target, prefix, plen) == 0 &&
+		    (fd_writable(pid, e->d_name) ||
+		     strstr(target, " (deleted)") != NULL))
 			count++;
 	}
 	closedir(d);

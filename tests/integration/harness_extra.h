@@ -92,8 +92,10 @@ int hx_blast(int fd, uint64_t total);
  */
 int hx_list_dir(const char *dir, char *out, size_t cap);
 
-/* How many of pid's open fds name a path that starts with prefix
- * (an unnamed O_TMPFILE shows as "prefix/#123 (deleted)"); -1 unreadable. */
+/* How many of pid's open fds name a path that starts with prefix (an
+ * unnamed O_TMPFILE shows as "prefix/#123 (deleted)") and are open for
+ * writing or name a deleted file: read-only fds of files that are still
+ * there are the open-file cache's; -1 unreadable. */
 int hx_open_under(pid_t pid, const char *prefix);
 
 /* Strip "http://host" from a Location value: the path part, or v. */

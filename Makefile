@@ -34,7 +34,8 @@ TEST_OBJS := $(TEST_SRCS:%.c=build/asan/%.o)
 CONFIG_DEFAULT ?= $(CURDIR)/etc/webserv.cfg
 DEFS = -DWEBSERV_CONFIG_DEFAULT='"$(CONFIG_DEFAULT)"'
 
-.PHONY: all run test unit install clean deps test-deps format format-check bench fuzz
+.PHONY: all run test unit install clean deps test-deps format format-check bench fuzz \
+        valgrind
 all: webserv
 
 # --- dependencies ----------------------------------------------------------
@@ -106,6 +107,23 @@ test: build/.test-deps webserv build/asan/webserv build/asan/run-tests
 # Only the pure-module tests (fast).
 unit: build/.test-deps build/asan/run-tests
 	$(TEST_ENV) build/asan/run-tests --filter '!(integration|reload|cli|http|slow|cgi|hostile)/*' $(TEST_ARGS)
+
+# Under valgrind (tests/valgrind/run.sh): the integration suite against a
+# plain -O1 -g build; the ASan runner only forks and execs the server.
+VG_CFLAGS := -O1 -g
+VG_OBJS   := $(SRCS:%.c=build/vg/%.o)
+
+build/vg/%.o: %.c | build/.deps
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(VG_CFLAGS) $(DEFS) -c -o $@ $<
+
+build/vg/webserv: $(VG_OBJS)
+	$(CC) $(VG_CFLAGS) -o $@ $^ $(LIBS)
+
+valgrind: build/.test-deps build/vg/webserv build/asan/run-tests
+	tests/valgrind/run.sh all $(TEST_ARGS)
+
+-include $(VG_OBJS:.o=.d)
 
 # --- install ------------------------------------------------------------------
 build/inst/webserv: $(SRCS) | build/.deps

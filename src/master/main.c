@@ -137,21 +137,52 @@ static int signal_reload(pid_t pid)
 	return 1;
 }
 
-/* stop/quit: wait until the master has gone. */
+/* Has pid exited?  A zombie has: only its parent's wait is missing. */
+static bool exited(pid_t pid)
+{
+	char path[64], stat[256];
+	const char *end;
+	ssize_t n;
+	int fd;
+
+	if (kill(pid, 0) == -1 && errno == ESRCH)
+		return true;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return false;
+	n = read(fd, stat, sizeof(stat) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	stat[n] = '\0';
+	/* "pid (comm) S ...": comm may hold spaces and parentheses */
+	end = strrchr(stat, ')');
+	return end != NULL && end[1] == ' ' && end[2] == 'Z';
+}
+
+/* stop/quit: wait until the master has gone (polled where there is no
+ * pidfd_open: kernels before 5.3, valgrind). */
 static int wait_exit(pid_t pid)
 {
 	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	struct pollfd pfd = {.fd = pidfd, .events = POLLIN};
+	bool gone;
 
-	if (pidfd == -1)
-		return errno == ESRCH ? 0 : 1;
-	if (poll(&pfd, 1, SIGNAL_WAIT_MS) != 1) {
-		fprintf(stderr, "webserv: %d still running\n", (int)pid);
+	if (pidfd == -1 && errno == ESRCH)
+		return 0;
+	if (pidfd != -1) {
+		gone = poll(&pfd, 1, SIGNAL_WAIT_MS) == 1;
 		close(pidfd);
-		return 1;
+	} else {
+		int waited = 0;
+		while (!(gone = exited(pid)) && waited < SIGNAL_WAIT_MS) {
+			usleep(10000);
+			waited += 10;
+		}
 	}
-	close(pidfd);
-	return 0;
+	if (!gone)
+		fprintf(stderr, "webserv: %d still running\n", (int)pid);
+	return gone ? 0 : 1;
 }
 
 static int send_signal(const char *path, const char *name)
@@ -210,7 +241,7 @@ int main(int argc, char **argv)
 	struct config *cfg;
 	bool check = false;
 	int workers = -1;
-	int opt;
+	int opt, rc;
 
 	opterr = 0;
 	while ((opt = getopt(argc, argv, ":f:w:ts:hV")) != -1) {
@@ -271,5 +302,7 @@ int main(int argc, char **argv)
 		config_free(cfg);
 		return 2;
 	}
-	return master_run(cfg, path, workers);
+	rc = master_run(cfg, path, workers);
+	log_close();
+	return rc;
 }

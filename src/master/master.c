@@ -186,7 +186,9 @@ static int spawn(struct master *m, const struct config *cfg, const int *fds,
 			_exit(0);
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
-		exit(worker_run(cfg, fds, sv[1]));
+		int rc = worker_run(cfg, fds, sv[1]);
+		log_close();
+		exit(rc);
 	}
 	close(sv[1]);
 	m->procs[slot] = (struct proc){

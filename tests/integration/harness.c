@@ -232,9 +232,19 @@ int srv_start(struct srv *s, const char *const *args)
 	return srv_await_ready(s);
 }
 
+/* How long to wait for READY=1: 10 s, or $WEBSERV_READY_MS for a slow
+ * server (valgrind runs it 20-50 times slower). */
+static int ready_timeout_ms(void)
+{
+	const char *env = getenv("WEBSERV_READY_MS");
+	long ms = env ? strtol(env, NULL, 10) : 0;
+
+	return ms > 0 && ms <= 600000 ? (int)ms : 10000;
+}
+
 int srv_await_ready(struct srv *s)
 {
-	if (srv_wait_notify(s, "READY=1", 10000) == 0)
+	if (srv_wait_notify(s, "READY=1", ready_timeout_ms()) == 0)
 		return 0;
 	kill(s->pid, SIGKILL);
 	waitpid(s->pid, NULL, 0);

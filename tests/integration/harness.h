@@ -54,8 +54,8 @@ int srv_wait_exit(struct srv *s, int timeout_ms);
 int srv_workers(const struct srv *s, pid_t *pids, int max);
 /* VmRSS of pid in KiB, -1 if unknown. */
 long proc_rss_kb(pid_t pid);
-/* After fork+exec of s->pid: wait up to 10 s for READY=1; on failure kill
- * it.  0 / -1. */
+/* After fork+exec of s->pid: wait up to 10 s ($WEBSERV_READY_MS) for
+ * READY=1; on failure kill it.  0 / -1. */
 int srv_await_ready(struct srv *s);
 /* Run the binary with args, wait; captures stdout+stderr. exit code. */
 int run_webserv(const char *const *args, char *out, size_t cap);

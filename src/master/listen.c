@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -30,6 +31,13 @@ int listen_open(const struct listen_addr *addr)
 	 */
 	if (family == AF_INET6 &&
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) == -1)
+		goto fail_close;
+	/*
+	 * No Nagle: the tail of a response (or a whole small one written
+	 * after a pipelined one) would otherwise wait for the peer's delayed
+	 * ACK, about 40 ms.  Accepted sockets inherit it from this one.
+	 */
+	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) == -1)
 		goto fail_close;
 	if (bind(fd, (const struct sockaddr *)&addr->addr, addr->addr_len) ==
 	    -1)

@@ -4,9 +4,12 @@
  * connection, HTTP/1.0 closing unless keep-alive is asked, Connection:
  * close, pipelined requests (with bodies, more than a buffer holds)
  * answered in order, a request arriving a byte at a time, a head just
- * under the limit, and a client that half-closes after its requests.
+ * under the limit, a client that half-closes after its requests, and
+ * Nagle off on served connections.
  */
 #include <criterion/criterion.h>
+#include <dirent.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -14,6 +17,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "harness_extra.h"
@@ -284,6 +288,73 @@ Test(http, half_closed_client_still_gets_its_responses, .fini = hx_fini)
 	cr_expect_eq(r.status, 404);
 	http_resp_free(&r);
 	cr_expect_eq(hx_wait_end(fd, 3000), 1, "not closed after EOF");
+	close(fd);
+	srv_stop(&s);
+}
+
+/*
+ * TCP_NODELAY on the server's end of a connection: with Nagle on, the
+ * second of two pipelined responses (or the tail of a big one) waits for
+ * the client's delayed ACK, about 40 ms a time.  Read off the worker's own
+ * socket, taken with pidfd_getfd (Linux 5.6; skipped where refused).
+ */
+Test(http, served_connections_have_nagle_off, .fini = hx_fini)
+{
+	struct srv s;
+	struct http_resp r;
+	struct sockaddr_storage mine, peer;
+	socklen_t mine_len = sizeof(mine);
+	pid_t worker;
+	char dir_path[64];
+	struct dirent *e;
+	DIR *d;
+	int fd, pidfd, found = 0;
+	const char get[] = "GET /index.html HTTP/1.1\r\nHost: a\r\n\r\n";
+
+	start(&s);
+	fd = http_connect(s.port);
+	cr_assert(fd >= 0);
+	cr_assert_eq(send_all(fd, get, sizeof(get) - 1), 0);
+	cr_assert_eq(http_read(fd, &r, false), 0);
+	cr_expect_eq(r.status, 200);
+	http_resp_free(&r);
+	cr_assert_eq(getsockname(fd, (struct sockaddr *)&mine, &mine_len), 0);
+	cr_assert_eq(srv_workers(&s, &worker, 1), 1);
+	pidfd = (int)syscall(SYS_pidfd_open, worker, 0);
+	if (pidfd == -1)
+		cr_skip_test("pidfd_open: %s", strerror(errno));
+	snprintf(dir_path, sizeof(dir_path), "/proc/%d/fd", (int)worker);
+	d = opendir(dir_path);
+	cr_assert(d != NULL);
+	while ((e = readdir(d)) != NULL && !found) {
+		socklen_t peer_len = sizeof(peer), opt_len = sizeof(int);
+		int n = atoi(e->d_name), on = 0, sfd;
+
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
+		sfd = (int)syscall(SYS_pidfd_getfd, pidfd, n, 0);
+		if (sfd == -1 && (errno == ENOSYS || errno == EPERM)) {
+			closedir(d);
+			close(pidfd);
+			cr_skip_test("pidfd_getfd: %s", strerror(errno));
+		}
+		if (sfd == -1)
+			continue;
+		if (getpeername(sfd, (struct sockaddr *)&peer, &peer_len) ==
+			0 &&
+		    peer_len == mine_len &&
+		    memcmp(&peer, &mine, mine_len) == 0) {
+			found = 1;
+			cr_expect_eq(getsockopt(sfd, IPPROTO_TCP, TCP_NODELAY,
+						&on, &opt_len),
+				     0);
+			cr_expect(on, "Nagle is on for a served connection");
+		}
+		close(sfd);
+	}
+	closedir(d);
+	close(pidfd);
+	cr_expect(found, "the worker holds no socket connected to us");
 	close(fd);
 	srv_stop(&s);
 }

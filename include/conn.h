@@ -56,8 +56,6 @@ struct worker {
 	struct xfer *xfer_pool;	  /* freed request states, reused */
 	struct file_cache *files; /* open static files */
 	uint64_t files_swept;	  /* when fc_sweep last ran */
-	char *iobuf; /* file bodies pass through it on their way out */
-	size_t iobuf_cap;
 	size_t xfer_pooled;
 	struct timers timers;
 	uint64_t now; /* ms, monotonic, updated once per turn */

@@ -1,16 +1,15 @@
 /*
  * conn_write.c - the WRITE state: a response's head and in-memory body
  * with one sendmsg (MSG_MORE when a file follows), then the file with
- * pread + send through the worker's buffer.  Invariant: x->head_sent /
- * x->mem_sent / resp->file_off say exactly what reached the socket, so a short
- * write resumes where it stopped.  Never blocks.
+ * sendfile.  Invariant: x->head_sent / x->mem_sent / resp->file_off say
+ * exactly what reached the socket, so a short write resumes where it
+ * stopped.  Never blocks.
  */
 #include <errno.h>
 #include <sys/epoll.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
-#include <unistd.h>
 
 #include "conn.h"
 #include "log.h"
@@ -72,32 +71,17 @@ static void file_sent(struct conn *c, size_t n)
 }
 
 /*
- * The file body goes out by pread into the worker's buffer and send, not
- * by sendfile: sendfile hands the socket page-cache pages, which the
- * receiving side then copies and releases a page at a time; a plain send
- * builds large fragments, and on loopback and fast links that costs the
- * reader so much less that throughput rises by a third (bench kit,
- * scenario d) for one extra copy here.  A short send leaves the rest of
- * the chunk unsent: it is read again from the file on the next try.
+ * The file body goes out by sendfile.  pread + send through a buffer was
+ * tried: faster on one kernel's loopback, but on 6.18 it costs 3x the
+ * server CPU per 10 MiB response and cuts throughput by a third (bench
+ * kit, scenarios c and d).
  */
 static ssize_t send_file_chunk(struct conn *c, size_t want)
 {
-	struct worker *w = c->w;
 	struct response *resp = &c->x->resp;
-	ssize_t got;
+	off_t off = resp->file_off;
 
-	if (w->iobuf == NULL) { /* no buffer: slower, not wrong */
-		off_t off = resp->file_off;
-		return sendfile(c->fd, resp->fd, &off, want);
-	}
-	if (want > w->iobuf_cap)
-		want = w->iobuf_cap;
-	do
-		got = pread(resp->fd, w->iobuf, want, resp->file_off);
-	while (got == -1 && errno == EINTR);
-	if (got <= 0)
-		return got;
-	return send(c->fd, w->iobuf, (size_t)got, MSG_NOSIGNAL);
+	return sendfile(c->fd, resp->fd, &off, want);
 }
 
 static enum io_result write_file(struct conn *c)

@@ -36,9 +36,8 @@
 #define FILES_BYTES	 (32u << 20)
 #define FILES_SMALL	 (32u << 10)
 #define FILES_RECHECK_MS 1000
-#define FILES_SWEEP_MS	 5000	      /* deleted files let go within this */
-#define FILES_IDLE_MS	 60000	      /* an entry unused this long is closed */
-#define IOBUF_SIZE	 (128u << 10) /* one pread + send of a file body */
+#define FILES_SWEEP_MS	 5000  /* deleted files let go within this */
+#define FILES_IDLE_MS	 60000 /* an entry unused this long is closed */
 
 static int listener_add(struct worker *w, struct listener *l)
 {
@@ -341,9 +340,6 @@ static int setup(struct worker *w, const int *listen_fds)
 	    fc_create(files_max, FILES_BYTES, FILES_SMALL, FILES_RECHECK_MS);
 	if (w->files == NULL)
 		log_warn("no memory for the file cache");
-	/* without it file bodies go by sendfile */
-	if ((w->iobuf = malloc(IOBUF_SIZE)) != NULL)
-		w->iobuf_cap = IOBUF_SIZE;
 	return access_log_open(w);
 }
 
@@ -416,7 +412,6 @@ done:
 	conn_free_dead(&w);
 	conn_free_pool(&w);
 	fc_destroy(w.files);
-	free(w.iobuf);
 	for (size_t i = 0; i < w.listener_count; i++)
 		if (w.listeners[i].fd != -1)
 			close(w.listeners[i].fd);

@@ -113,6 +113,7 @@ struct conn {
 	int fd;
 	uint32_t events; /* current epoll interest */
 	bool in_epoll;	 /* false until the first pass at accept is over */
+	bool heard;	 /* a byte of a request has arrived */
 	uint32_t listen_idx;
 	struct worker *w;
 	struct xfer *x; /* NULL while idle */

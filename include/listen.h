@@ -6,9 +6,19 @@
 
 #include "config.h"
 
+/*
+ * Deferred accept (TCP_DEFER_ACCEPT): a connection reaches accept() when
+ * its first bytes arrive, so a worker reads the request at once instead
+ * of registering an empty socket and waiting for it.  A connection that
+ * stays silent is handed over only after the kernel's first SYN-ACK
+ * retransmission, LISTEN_DEFER_MS after the handshake: a worker counts
+ * that time against header_timeout.
+ */
+#define LISTEN_DEFER_MS 1000
+
 /* Bind and listen on addr: non-blocking, CLOEXEC, SO_REUSEADDR,
- * IPV6_V6ONLY for IPv6.  Returns the fd, or -1 after logging one line
- * with the address and the reason. */
+ * TCP_NODELAY, deferred accept, IPV6_V6ONLY for IPv6.  Returns the fd, or -1
+ * after logging one line with the address and the reason. */
 int listen_open(const struct listen_addr *addr);
 
 /*

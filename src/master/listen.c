@@ -19,7 +19,7 @@
 int listen_open(const struct listen_addr *addr)
 {
 	int family = addr->addr.ss_family;
-	int one = 1;
+	int one = 1, defer_secs = LISTEN_DEFER_MS / 1000;
 	int fd;
 
 	fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -37,7 +37,9 @@ int listen_open(const struct listen_addr *addr)
 	 * after a pipelined one) would otherwise wait for the peer's delayed
 	 * ACK, about 40 ms.  Accepted sockets inherit it from this one.
 	 */
-	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) == -1)
+	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) == -1 ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer_secs,
+		       sizeof(defer_secs)) == -1)
 		goto fail_close;
 	if (bind(fd, (const struct sockaddr *)&addr->addr, addr->addr_len) ==
 	    -1)

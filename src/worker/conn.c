@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "conn.h"
+#include "listen.h"
 #include "log.h"
 #include "upload.h"
 
@@ -69,12 +70,13 @@ const struct timeouts *conn_timeouts(const struct conn *c)
 }
 
 /*
- * A new connection is served at once, before epoll hears of it: a client
- * usually sends its request right behind the handshake, so by the time
- * the accept wake-up reaches us it is there to read: a one-request
+ * A new connection is served at once, before epoll hears of it: with
+ * deferred accept its first bytes are already there, so a one-request
  * connection (Connection: close) costs accept, recv, send, close and
- * never an epoll_ctl.  It joins the
- * epoll set only if it outlives that first pass.
+ * never an epoll_ctl.  It joins the epoll set only if it outlives that
+ * first pass.  One that arrives with nothing to read has been silent for
+ * LISTEN_DEFER_MS already: its header deadline is shortened by as much,
+ * so it is cut header_timeout after its handshake, as without deferral.
  */
 struct conn *conn_new(struct worker *w, int fd, size_t listen_idx,
 		      const struct sockaddr *peer, socklen_t peer_len)
@@ -103,6 +105,13 @@ struct conn *conn_new(struct worker *w, int fd, size_t listen_idx,
 	if (w->draining)
 		conn_drain(c);
 	conn_run(c);
+	if (c->state == CONN_READ_HEAD && !c->heard && !w->draining) {
+		uint64_t header = w->cfg->timeouts.header;
+		if (header > LISTEN_DEFER_MS)
+			conn_arm(c, header - LISTEN_DEFER_MS);
+		else
+			conn_close(c);
+	}
 	if (c->state == CONN_CLOSED)
 		return NULL;
 	ev = (struct epoll_event){.events = c->events, .data.ptr = c};
@@ -405,6 +414,7 @@ static enum io_result step_read_head(struct conn *c)
 		if (n > 0) {
 			if (x->len == 0) /* a request starts */
 				conn_arm(c, c->w->cfg->timeouts.header);
+			c->heard = true;
 			x->len += (size_t)n;
 			continue;
 		}

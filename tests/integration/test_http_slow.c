@@ -100,6 +100,41 @@ Test(slow, partial_head_is_408_then_closed, .fini = hx_fini, .timeout = 30)
 	srv_stop(&s);
 }
 
+/*
+ * Deferred accept hands a silent connection over only after about a
+ * second: the cut must still come header_timeout after the handshake,
+ * and a request sent after that second is served as usual.
+ */
+Test(slow, silent_connection_is_cut_header_timeout_after_connect,
+     .fini = hx_fini, .timeout = 30)
+{
+	struct srv s;
+	struct http_resp r;
+	const char get[] = "GET / HTTP/1.1\r\nHost: a\r\n\r\n";
+	int fd;
+	long t0, took;
+
+	start(&s, SLOW_CFG("3s"));
+	fd = http_connect(s.port);
+	cr_assert(fd >= 0);
+	t0 = hx_now_ms();
+	cr_expect_eq(hx_wait_end(fd, 5000), 1, "silent client kept");
+	took = hx_now_ms() - t0;
+	cr_expect(took >= 2700 && took <= 3600, "cut %ld ms after connect",
+		  took);
+	close(fd);
+
+	fd = http_connect(s.port);
+	cr_assert(fd >= 0);
+	cr_expect_eq(hx_wait_end(fd, 1500), 0, "closed while silent");
+	cr_assert_eq(send_all(fd, get, sizeof(get) - 1), 0);
+	cr_assert_eq(http_read(fd, &r, false), 0, "no answer");
+	cr_expect_eq(r.status, 200);
+	http_resp_free(&r);
+	close(fd);
+	srv_stop(&s);
+}
+
 Test(slow, partial_body_is_408_then_closed, .fini = hx_fini, .timeout = 30)
 {
 	struct srv s;

@@ -106,7 +106,7 @@ test: build/.test-deps webserv build/asan/webserv build/asan/run-tests
 
 # Only the pure-module tests (fast).
 unit: build/.test-deps build/asan/run-tests
-	$(TEST_ENV) build/asan/run-tests --filter '!(integration|reload|cli|http|slow|cgi|hostile)/*' $(TEST_ARGS)
+	$(TEST_ENV) build/asan/run-tests --filter '!(integration|reload|cli|http|slow|cgi|hostile|status)/*' $(TEST_ARGS)
 
 # Under valgrind (tests/valgrind/run.sh): the integration suite against a
 # plain -O1 -g build; the ASan runner only forks and execs the server.

@@ -20,6 +20,7 @@
 #include "handler.h"
 #include "http.h"
 #include "response.h"
+#include "stats.h"
 #include "timer.h"
 
 enum ev_kind { EV_LISTENER = 1, EV_CONN, EV_CHANNEL, EV_SIGNAL, EV_CGI };
@@ -62,9 +63,11 @@ struct worker {
 	bool draining;
 	bool stopping;
 	uint64_t drain_deadline;
-	uint64_t accept_resume; /* accepting paused until (EMFILE) */
-	unsigned accepts;	/* since the last EPOLLEXCLUSIVE re-arm */
-	int access_fd;		/* -1: off */
+	uint64_t accept_resume;	  /* accepting paused until (EMFILE) */
+	unsigned accepts;	  /* since the last EPOLLEXCLUSIVE re-arm */
+	int access_fd;		  /* -1: off */
+	struct stats_slot *stats; /* this worker's counters (shared map) */
+	const struct stats_shared *stats_all; /* everyone's: status pages */
 };
 
 enum conn_state {
@@ -114,6 +117,8 @@ struct conn {
 	uint32_t events; /* current epoll interest */
 	bool in_epoll;	 /* false until the first pass at accept is over */
 	bool heard;	 /* a byte of a request has arrived */
+	uint8_t phase;	 /* STAT_WAITING, _READING or _WRITING: the
+			  * gauge this connection counts in */
 	uint32_t listen_idx;
 	struct worker *w;
 	struct xfer *x; /* NULL while idle */

@@ -1,8 +1,9 @@
 /*
  * handler.h - decide what a parsed request gets: route it (vhost,
- * location), check allow/methods, redirect, static file, DELETE, error
- * pages.  Requests that carry a body to store or to a CGI are handed back
- * to the connection layer with their route.  File I/O only; no sockets.
+ * location), check allow/methods, redirect, status page, static file,
+ * DELETE, error pages.  Requests that carry a body to store or to a CGI are
+ * handed back to the connection layer with their route.  File I/O only; no
+ * sockets.
  */
 #ifndef WEBSERV_HANDLER_H
 #define WEBSERV_HANDLER_H
@@ -16,12 +17,15 @@
 #include "http.h"
 #include "filecache.h"
 #include "response.h"
+#include "stats.h"
 
 struct http_ctx {
 	const struct config *cfg;
 	size_t listen_idx; /* config.listens[] the request came on */
 	const struct sockaddr *peer;
 	struct file_cache *files; /* the worker's open-file cache, or NULL */
+	/* the server's counters, for status locations (NULL: 503) */
+	const struct stats_shared *stats;
 };
 
 struct http_route {

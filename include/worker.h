@@ -5,6 +5,7 @@
 #define WEBSERV_WORKER_H
 
 #include "config.h"
+#include "stats.h"
 
 /* One-byte messages on the master <-> worker socketpair. */
 #define CHAN_READY  'R' /* worker -> master: accepting */
@@ -17,7 +18,9 @@
 #define WORKER_EXIT_FATAL 2
 
 /* Run a worker in this (forked) process until it is told to stop or its
- * master is gone.  Returns the process exit code. */
-int worker_run(const struct config *cfg, const int *listen_fds, int chan);
+ * master is gone; it counts into stats->slots[slot] (stats.h).  Returns
+ * the process exit code. */
+int worker_run(const struct config *cfg, const int *listen_fds, int chan,
+	       struct stats_shared *stats, size_t slot);
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * handler.c - what a parsed request gets: route it (vhost, location), then
- * allow list, redirect, methods, body limits, CGI, writes, static files,
- * and error pages with the original status.
+ * allow list, redirect, methods, status pages, body limits, CGI, writes,
+ * static files, and error pages with the original status.
  *
  * Invariant: every NEXT_RESPOND leaves a complete response in resp, and
  * route->loc is set whenever a server exists.  An index file is served as
@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
@@ -26,6 +27,7 @@
 #include "path.h"
 #include "router.h"
 #include "static.h"
+#include "status.h"
 #include "upload.h"
 
 /* Index files chained through other locations: nginx allows ten
@@ -49,6 +51,9 @@ static unsigned location_allow(const struct location *loc)
 	unsigned can = METHOD_BIT(HTTP_GET) | METHOD_BIT(HTTP_HEAD) |
 		       METHOD_BIT(HTTP_OPTIONS);
 
+	if (loc->status)
+		return loc->methods &
+		       (METHOD_BIT(HTTP_GET) | METHOD_BIT(HTTP_HEAD));
 	if (loc->cgi_count > 0)
 		return loc->methods;
 	if (loc->upload_dir != NULL)
@@ -269,6 +274,50 @@ static int respond_static(const struct http_ctx *ctx, struct http_route *route,
 	return NEXT_RESPOND;
 }
 
+/*
+ * A status location: a snapshot of the server's counters (stats.h) as
+ * text or Prometheus (status.c), never cached.  GET and HEAD only; an
+ * unknown format= is 400 rather than a page the scraper cannot parse.
+ */
+static int respond_status(const struct http_ctx *ctx,
+			  const struct http_route *route,
+			  const struct http_request *req, struct response *resp)
+{
+	struct stats_totals totals;
+	enum status_format format;
+	char *page;
+	size_t len;
+
+	if (!(location_allow(route->loc) & METHOD_BIT(req->method)))
+		return respond_error(ctx, route, req, 405, resp);
+	format = status_format_parse(req->query.ptr, req->query.len);
+	if (format == STATUS_FORMAT_BAD)
+		return respond_error(ctx, route, req, 400, resp);
+	if (ctx->stats == NULL)
+		return respond_error(ctx, route, req, 503, resp);
+	if ((page = malloc(STATUS_BODY_MAX)) == NULL)
+		return respond_error(ctx, route, req, 500, resp);
+	stats_snapshot(ctx->stats, &totals);
+	len = status_render(&totals, format, page, STATUS_BODY_MAX);
+	if (len >= STATUS_BODY_MAX) {
+		free(page);
+		return respond_error(ctx, route, req, 500, resp);
+	}
+	response_status(resp, 200);
+	response_header(resp, "Content-Type", "%s",
+			status_content_type(format));
+	response_header(resp, "Content-Length", "%zu", len);
+	response_header(resp, "Cache-Control", "no-store");
+	if (method_is(req, HTTP_HEAD)) {
+		free(page);
+		return NEXT_RESPOND;
+	}
+	resp->body_kind = BODY_MEM;
+	resp->mem = page;
+	resp->mem_len = len;
+	return NEXT_RESPOND;
+}
+
 /* The body of the request is for a CGI script or upload_dir, or not. */
 static int handle_writes(const struct http_ctx *ctx, struct http_route *route,
 			 const struct http_request *req, struct response *resp)
@@ -305,6 +354,8 @@ static int handle_location(const struct http_ctx *ctx, struct http_route *route,
 	if (req->method < 0 || req->method >= HTTP_METHOD_COUNT ||
 	    !(loc->methods & METHOD_BIT(req->method)))
 		return respond_error(ctx, route, req, 405, resp);
+	if (loc->status)
+		return respond_status(ctx, route, req, resp);
 	if (method_is(req, HTTP_OPTIONS))
 		return respond_options(location_allow(loc), resp);
 	if (req->has_length && req->content_length > loc->client_max_body_size)

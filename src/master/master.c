@@ -7,6 +7,9 @@
  * when the last worker of an older generation is gone); a reload commits
  * only when every new worker said ready, so until then the old generation
  * serves untouched.  Signals arrive through a signalfd, never a handler.
+ * The shared counter map (stats.h) is mapped before the first fork; a
+ * procs[] slot and its counter slot are the same index, and a reaped
+ * worker's counters are folded into the totals before the slot is reused.
  */
 #include <errno.h>
 #include <signal.h>
@@ -26,6 +29,7 @@
 #include "log.h"
 #include "master.h"
 #include "notify.h"
+#include "stats.h"
 #include "timer.h"
 #include "worker.h"
 
@@ -62,6 +66,7 @@ struct master {
 	pid_t pid;
 	int epfd;
 	int sigfd;
+	struct stats_shared *stats; /* one slot per procs[] entry */
 	struct proc procs[PROCS_MAX];
 	struct retired_fd *retired;
 	size_t retired_count;
@@ -170,8 +175,10 @@ static int spawn(struct master *m, const struct config *cfg, const int *fds,
 		log_error("%s: socketpair: %s", __func__, strerror(errno));
 		return -1;
 	}
+	stats_slot_open(m->stats, slot);
 	if ((pid = fork()) == -1) {
 		log_error("%s: fork: %s", __func__, strerror(errno));
+		stats_slot_retire(m->stats, slot);
 		close(sv[0]);
 		close(sv[1]);
 		return -1;
@@ -186,7 +193,7 @@ static int spawn(struct master *m, const struct config *cfg, const int *fds,
 			_exit(0);
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
-		int rc = worker_run(cfg, fds, sv[1]);
+		int rc = worker_run(cfg, fds, sv[1], m->stats, slot);
 		log_close();
 		exit(rc);
 	}
@@ -310,6 +317,7 @@ static void reload_commit(struct master *m)
 	m->next_cfg = NULL;
 	m->next_fds = NULL;
 	m->gen++;
+	stats_set_generation(m->stats, m->gen);
 	m->fatal_count = 0;
 	log_set_level(m->cfg->log_level);
 	log_info("reload done: generation %u serving", m->gen);
@@ -384,6 +392,8 @@ static void reap(struct master *m)
 				close(p->chan);
 			p->chan = -1;
 			on_exit_status(m, p, status);
+			/* its counters live on in the totals, its gauges end */
+			stats_slot_retire(m->stats, i);
 			p->pid = 0;
 			break;
 		}
@@ -651,7 +661,14 @@ int master_run(struct config *cfg, const char *cfg_path, int workers_override)
 			    .pid = getpid(),
 			    .gen = 1};
 	signal(SIGPIPE, SIG_IGN);
+	/* before any fork: every worker inherits the one shared map */
+	if ((m.stats = stats_create(PROCS_MAX)) == NULL) {
+		log_error("%s: counters: mmap: %s", __func__, strerror(errno));
+		config_free(cfg);
+		return 2;
+	}
 	if ((m.fds = listen_open_all(cfg, NULL, NULL)) == NULL) {
+		stats_destroy(m.stats);
 		config_free(cfg);
 		return 2;
 	}
@@ -689,6 +706,7 @@ int master_run(struct config *cfg, const char *cfg_path, int workers_override)
 	config_free(m.cfg);
 	close(m.epfd);
 	close(m.sigfd);
+	stats_destroy(m.stats);
 	log_info("exit");
 	return m.exit_code;
 }

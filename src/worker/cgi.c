@@ -86,6 +86,7 @@ static void job_free(struct cgi_job *job)
 	if (job->next)
 		job->next->prev = job->prev;
 	w->cgi_count--;
+	stats_sub(&w->stats->gauge[STAT_CGI], 1);
 	job->dead = true;
 	job->c = NULL;
 	job->next = w->cgi_dead;
@@ -299,6 +300,7 @@ static struct cgi_job *job_new(struct conn *c, const struct cgi_proc *proc)
 		w->cgi_jobs->prev = job;
 	w->cgi_jobs = job;
 	w->cgi_count++;
+	stats_add(&w->stats->gauge[STAT_CGI], 1);
 	return job;
 }
 

@@ -291,6 +291,7 @@ enum io_result cgi_flush_out(struct conn *c, struct cgi_job *job)
 			continue;
 		if (n == -1)
 			return errno == EAGAIN ? IO_AGAIN : IO_ERROR;
+		stats_add(&c->w->stats->ctr[STAT_BYTES_SENT], (uint64_t)n);
 		if (head) {
 			x->head_sent += (size_t)n;
 		} else {

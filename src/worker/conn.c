@@ -31,6 +31,16 @@
 
 static const char continue_line[] = "HTTP/1.1 100 Continue\r\n\r\n";
 
+/* Move c to another connection gauge (STAT_WAITING, _READING, _WRITING). */
+static void conn_set_phase(struct conn *c, enum stats_gauge phase)
+{
+	if (c->phase == phase)
+		return;
+	stats_sub(&c->w->stats->gauge[c->phase], 1);
+	stats_add(&c->w->stats->gauge[phase], 1);
+	c->phase = (uint8_t)phase;
+}
+
 void conn_set_events(struct conn *c, uint32_t events)
 {
 	struct epoll_event ev = {.events = events, .data.ptr = c};
@@ -90,6 +100,9 @@ struct conn *conn_new(struct worker *w, int fd, size_t listen_idx,
 		return NULL;
 	}
 	c->kind = EV_CONN;
+	c->phase = STAT_WAITING;
+	stats_add(&w->stats->ctr[STAT_HANDLED], 1);
+	stats_add(&w->stats->gauge[STAT_WAITING], 1);
 	c->fd = fd;
 	c->w = w;
 	c->listen_idx = (uint32_t)listen_idx;
@@ -169,6 +182,7 @@ void conn_close(struct conn *c)
 	close(c->fd);
 	w->conns[c->fd] = NULL;
 	w->conn_count--;
+	stats_sub(&w->stats->gauge[c->phase], 1);
 	c->state = CONN_CLOSED;
 	c->next_dead = w->dead;
 	w->dead = c;
@@ -243,7 +257,8 @@ static struct http_ctx ctx_of(const struct conn *c)
 	return (struct http_ctx){.cfg = c->w->cfg,
 				 .listen_idx = c->listen_idx,
 				 .peer = &c->peer.sa,
-				 .files = c->w->files};
+				 .files = c->w->files,
+				 .stats = c->w->stats_all};
 }
 
 /* Finish the head: Connection, blank line; HEAD drops the body. 0 / -1. */
@@ -311,6 +326,10 @@ void conn_send_continue(struct conn *c)
 	 * will send the body after its own timeout anyway (RFC 9110 §10.1.1) */
 	if (n != (ssize_t)(sizeof(continue_line) - 1))
 		log_debug("%s: could not send 100 Continue", __func__);
+	if (n > 0)
+		stats_add(&c->w->stats->ctr[STAT_BYTES_SENT], (uint64_t)n);
+	if (n == (ssize_t)(sizeof(continue_line) - 1))
+		stats_add(&c->w->stats->ctr[STAT_RESP_1XX], 1);
 }
 
 static enum io_result finish_body(struct conn *c)
@@ -389,6 +408,14 @@ enum io_result conn_start_request(struct conn *c)
 	return conn_respond_error(c, 500, has_body);
 }
 
+/* A request head is complete or refused: one more request, and the
+ * connection is busy with it until its response is out. */
+static void count_request(struct conn *c)
+{
+	stats_add(&c->w->stats->ctr[STAT_REQUESTS], 1);
+	conn_set_phase(c, STAT_WRITING);
+}
+
 static enum io_result step_read_head(struct conn *c)
 {
 	size_t limit = c->w->cfg->header_buffer;
@@ -404,11 +431,14 @@ static enum io_result step_read_head(struct conn *c)
 						 &status);
 			if (rc > 0) {
 				x->head_len = x->pos = (size_t)rc;
+				count_request(c);
 				return conn_start_request(c);
 			}
-			if (rc == HTTP_ERROR || x->len >= limit)
+			if (rc == HTTP_ERROR || x->len >= limit) {
+				count_request(c);
 				return conn_respond_error(
 				    c, rc == HTTP_ERROR ? status : 431, true);
+			}
 		}
 		n = recv(c->fd, x->buf + x->len, limit - x->len, 0);
 		if (n > 0) {
@@ -424,6 +454,9 @@ static enum io_result step_read_head(struct conn *c)
 			continue;
 		if (errno != EAGAIN)
 			return IO_ERROR;
+		/* a partial head is "reading"; one that arrives whole never
+		 * is (the keep-alive fast path moves a gauge once each way) */
+		conn_set_phase(c, x->len ? STAT_READING : STAT_WAITING);
 		if (x->len == 0)
 			xfer_free(c); /* idle: hold no buffer */
 		conn_set_events(c, EPOLLIN);
@@ -563,8 +596,12 @@ static enum io_result step_linger(struct conn *c)
 enum io_result conn_response_done(struct conn *c)
 {
 	struct xfer *x = c->x;
+	unsigned status_class = (unsigned)x->resp.status / 100;
 	size_t left;
 
+	if (status_class >= 1 && status_class <= 5)
+		stats_add(&c->w->stats->ctr[STAT_RESP_1XX + status_class - 1],
+			  1);
 	access_log_write(c, x->parsed);
 	/* Linger only when request bytes may still be unread (a refused
 	 * body, pipelined data): closing on them would reset the
@@ -590,6 +627,7 @@ enum io_result conn_response_done(struct conn *c)
 		return IO_OK;
 	}
 	xfer_free(c);
+	conn_set_phase(c, STAT_WAITING);
 	if (c->w->draining)
 		conn_arm(c, DRAIN_IDLE_GRACE_MS);
 	else
@@ -651,6 +689,7 @@ void conn_on_timeout(struct conn *c)
 			return;
 		}
 		/* a request started but did not complete */
+		count_request(c);
 		__attribute__((fallthrough));
 	case CONN_READ_BODY:
 		/* RFC 9110 §15.5.9: tell the client before closing */

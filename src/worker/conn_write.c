@@ -47,6 +47,7 @@ static enum io_result write_head_mem(struct conn *c, bool more)
 			return errno == EAGAIN ? IO_AGAIN : IO_ERROR;
 		}
 		conn_progress(c, (size_t)n, conn_timeouts(c)->send);
+		stats_add(&c->w->stats->ctr[STAT_BYTES_SENT], (uint64_t)n);
 		size_t head_part = resp->head_len - x->head_sent;
 		if ((size_t)n <= head_part) {
 			x->head_sent += (size_t)n;
@@ -67,6 +68,7 @@ static void file_sent(struct conn *c, size_t n)
 	resp->file_off += (off_t)n;
 	resp->file_len -= (off_t)n;
 	c->x->body_bytes += n;
+	stats_add(&c->w->stats->ctr[STAT_BYTES_SENT], n);
 	conn_progress(c, n, conn_timeouts(c)->send);
 }
 

@@ -94,6 +94,7 @@ static bool accept_batch(struct worker *w, struct listener *l)
 			/* EAGAIN, or an error of that one connection */
 			return true;
 		}
+		stats_add(&w->stats->ctr[STAT_ACCEPTED], 1);
 		conn_new(w, fd, l->idx, (struct sockaddr *)&peer, peer_len);
 		w->accepts++;
 	}
@@ -379,7 +380,8 @@ static int drop_privileges(const struct config *cfg)
 	return 0;
 }
 
-int worker_run(const struct config *cfg, const int *listen_fds, int chan)
+int worker_run(const struct config *cfg, const int *listen_fds, int chan,
+	       struct stats_shared *stats, size_t slot)
 {
 	static struct worker w;
 	char ready = CHAN_READY;
@@ -391,7 +393,9 @@ int worker_run(const struct config *cfg, const int *listen_fds, int chan)
 			    .sig_kind = EV_SIGNAL,
 			    .epfd = -1,
 			    .sigfd = -1,
-			    .access_fd = -1};
+			    .access_fd = -1,
+			    .stats = &stats->slots[slot],
+			    .stats_all = stats};
 	timers_init(&w.timers);
 	w.now = clock_ms();
 	if (setup(&w, listen_fds) == -1) {

@@ -57,7 +57,7 @@ status=0
 
 # --- which tests -----------------------------------------------------------
 # The socket suites; every test of them runs in `all` except these.
-SUITES='integration reload cli http slow cgi hostile'
+SUITES='integration reload cli http slow cgi hostile status'
 
 # Excluded from `all`, each with why it cannot work under valgrind.
 # None is excluded for speed: under memcheck the suite's timing-bound

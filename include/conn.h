@@ -164,6 +164,11 @@ enum io_result conn_start_request(struct conn *c);
 void conn_set_events(struct conn *c, uint32_t events);
 /* Expect: 100-continue (RFC 9110 §10.1.1): tell the client to send. */
 void conn_send_continue(struct conn *c);
+/* The READ_BODY state and its entries (conn_body.c). */
+enum io_result conn_start_body(struct conn *c, enum body_sink sink,
+			       uint64_t limit);
+enum io_result conn_finish_body(struct conn *c);
+enum io_result conn_step_read_body(struct conn *c);
 /* The WRITE state (conn_write.c). */
 enum io_result conn_step_write(struct conn *c);
 /* Timeouts that apply to c now (its location's, else the server's). */

@@ -19,6 +19,7 @@
 #include "config.h"
 #include "log.h"
 #include "master.h"
+#include "pidfile.h"
 
 #ifndef WEBSERV_CONFIG_DEFAULT
 #define WEBSERV_CONFIG_DEFAULT "/etc/webserv/webserv.cfg"
@@ -80,26 +81,16 @@ static struct config *load_or_report(const char *path)
 
 static pid_t read_pid(const char *pid_file)
 {
-	char buf[32] = "";
-	FILE *f = fopen(pid_file, "re");
-	long pid;
+	pid_t pid = pidfile_read(pid_file);
 
-	if (f == NULL) {
+	if (pid == -1 && errno == EINVAL)
+		fprintf(stderr, "webserv: no pid in %s\n", pid_file);
+	else if (pid == -1)
 		fprintf(
 		    stderr,
 		    "webserv: cannot read pid file %s: %s (is it running?)\n",
 		    pid_file, strerror(errno));
-		return -1;
-	}
-	if (fgets(buf, sizeof(buf), f) == NULL)
-		buf[0] = '\0';
-	fclose(f);
-	pid = strtol(buf, NULL, 10);
-	if (pid <= 1) {
-		fprintf(stderr, "webserv: no pid in %s\n", pid_file);
-		return -1;
-	}
-	return (pid_t)pid;
+	return pid;
 }
 
 /* -s reload: SIGHUP carrying a reply request, then wait for the answer. */

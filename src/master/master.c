@@ -29,6 +29,7 @@
 #include "log.h"
 #include "master.h"
 #include "notify.h"
+#include "pidfile.h"
 #include "stats.h"
 #include "timer.h"
 #include "worker.h"
@@ -519,37 +520,6 @@ static int signals_open(void)
 	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
-static int pid_file_write(const char *path)
-{
-	char tmp[4096];
-	FILE *f;
-	int n = snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-
-	if (n < 0 || (size_t)n >= sizeof(tmp))
-		return -1;
-	if ((f = fopen(tmp, "we")) == NULL)
-		return -1;
-	fprintf(f, "%d\n", (int)getpid());
-	if (fclose(f) != 0 || rename(tmp, path) == -1) {
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
-}
-
-static void pid_file_remove(const char *path)
-{
-	char buf[32];
-	FILE *f = fopen(path, "re");
-
-	if (f == NULL)
-		return;
-	/* only our own: a newer master may have taken the file over */
-	if (fgets(buf, sizeof(buf), f) && atoi(buf) == (int)getpid())
-		unlink(path);
-	fclose(f);
-}
-
 /* Until when may the loop sleep? */
 static int next_timeout(const struct master *m)
 {
@@ -683,7 +653,7 @@ int master_run(struct config *cfg, const char *cfg_path, int workers_override)
 	else if (geteuid() == 0 && cfg->user == NULL)
 		log_warn(
 		    "workers run as root: set \"user\" to drop privileges");
-	if (cfg->pid_file && pid_file_write(cfg->pid_file) == -1) {
+	if (cfg->pid_file && pidfile_write(cfg->pid_file) == -1) {
 		log_error("cannot write pid file %s: %s", cfg->pid_file,
 			  strerror(errno));
 		return 2;
@@ -696,7 +666,7 @@ int master_run(struct config *cfg, const char *cfg_path, int workers_override)
 	master_loop(&m);
 
 	if (m.cfg->pid_file)
-		pid_file_remove(m.cfg->pid_file);
+		pidfile_remove(m.cfg->pid_file);
 	for (size_t i = 0; i < m.cfg->listen_count; i++)
 		close(m.fds[i]);
 	for (size_t i = 0; i < m.retired_count; i++)

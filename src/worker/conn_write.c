@@ -78,14 +78,6 @@ static void file_sent(struct conn *c, size_t n)
  * server CPU per 10 MiB response and cuts throughput by a third (bench
  * kit, scenarios c and d).
  */
-static ssize_t send_file_chunk(struct conn *c, size_t want)
-{
-	struct response *resp = &c->x->resp;
-	off_t off = resp->file_off;
-
-	return sendfile(c->fd, resp->fd, &off, want);
-}
-
 static enum io_result write_file(struct conn *c)
 {
 	struct response *resp = &c->x->resp;
@@ -97,7 +89,8 @@ static enum io_result write_file(struct conn *c)
 		size_t want = resp->file_len > FILE_TURN_BYTES
 				  ? FILE_TURN_BYTES
 				  : (size_t)resp->file_len;
-		ssize_t n = send_file_chunk(c, want);
+		off_t off = resp->file_off; /* file_sent moves it on */
+		ssize_t n = sendfile(c->fd, resp->fd, &off, want);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "harness_extra.h"
+#include "listen.h"
 
 #define CONN_CFG                                                               \
 	"workers = 1;\n"                                                       \
@@ -298,7 +299,8 @@ Test(http, half_closed_client_still_gets_its_responses, .fini = hx_fini)
  * the client's delayed ACK, about 40 ms a time.  Read off the worker's own
  * socket, taken with pidfd_getfd (Linux 5.6; skipped where refused).
  */
-Test(http, served_connections_have_nagle_off, .fini = hx_fini)
+Test(http, served_connections_inherit_nodelay_and_notsent_lowat,
+     .fini = hx_fini)
 {
 	struct srv s;
 	struct http_resp r;
@@ -349,6 +351,12 @@ Test(http, served_connections_have_nagle_off, .fini = hx_fini)
 						&on, &opt_len),
 				     0);
 			cr_expect(on, "Nagle is on for a served connection");
+			cr_expect_eq(getsockopt(sfd, IPPROTO_TCP,
+						TCP_NOTSENT_LOWAT, &on,
+						&opt_len),
+				     0);
+			cr_expect_eq(on, LISTEN_NOTSENT_LOWAT,
+				     "unsent-bytes bound %d", on);
 		}
 		close(sfd);
 	}

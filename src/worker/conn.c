@@ -266,8 +266,10 @@ int conn_finish_head(struct conn *c)
 	struct xfer *x = c->x;
 	struct response *resp = &x->resp;
 
+	/* keepalive_timeout = 0 turns keep-alive off (nginx): say so */
 	x->keep_alive = x->parsed && x->req.keep_alive && !resp->close &&
-			!c->w->draining && !c->w->stopping;
+			conn_timeouts(c)->keepalive > 0 && !c->w->draining &&
+			!c->w->stopping;
 	if (!x->keep_alive)
 		response_header(resp, "Connection", "close");
 	else if (x->req.minor == 0)
@@ -449,6 +451,8 @@ enum io_result conn_response_done(struct conn *c)
 {
 	struct xfer *x = c->x;
 	unsigned status_class = (unsigned)x->resp.status / 100;
+	/* the location's, read while the request still names it */
+	uint64_t idle_ms = conn_timeouts(c)->keepalive;
 	size_t left;
 
 	if (status_class >= 1 && status_class <= 5)
@@ -483,7 +487,7 @@ enum io_result conn_response_done(struct conn *c)
 	if (c->w->draining)
 		conn_arm(c, DRAIN_IDLE_GRACE_MS);
 	else
-		conn_arm(c, c->w->cfg->timeouts.keepalive);
+		conn_arm(c, idle_ms);
 	return IO_AGAIN;
 }
 

@@ -174,6 +174,70 @@ Test(slow, idle_keepalive_is_closed_after_its_timeout, .fini = hx_fini,
 	srv_stop(&s);
 }
 
+/* keepalive_timeout set on locations, the http one far away */
+#define KEEPALIVE_CFG                                                          \
+	"workers = 1;\n"                                                       \
+	"pid_file = \"@DIR@/webserv.pid\";\n"                                  \
+	"error_log = \"@DIR@/error.log\";\n"                                   \
+	"http = { access_log = \"off\"; keepalive_timeout = 30; };\n"          \
+	"servers = ( { listen = [ \"127.0.0.1:@PORT@\" ];\n"                   \
+	"  root = \"@DIR@/www\";\n"                                            \
+	"  locations = ( { path = \"/\"; },\n"                                 \
+	"    { path = \"/brief/\"; keepalive_timeout = \"1s\"; },\n"           \
+	"    { path = \"/none/\"; keepalive_timeout = 0; } );\n"               \
+	"} );\n"
+
+Test(slow, idle_keepalive_timeout_is_the_locations, .fini = hx_fini,
+     .timeout = 30)
+{
+	struct srv s;
+	struct http_resp r;
+	const char get[] = "GET /brief/x HTTP/1.1\r\nHost: a\r\n\r\n";
+	int fd;
+
+	start(&s, KEEPALIVE_CFG);
+	fd = http_connect(s.port);
+	cr_assert(fd >= 0);
+	cr_assert_eq(send_all(fd, get, sizeof(get) - 1), 0);
+	cr_assert_eq(http_read(fd, &r, false), 0);
+	cr_expect_eq(r.status, 404);
+	cr_expect_not(r.closed);
+	http_resp_free(&r);
+	long t0 = hx_now_ms();
+	cr_expect_eq(hx_wait_end(fd, CUT_MAX_MS), 1,
+		     "kept past the location's 1 s");
+	long took = hx_now_ms() - t0;
+	cr_expect(took >= CUT_MIN_MS, "closed after %ld ms", took);
+	close(fd);
+	srv_stop(&s);
+}
+
+/* nginx: keepalive_timeout 0 disables keep-alive, and the response says
+ * so (RFC 9112 §9.6: close is announced). */
+Test(slow, keepalive_timeout_zero_answers_connection_close, .fini = hx_fini,
+     .timeout = 30)
+{
+	struct srv s;
+	struct http_resp r;
+	char v[32];
+	const char get[] = "GET /none/x HTTP/1.1\r\nHost: a\r\n\r\n";
+	int fd;
+
+	start(&s, KEEPALIVE_CFG);
+	fd = http_connect(s.port);
+	cr_assert(fd >= 0);
+	cr_assert_eq(send_all(fd, get, sizeof(get) - 1), 0);
+	cr_assert_eq(http_read(fd, &r, false), 0);
+	cr_expect_eq(r.status, 404);
+	cr_expect(resp_header(&r, "Connection", v, sizeof(v)) != NULL &&
+		      strcasecmp(v, "close") == 0,
+		  "no Connection: close");
+	http_resp_free(&r);
+	cr_expect_eq(hx_wait_end(fd, 1000), 1, "connection kept open");
+	close(fd);
+	srv_stop(&s);
+}
+
 /*
  * Send prefix, then one byte of filler every 200 ms: the server must
  * end the connection within CUT_MAX_MS although no gap exceeds 200 ms.

@@ -185,6 +185,10 @@ void cfg_h_methods(struct cfg_ctx *ctx, const config_setting_t *s,
 		else
 			bits |= METHOD_BIT(m);
 	}
+	/* RFC 9110 §9.1: where GET is served, so is HEAD (nginx's
+	 * limit_except GET allows HEAD too) */
+	if (bits & METHOD_BIT(HTTP_GET))
+		bits |= METHOD_BIT(HTTP_HEAD);
 	t->loc->methods = bits;
 }
 

@@ -304,11 +304,24 @@ Test(config, explicit_methods_beat_defaults)
 		"    { path = \"/x/\"; methods = [ \"GET\", \"OPTIONS\", "
 		"\"DELETE\" ]; } ); } );\n");
 	const struct server *srv = &cfg->servers[0];
-	cr_assert_eq(find_loc(srv, "/up/")->methods, METHOD_BIT(HTTP_GET));
-	cr_assert_eq(find_loc(srv, "/")->methods, METHOD_BIT(HTTP_GET));
+	cr_assert_eq(find_loc(srv, "/up/")->methods, GET_HEAD);
+	cr_assert_eq(find_loc(srv, "/")->methods, GET_HEAD);
 	cr_assert_eq(find_loc(srv, "/x/")->methods,
-		     METHOD_BIT(HTTP_GET) | METHOD_BIT(HTTP_OPTIONS) |
+		     GET_HEAD | METHOD_BIT(HTTP_OPTIONS) |
 			 METHOD_BIT(HTTP_DELETE));
+}
+
+/* RFC 9110 §9.1: GET brings HEAD; nothing else brings anything */
+Test(config, get_brings_head_and_nothing_else_does)
+{
+	load_ok("servers = ( { listen = [ \"8080\" ]; root = \"www\";\n"
+		"  locations = ( { path = \"/g/\"; methods = [ \"GET\" ]; },\n"
+		"    { path = \"/d/\"; methods = [ \"DELETE\", \"POST\" ]; "
+		"} ); } );\n");
+	const struct server *srv = &cfg->servers[0];
+	cr_assert_eq(find_loc(srv, "/g/")->methods, GET_HEAD);
+	cr_assert_eq(find_loc(srv, "/d/")->methods,
+		     METHOD_BIT(HTTP_DELETE) | METHOD_BIT(HTTP_POST));
 }
 
 /* ---- inheritance -----------------------------------------------------------
@@ -356,7 +369,7 @@ Test(config, inherit_http_server_location)
 	cr_assert_eq(l->error_pages[0].code, 404);
 	cr_assert_str_eq(l->error_pages[0].uri, "/h404.html");
 	cr_assert_eq(l->client_max_body_size, 2048);
-	cr_assert_eq(l->methods, METHOD_BIT(HTTP_GET));
+	cr_assert_eq(l->methods, GET_HEAD);
 	cr_assert_eq(l->allow_count, 1);
 	cr_assert_eq(l->allow[0].family, AF_INET);
 	cr_assert_eq(l->allow[0].prefix, 8);
@@ -364,7 +377,7 @@ Test(config, inherit_http_server_location)
 	l = find_loc(s1, "/l/");
 	expect_path(l->root, "www/l");
 	cr_assert_str_eq(l->index[0], "a.html");
-	cr_assert_eq(l->methods, METHOD_BIT(HTTP_GET));
+	cr_assert_eq(l->methods, GET_HEAD);
 
 	/* Server 2 overrides everything; its location again. */
 	const struct server *s2 = &cfg->servers[1];
@@ -378,7 +391,7 @@ Test(config, inherit_http_server_location)
 	cr_assert_eq(l->error_pages[0].code, 500);
 	cr_assert_eq(l->error_pages[1].code, 502);
 	cr_assert_str_eq(l->error_pages[1].uri, "/s5.html");
-	cr_assert_eq(l->methods, METHOD_BIT(HTTP_GET) | METHOD_BIT(HTTP_POST));
+	cr_assert_eq(l->methods, GET_HEAD | METHOD_BIT(HTTP_POST));
 	cr_assert_eq(l->allow_count, 1);
 	cr_assert_eq(l->allow[0].family, AF_INET6);
 	l = find_loc(s2, "/l/");
@@ -618,7 +631,7 @@ Test(config, root_location_synthesised_from_server)
 	expect_path(l->root, "www");
 	cr_assert_str_eq(l->index[0], "home.html");
 	cr_assert(l->autoindex);
-	cr_assert_eq(l->methods, METHOD_BIT(HTTP_GET) | METHOD_BIT(HTTP_POST));
+	cr_assert_eq(l->methods, GET_HEAD | METHOD_BIT(HTTP_POST));
 	cr_assert_eq(l->line, line_of(text, "{ listen"));
 	cr_assert_eq(srv->locations[0].line, line_of(text, "{ path"));
 	cr_assert_not(srv->locations[0].autoindex);

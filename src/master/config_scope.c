@@ -123,8 +123,9 @@ void cfg_h_body_size(struct cfg_ctx *ctx, const config_setting_t *s,
 {
 	uint64_t v;
 
+	/* 0 is "no limit", as in nginx */
 	if (cfg_size(ctx, s, &v) == 0)
-		t->loc->client_max_body_size = (size_t)v;
+		t->loc->client_max_body_size = v == 0 ? SIZE_MAX : (size_t)v;
 }
 
 void cfg_h_timeout(struct cfg_ctx *ctx, const config_setting_t *s,

@@ -311,6 +311,22 @@ Test(config, explicit_methods_beat_defaults)
 			 METHOD_BIT(HTTP_DELETE));
 }
 
+/* nginx: client_max_body_size 0 disables the check */
+Test(config, body_size_zero_is_no_limit)
+{
+	load_ok(
+	    "http = { client_max_body_size = 0; };\n"
+	    "servers = ( { listen = [ \"8080\" ]; root = \"www\";\n"
+	    "  locations = ( { path = \"/z/\"; client_max_body_size = "
+	    "\"0\"; },\n"
+	    "    { path = \"/k/\"; client_max_body_size = \"1k\"; } ); } );\n");
+	const struct server *srv = &cfg->servers[0];
+	cr_assert_eq(cfg->client_max_body_size, SIZE_MAX);
+	cr_assert_eq(find_loc(srv, "/")->client_max_body_size, SIZE_MAX);
+	cr_assert_eq(find_loc(srv, "/z/")->client_max_body_size, SIZE_MAX);
+	cr_assert_eq(find_loc(srv, "/k/")->client_max_body_size, 1024);
+}
+
 /* RFC 9110 §9.1: GET brings HEAD; nothing else brings anything */
 Test(config, get_brings_head_and_nothing_else_does)
 {

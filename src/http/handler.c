@@ -428,6 +428,13 @@ enum http_next http_handle(const struct http_ctx *ctx,
 	route->loc = router_location(route->server, "/", 1);
 	if (is_options_star(req))
 		return respond_options(server_allow(route->server), resp);
+	/* RFC 9110 §9.3.6: CONNECT asks for a tunnel, which an origin
+	 * server does not make: 405, as nginx answers (its target names
+	 * no path, so the Allow is the server's "/") */
+	if (method_is(req, HTTP_CONNECT)) {
+		route->path[0] = '\0';
+		return respond_error(ctx, route, req, 405, resp);
+	}
 	len = path_canonical(req->path.ptr, req->path.len, route->path,
 			     sizeof(route->path));
 	if (len < 0) {

@@ -372,6 +372,18 @@ Test(handler, method_not_allowed)
 	done();
 }
 
+/* CONNECT's target is an authority, not a path: refused as a method */
+Test(handler, connect_is_405)
+{
+	request(HTTP_CONNECT, "");
+	req.target.ptr = "h.test:443";
+	req.target.len = strlen("h.test:443");
+	req.host = req.target;
+	expect_status(handle(), 405);
+	cr_expect_str_eq(header("Allow"), "GET, HEAD, OPTIONS");
+	done();
+}
+
 Test(handler, options)
 {
 	expect_status(run(HTTP_OPTIONS, "/index.html"), 204);

@@ -179,7 +179,9 @@ static void ai_list_free(struct ai_list *list)
 	free(list->items);
 }
 
-/* Read every entry but "." and ".."; 0 / -1 (errno). */
+/* Read every entry but the hidden ones: names starting with a dot, so
+ * "." and "..", but also .git, .htpasswd and an upload's temporary file
+ * (nginx and lighttpd hide them too).  0 / -1 (errno). */
 static int ai_read(DIR *dir, const char *base, const char *rel,
 		   struct ai_list *list)
 {
@@ -189,8 +191,7 @@ static int ai_read(DIR *dir, const char *base, const char *rel,
 		errno = 0;
 		if (!(de = readdir(dir)))
 			return errno ? -1 : 0;
-		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0)
+		if (de->d_name[0] == '.')
 			continue;
 		if (ai_add(list, de->d_name) == -1)
 			return -1;

@@ -44,9 +44,10 @@ static bool method_is(const struct http_request *req, enum http_method m)
 /*
  * Methods a location can really answer, for Allow (RFC 9110 §10.2.1):
  * the configured ones, less writes where there is no upload_dir.  A CGI
- * script may answer any method, so a CGI location keeps its list.
+ * script may answer any method, so a script keeps the location's list;
+ * script: whether the resource is one.
  */
-static unsigned location_allow(const struct location *loc)
+static unsigned location_allow(const struct location *loc, bool script)
 {
 	unsigned can = METHOD_BIT(HTTP_GET) | METHOD_BIT(HTTP_HEAD) |
 		       METHOD_BIT(HTTP_OPTIONS);
@@ -54,7 +55,7 @@ static unsigned location_allow(const struct location *loc)
 	if (loc->status)
 		return loc->methods &
 		       (METHOD_BIT(HTTP_GET) | METHOD_BIT(HTTP_HEAD));
-	if (loc->cgi_count > 0)
+	if (loc->cgi_count > 0 && script)
 		return loc->methods;
 	if (loc->upload_dir != NULL)
 		can |= METHOD_BIT(HTTP_POST) | METHOD_BIT(HTTP_PUT) |
@@ -109,6 +110,17 @@ static const struct cgi_handler *cgi_split(const struct location *loc,
 		seg = end + 1;
 	}
 	return NULL;
+}
+
+/* Allow for the resource route names: in a CGI location, a file that is
+ * no script is served like any static file. */
+static unsigned route_allow(const struct http_route *route)
+{
+	size_t script_len;
+
+	return location_allow(route->loc,
+			      cgi_split(route->loc, route->path,
+					route->path_len, &script_len) != NULL);
 }
 
 /* Status for a failed open beneath a root, as static.c maps it. */
@@ -288,7 +300,7 @@ static int respond_status(const struct http_ctx *ctx,
 	char *page;
 	size_t len;
 
-	if (!(location_allow(route->loc) & METHOD_BIT(req->method)))
+	if (!(route_allow(route) & METHOD_BIT(req->method)))
 		return respond_error(ctx, route, req, 405, resp);
 	format = status_format_parse(req->query.ptr, req->query.len);
 	if (format == STATUS_FORMAT_BAD)
@@ -357,7 +369,7 @@ static int handle_location(const struct http_ctx *ctx, struct http_route *route,
 	if (loc->status)
 		return respond_status(ctx, route, req, resp);
 	if (method_is(req, HTTP_OPTIONS))
-		return respond_options(location_allow(loc), resp);
+		return respond_options(route_allow(route), resp);
 	if (req->has_length && req->content_length > loc->client_max_body_size)
 		return respond_error(ctx, route, req, 413, resp);
 	cgi = cgi_split(loc, route->path, route->path_len, &script_len);
@@ -407,7 +419,7 @@ static unsigned server_allow(const struct server *srv)
 	unsigned allow = 0;
 
 	for (size_t i = 0; i < srv->location_count; i++)
-		allow |= location_allow(&srv->locations[i]);
+		allow |= location_allow(&srv->locations[i], true);
 	return allow;
 }
 
@@ -528,5 +540,5 @@ void http_error(const struct http_ctx *ctx, const struct http_route *route,
 		response_builtin_error(resp, status, head_only);
 	/* RFC 9110 §15.5.6: a 405 lists the methods that would work. */
 	if (status == 405 && route != NULL && route->loc != NULL)
-		add_allow(resp, location_allow(route->loc));
+		add_allow(resp, route_allow(route));
 }

@@ -354,6 +354,13 @@ Test(handler, method_not_allowed)
 	expect_status(run(HTTP_PUT, "/cgi-bin/app.py"), 405);
 	cr_expect_str_eq(header("Allow"), "GET, HEAD, POST");
 	done();
+	/* beside the scripts, a plain file takes no POST: Allow says so */
+	request(HTTP_POST, "/cgi-bin/readme.txt");
+	req.has_length = true;
+	req.content_length = 3;
+	expect_status(handle(), 405);
+	cr_expect_str_eq(header("Allow"), "GET, HEAD");
+	done();
 	expect_status(run(HTTP_PATCH, "/uploads/a.txt"), 405);
 	cr_expect_str_eq(header("Allow"), "GET, HEAD, POST, PUT, DELETE");
 	done();

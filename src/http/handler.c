@@ -531,6 +531,20 @@ void http_error(const struct http_ctx *ctx, const struct http_route *route,
 		int status, bool head_only, struct response *resp)
 {
 	const char *uri = NULL;
+	struct http_route fallback;
+
+	/* A request refused before routing (400, 408, 414, 431, 501...)
+	 * gets the error pages of the address's default server, as in
+	 * nginx. */
+	if (route == NULL && ctx->cfg != NULL) {
+		route_clear(&fallback);
+		fallback.server = router_server(ctx->cfg, ctx->listen_idx,
+						(struct slice){"", 0});
+		if (fallback.server != NULL) {
+			fallback.loc = router_location(fallback.server, "/", 1);
+			route = &fallback;
+		}
+	}
 
 	if (route != NULL && route->server != NULL && route->loc != NULL &&
 	    response_status_has_body(status))

@@ -197,6 +197,61 @@ Test(http, unknown_headers_are_ignored, .fini = hx_fini)
 	srv_stop(&s);
 }
 
+/* error_pages on the server, for requests refused before routing */
+#define PAGES_CFG                                                              \
+	"workers = 1;\n"                                                       \
+	"pid_file = \"@DIR@/webserv.pid\";\n"                                  \
+	"error_log = \"@DIR@/error.log\";\n"                                   \
+	"http = { access_log = \"off\"; header_buffer = \"1k\"; };\n"          \
+	"servers = ( { listen = [ \"127.0.0.1:@PORT@\" ];\n"                   \
+	"  root = \"@DIR@/www\";\n"                                            \
+	"  error_pages = ( { codes = [ 400, 414 ]; uri = \"/e/bad.html\"; } "  \
+	");\n"                                                                 \
+	"} );\n"
+
+#define BAD_PAGE "<p>custom: refused</p>\n"
+
+static int error_page_dir(const char *dir)
+{
+	char path[512];
+
+	if (hx_mkdir(dir, "www/e") != 0)
+		return -1;
+	return write_file(hx_path(path, sizeof(path), dir, "www/e"), "bad.html",
+			  BAD_PAGE, -1);
+}
+
+/* nginx: the address's default server's error_page covers 400 and 414
+ * too, though no location was chosen */
+Test(http, error_pages_cover_requests_refused_before_routing, .fini = hx_fini)
+{
+	struct srv s;
+	char raw[2048];
+	struct http_resp r;
+	bool closed = false;
+	size_t n;
+
+	cr_assert_eq(hx_start(&s, PAGES_CFG, error_page_dir), 0,
+		     "webserv did not start");
+	n = (size_t)snprintf(raw, sizeof(raw), "GET /");
+	memset(raw + n, 'a', 1500);
+	n += 1500;
+	n += (size_t)snprintf(raw + n, sizeof(raw) - n,
+			      " HTTP/1.1\r\nHost: a\r\n\r\n");
+	cr_expect_eq(exchange(s.port, raw, n, &r, &closed), 0);
+	cr_expect_eq(r.status, 414);
+	cr_expect(r.body != NULL && strstr(r.body, "custom: refused"),
+		  "414 without the custom page");
+	http_resp_free(&r);
+	n = (size_t)snprintf(raw, sizeof(raw), "GET / HTTP/1.1\r\n\r\n");
+	cr_expect_eq(exchange(s.port, raw, n, &r, &closed), 0);
+	cr_expect_eq(r.status, 400);
+	cr_expect(r.body != NULL && strstr(r.body, "custom: refused"),
+		  "400 without the custom page");
+	http_resp_free(&r);
+	srv_stop(&s);
+}
+
 Test(http, long_uri_is_414_big_head_is_431, .fini = hx_fini)
 {
 	struct srv s;

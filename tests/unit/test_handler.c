@@ -579,11 +579,12 @@ Test(handler, missing_custom_page_falls_back)
 	cr_expect_eq(resp.status, 500);
 	cr_expect_not_null(strstr(body(), "500 Internal Server Error"));
 	done();
-	/* No route: the built-in page. */
+	/* No route (refused before routing): the default server's "/"
+	 * pages, as in nginx. */
 	response_init(&resp);
 	http_error(&ctx, NULL, 404, false, &resp);
 	cr_expect_eq(resp.status, 404);
-	cr_expect_eq(resp.body_kind, BODY_MEM);
+	cr_expect_str_eq(body(), NOT_FOUND_PAGE);
 	done();
 	/* With a route, http_error serves the custom page too. */
 	cr_assert_eq(run(HTTP_GET, "/index.html"), NEXT_RESPOND);

@@ -45,8 +45,37 @@ static size_t clamp(struct cgi_job *job, size_t n)
 	return n;
 }
 
+/*
+ * A local redirect (RFC 3875 §6.2.2) is never sent as it is: the server
+ * serves its Location instead, at most CGI_REDIRECTS_MAX times per
+ * request.  Past that it is a cycle (nginx: "rewrite or internal
+ * redirection cycle"): 500, logged.  0, or the error status.
+ */
+static int local_redirect(struct cgi_job *job,
+			  const struct cgi_response_head *h)
+{
+	struct xfer *x = job->c->x;
+
+	if (x->redirects >= CGI_REDIRECTS_MAX) {
+		log_error("cgi: %s: internal redirection cycle while "
+			  "redirecting to \"%.*s\" (request \"%.*s\")",
+			  x->route.script_file, (int)h->location.len,
+			  h->location.ptr, (int)x->req.target.len,
+			  x->req.target.ptr);
+		return 500;
+	}
+	free(x->redirect);
+	x->redirect = strndup(h->location.ptr, h->location.len);
+	if (x->redirect == NULL)
+		return 502;
+	job->local_redirect = true;
+	return 0;
+}
+
 /* The CGI head is parsed and held: build the client's response head.
- * length_known: stdout ended, so what is buffered is the whole body. */
+ * length_known: stdout ended, so what is buffered is the whole body.
+ * 0, or the status of the error response (502, or 500 for a redirect
+ * cycle). */
 static int build_head(struct cgi_job *job, bool length_known)
 {
 	struct xfer *x = job->c->x;
@@ -54,7 +83,7 @@ static int build_head(struct cgi_job *job, bool length_known)
 	size_t head_len = job->head_len;
 	size_t body = job->out_len - head_len;
 	struct cgi_response_head *h = malloc(sizeof(*h));
-	int rc = -1;
+	int rc = 502;
 
 	/* stateless parser: the same bytes give the same head again */
 	if (h == NULL || cgi_parse_head(job->out, job->out_len, CGI_HEAD_LIMIT,
@@ -63,14 +92,8 @@ static int build_head(struct cgi_job *job, bool length_known)
 	if (length_known && h->content_length < 0)
 		h->content_length = (int64_t)body;
 
-	if (h->kind == CGI_RESPONSE_LOCAL_REDIRECT &&
-	    x->redirects < CGI_REDIRECTS_MAX) {
-		free(x->redirect);
-		x->redirect = strndup(h->location.ptr, h->location.len);
-		if (x->redirect == NULL)
-			goto done;
-		job->local_redirect = true;
-		rc = 0;
+	if (h->kind == CGI_RESPONSE_LOCAL_REDIRECT) {
+		rc = local_redirect(job, h);
 		goto done;
 	}
 	response_reset(resp);
@@ -134,27 +157,38 @@ done:
 	return rc;
 }
 
-/* Answer 502 for a script whose output can't be used. */
-static void bad_gateway(struct cgi_job *job, const char *why)
+/* Answer status (the normal error page) instead of the script's output;
+ * why: what to log, NULL when the caller logged it. */
+static void fail(struct cgi_job *job, int status, const char *why)
 {
 	struct conn *c = job->c;
 
-	log_error("cgi: %s: %s", c->x->route.script_file, why);
+	if (why)
+		log_error("cgi: %s: %s", c->x->route.script_file, why);
 	cgi_job_detach(job, true);
 	/* called from the script's events: the client side must be
 	 * driven from here, nothing else will wake it */
-	if (conn_respond_error(c, 502, true) == IO_ERROR)
+	if (conn_respond_error(c, status, true) == IO_ERROR)
 		conn_close(c);
 	else
 		conn_run(c);
 }
 
+/* Answer 502 for a script whose output can't be used. */
+static void bad_gateway(struct cgi_job *job, const char *why)
+{
+	fail(job, 502, why);
+}
+
 /* Stop holding the head: build it now.  false when the job is gone. */
 bool cgi_release_head(struct cgi_job *job, bool length_known)
 {
-	if (build_head(job, length_known) == 0)
+	int status = build_head(job, length_known);
+
+	if (status == 0)
 		return true;
-	bad_gateway(job, "cannot build the response head");
+	fail(job, status,
+	     status == 502 ? "cannot build the response head" : NULL);
 	return false;
 }
 

@@ -44,6 +44,28 @@ int cgx_script(const struct srv *s, const char *name, const char *text)
 	return chmod(cgx_path(s, rel, path, sizeof(path)), 0755);
 }
 
+const char *cgx_env_get(const char *dump, const char *name, char *out,
+			size_t cap)
+{
+	size_t name_len = strlen(name);
+
+	for (const char *line = dump; line && *line;) {
+		const char *eol = strchr(line, '\n');
+		size_t len = eol ? (size_t)(eol - line) : strlen(line);
+		if (len > name_len && line[name_len] == '=' &&
+		    strncmp(line, name, name_len) == 0) {
+			size_t n = len - name_len - 1;
+			if (n >= cap)
+				n = cap - 1;
+			memcpy(out, line + name_len + 1, n);
+			out[n] = '\0';
+			return out;
+		}
+		line = eol ? eol + 1 : NULL;
+	}
+	return NULL;
+}
+
 /* The server of the running test, for cgx_fini. */
 static struct srv *cgx_current;
 

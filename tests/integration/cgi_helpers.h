@@ -59,6 +59,11 @@ char *cgx_path(const struct srv *s, const char *name, char *out, size_t cap);
 
 long cgx_now_ms(void);
 
+/* The value of NAME=... in an environment dump (one NAME=value a line,
+ * as env(1) or the tests' env.py print it) into out; NULL when absent. */
+const char *cgx_env_get(const char *dump, const char *name, char *out,
+			size_t cap);
+
 /* --- generated content ------------------------------------------------- */
 struct cgx_rng {
 	uint64_t state;

@@ -68,23 +68,7 @@ static void prepare(struct srv *s, const char *tmpl)
 static const char *env_get(const char *dump, const char *name, char *out,
 			   size_t cap)
 {
-	size_t name_len = strlen(name);
-
-	for (const char *line = dump; line && *line;) {
-		const char *eol = strchr(line, '\n');
-		size_t len = eol ? (size_t)(eol - line) : strlen(line);
-		if (len > name_len && line[name_len] == '=' &&
-		    strncmp(line, name, name_len) == 0) {
-			size_t n = len - name_len - 1;
-			if (n >= cap)
-				n = cap - 1;
-			memcpy(out, line + name_len + 1, n);
-			out[n] = '\0';
-			return out;
-		}
-		line = eol ? eol + 1 : NULL;
-	}
-	return NULL;
+	return cgx_env_get(dump, name, out, cap);
 }
 
 static void expect_env(const char *dump, const char *name, const char *want)

@@ -111,7 +111,8 @@ int cgi_addr_text(const struct sockaddr *sa, char *host, size_t cap,
 #define CGI_HEAD_LIMIT	8192 /* a sensible limit for cgi_parse_head */
 
 enum cgi_response_kind {
-	/* Send status, content_type, headers[] and the body that follows. */
+	/* Send status, content_type, headers[] and the body that follows.
+	 * content_type may be absent: it is then not sent either. */
 	CGI_RESPONSE_DOCUMENT,
 	/* RFC 3875 §6.2.2: Location is a local path and no Status was
 	 * given: the server re-runs the request as a GET of location
@@ -161,8 +162,10 @@ struct cgi_response_head {
  *     Location or Content-Type empty;
  *   - Location neither a local path ('/'...) nor an absolute URI
  *     (scheme ":" ...);
- *   - neither Location nor Content-Type, except for Status 204 or 304
- *     (no body, so no Content-Type is needed: RFC 3875 §6.3.1);
+ *   - an empty block (no field at all: RFC 3875 §6.2 wants one).
+ *     A document without Content-Type is NOT an error: RFC 3875 §6.3.1
+ *     obliges the script, and the server passes such a response on
+ *     without one (as Apache and lighttpd do);
  *   - more than CGI_MAX_HEADERS passed-through fields.
  * On success *out is filled (slices point into buf, which must stay put);
  * on CGI_INCOMPLETE / CGI_ERROR *out is unspecified.  Stateless and

@@ -219,11 +219,10 @@ static int head_kind(struct cgi_response_head *out)
 			out->status = 302;
 		return 0;
 	}
-	/* §6.3.1: Content-Type is required when there is a body; 204 and
-	 * 304 never have one. */
-	if (out->content_type.len == 0 &&
-	    !(out->has_status && (out->status == 204 || out->status == 304)))
-		return -1;
+	/* §6.3.1 obliges the script to send Content-Type with a body, but
+	 * nothing makes its absence the server's failure: the response is
+	 * passed on without one, none invented (Apache, lighttpd); RFC 9110
+	 * §8.3 leaves a missing type to the recipient. */
 	out->kind = CGI_RESPONSE_DOCUMENT;
 	return 0;
 }
@@ -231,7 +230,7 @@ static int head_kind(struct cgi_response_head *out)
 int cgi_parse_head(const char *buf, size_t len, size_t limit,
 		   struct cgi_response_head *out)
 {
-	size_t scan, end, start;
+	size_t scan, end, start, fields = 0;
 
 	if (limit > INT_MAX)
 		limit = INT_MAX;
@@ -251,8 +250,10 @@ int cgi_parse_head(const char *buf, size_t len, size_t limit,
 		    head_field(&field, out) == -1)
 			return CGI_ERROR;
 		start += line_len + 1;
+		fields++;
 	}
-	if (head_kind(out) == -1)
+	/* §6.2: every response type has at least one field */
+	if (fields == 0 || head_kind(out) == -1)
 		return CGI_ERROR;
 	return (int)end;
 }

@@ -358,7 +358,14 @@ static const struct head_case head_cases[] = {
     {"printf 'Location: /static.txt?q=1\\n\\nignored body'", 200,
      "static file\n", "Location", NULL},
     {"printf 'Location: /missing.txt\\n\\n'", 404, NULL, NULL, NULL},
+    /* no Content-Type: passed through, none added (RFC 3875 §6.3.1
+     * obliges the script only; Apache and lighttpd do the same) */
+    {"printf 'X-Only: 1\\n\\nbody'", 200, "body", "Content-Type", NULL},
+    {"printf 'X-Foo: bar\\r\\n\\r\\nbody'", 200, "body", "X-Foo", "bar"},
     /* output the server cannot use: 502 */
+    {"printf '\\nno header at all'", 502, NULL, NULL, NULL},
+    {"printf 'X-Foo: bar\\nbody without the empty line'", 502, NULL, NULL,
+     NULL},
     {"printf 'this is not a header\\n\\n'", 502, NULL, NULL, NULL},
     {"exit 0", 502, NULL, NULL, NULL},
     {"kill -SEGV $$", 502, NULL, NULL, NULL},
@@ -368,7 +375,6 @@ static const struct head_case head_cases[] = {
     {"printf 'Status: abc\\nContent-Type: text/plain\\n\\n'", 502, NULL, NULL,
      NULL},
     {"printf 'Location: nowhere\\n\\n'", 502, NULL, NULL, NULL},
-    {"printf 'X-Only: 1\\n\\nbody'", 502, NULL, NULL, NULL},
     {"printf 'X-Big: '; head -c 9000 /dev/zero | tr '\\0' a;"
      " printf '\\nContent-Type: text/plain\\n\\nbig'",
      502, NULL, NULL, NULL},

@@ -59,8 +59,8 @@ struct cgi_request_info {
 	int64_t content_length;	      /* CONTENT_LENGTH; -1: not set (no
 				       * body, or chunked: see above) */
 	struct slice content_type;    /* CONTENT_TYPE; len 0: not set */
-	const struct http_header *headers; /* the request's fields */
-	size_t header_count;
+	struct slice fields;	      /* the request's field lines, as parsed
+				       * (http_request.fields) */
 };
 
 /*
@@ -83,7 +83,8 @@ struct cgi_request_info {
  * Request fields become HTTP_<NAME> (RFC 3875 §4.1.18): upper-cased, '-'
  * mapped to '_'.  A field whose name holds anything but [A-Za-z0-9-] is
  * skipped, so "X_Foo" cannot pose as "X-Foo".  Repeated fields are joined
- * in order with ", " (Cookie with "; ", RFC 6265 §5.4).  Never set:
+ * in order with ", " (Cookie with "; ", RFC 6265 §5.4); any number of
+ * fields, in O(n log n).  Never set:
  * HTTP_PROXY (httpoxy, CVE-2016-5385), HTTP_CONTENT_LENGTH and
  * HTTP_CONTENT_TYPE (already CONTENT_*), HTTP_PROXY_AUTHORIZATION (meant
  * for a proxy).  Authorization IS passed (HTTP_AUTHORIZATION): webserv does

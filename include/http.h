@@ -13,9 +13,8 @@
 
 #include "method.h"
 
-#define HTTP_MAX_HEADERS 100
-#define HTTP_INCOMPLETE	 (-2)
-#define HTTP_ERROR	 (-1)
+#define HTTP_INCOMPLETE (-2)
+#define HTTP_ERROR	(-1)
 
 struct slice {
 	const char *ptr;
@@ -36,8 +35,12 @@ struct http_request {
 	struct slice path;
 	struct slice query; /* after the first '?', without it */
 	bool has_query;
-	int minor;	     /* HTTP/1.<minor>: 0 or 1 */
-	size_t header_count; /* valid entries of headers[] (last field) */
+	int minor; /* HTTP/1.<minor>: 0 or 1 */
+	/* Every field line, CRLFs included, without the blank line: walk
+	 * it with http_header_next.  No count limit: only header_buffer
+	 * bounds a head (RFC 9110 §5.4 leaves the limit to the server). */
+	struct slice fields;
+	size_t header_count; /* field lines in fields */
 	/* Well-known headers, located once by the parser (the first line
 	 * of each; len 0: absent).  host: the Host value, port included;
 	 * for absolute-form and CONNECT the target's authority instead
@@ -56,8 +59,6 @@ struct http_request {
 	bool chunked;
 	bool keep_alive;      /* version default and Connection header */
 	bool expect_continue; /* Expect: 100-continue */
-	/* Last, so that a parse clears only the fields above it. */
-	struct http_header headers[HTTP_MAX_HEADERS];
 };
 
 /*
@@ -78,6 +79,16 @@ struct http_request {
  */
 int http_parse_head(const char *buf, size_t len, size_t limit,
 		    struct http_request *req, int *status);
+
+/*
+ * The next field line of a field block that http_parse_head accepted
+ * (req->fields: fields[0..len)).  *pos starts at 0 and is moved past the
+ * line.  true with *field set (slices into fields: the name, the value
+ * without its OWS), false when the block is over.  Pure; for any input
+ * it never reads outside fields[0..len) and always ends.
+ */
+bool http_header_next(const char *fields, size_t len, size_t *pos,
+		      struct http_header *field);
 
 /* First header named name (case-insensitive); len 0 when absent. */
 struct slice http_header_get(const struct http_request *req, const char *name);

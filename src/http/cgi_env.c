@@ -136,11 +136,33 @@ static bool same_name(struct slice a, struct slice b)
 	return a.len == b.len && strncasecmp(a.ptr, b.ptr, a.len) == 0;
 }
 
-/* HTTP_<NAME>=v1, v2... for headers[first] and its later namesakes. */
-static void env_add_header(struct env_text *t, const struct http_header *hdr,
-			   size_t count, size_t first)
+/* A request field bound for the environment, and where it came. */
+struct env_field {
+	struct http_header hdr;
+	size_t order;
+};
+
+/* By name (ignoring case), then by order: namesakes end up adjacent and
+ * in the order they came. */
+static int env_field_cmp(const void *pa, const void *pb)
 {
-	struct slice name = hdr[first].name;
+	const struct env_field *a = pa, *b = pb;
+	size_t n = a->hdr.name.len < b->hdr.name.len ? a->hdr.name.len
+						     : b->hdr.name.len;
+	int c = strncasecmp(a->hdr.name.ptr, b->hdr.name.ptr, n);
+
+	if (c != 0)
+		return c;
+	if (a->hdr.name.len != b->hdr.name.len)
+		return a->hdr.name.len < b->hdr.name.len ? -1 : 1;
+	return a->order < b->order ? -1 : a->order > b->order;
+}
+
+/* HTTP_<NAME>=v1, v2... for the count namesakes f[0..count). */
+static void env_add_header(struct env_text *t, const struct env_field *f,
+			   size_t count)
+{
+	struct slice name = f[0].hdr.name;
 	const char *sep = name_is(name, "Cookie") ? "; " : ", ";
 
 	env_put(t, "HTTP_", 5);
@@ -154,33 +176,65 @@ static void env_add_header(struct env_text *t, const struct http_header *hdr,
 		env_put(t, &c, 1);
 	}
 	env_put(t, "=", 1);
-	env_put_value(t, hdr[first].value.ptr, hdr[first].value.len);
-	for (size_t j = first + 1; j < count; j++) {
-		if (!same_name(hdr[j].name, name))
-			continue;
-		env_put(t, sep, 2);
-		env_put_value(t, hdr[j].value.ptr, hdr[j].value.len);
+	for (size_t j = 0; j < count; j++) {
+		if (j > 0)
+			env_put(t, sep, 2);
+		env_put_value(t, f[j].hdr.value.ptr, f[j].hdr.value.len);
 	}
 	env_end(t);
 }
 
+/* The fields that are passed, sorted by name (env_field_cmp); *count of
+ * them.  NULL with count 0 when there are none; NULL with t->failed on
+ * allocation failure. */
+static struct env_field *env_fields(struct env_text *t, struct slice block,
+				    size_t *count)
+{
+	struct env_field *f = NULL;
+	size_t n = 0, cap = 0, pos = 0;
+	struct http_header h;
+
+	while (http_header_next(block.ptr, block.len, &pos, &h)) {
+		if (!header_name_ok(h.name) || header_withheld(h.name))
+			continue;
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 32;
+			struct env_field *nf;
+			if (ncap > SIZE_MAX / sizeof(*f) ||
+			    (nf = realloc(f, ncap * sizeof(*f))) == NULL) {
+				free(f);
+				t->failed = true;
+				*count = 0;
+				return NULL;
+			}
+			f = nf;
+			cap = ncap;
+		}
+		f[n] = (struct env_field){.hdr = h, .order = n};
+		n++;
+	}
+	if (n > 1)
+		qsort(f, n, sizeof(*f), env_field_cmp);
+	*count = n;
+	return f;
+}
+
+/* Every passed field once, its namesakes joined: sorting makes this
+ * O(n log n), so a head of thousands of fields costs little. */
 static void env_add_headers(struct env_text *t,
 			    const struct cgi_request_info *info)
 {
-	const struct http_header *hdr = info->headers;
+	size_t n;
+	struct env_field *f = env_fields(t, info->fields, &n);
 
-	for (size_t i = 0; i < info->header_count; i++) {
-		bool seen = false;
-
-		if (!header_name_ok(hdr[i].name) ||
-		    header_withheld(hdr[i].name))
-			continue;
-		/* Emitted already with an earlier namesake. */
-		for (size_t j = 0; j < i && !seen; j++)
-			seen = same_name(hdr[j].name, hdr[i].name);
-		if (!seen)
-			env_add_header(t, hdr, info->header_count, i);
+	for (size_t i = 0; i < n;) {
+		size_t j = i + 1;
+		while (j < n && same_name(f[j].hdr.name, f[i].hdr.name))
+			j++;
+		env_add_header(t, f + i, j - i);
+		i = j;
 	}
+	free(f);
 }
 
 static void env_add_paths(struct env_text *t,

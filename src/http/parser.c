@@ -428,6 +428,7 @@ static int parse_fields(struct parse *p)
 	int rc;
 
 	p->in_fields = true;
+	req->fields = (struct slice){p->buf + p->pos, 0};
 	for (;;) {
 		if (p->pos >= p->end)
 			return STEP_MORE;
@@ -437,6 +438,8 @@ static int parse_fields(struct parse *p)
 				return STEP_MORE;
 			if (p->buf[p->pos + 1] != '\n')
 				return fail(p, 400);
+			req->fields.len =
+			    (size_t)(p->buf + p->pos - req->fields.ptr);
 			p->pos += 2;
 			return STEP_OK;
 		}
@@ -444,13 +447,12 @@ static int parse_fields(struct parse *p)
 		 * request line: both refused. */
 		if (is_ows(c))
 			return fail(p, 400);
-		if (req->header_count == HTTP_MAX_HEADERS)
-			return fail(p, 431);
-		struct http_header *h = &req->headers[req->header_count];
-		if ((rc = parse_field_line(p, h)) != STEP_OK)
+		/* no count limit: header_buffer bounds the head (431) */
+		struct http_header h;
+		if ((rc = parse_field_line(p, &h)) != STEP_OK)
 			return rc;
 		req->header_count++;
-		if ((rc = field_meaning(p, h->name, h->value)) != STEP_OK)
+		if ((rc = field_meaning(p, h.name, h.value)) != STEP_OK)
 			return rc;
 	}
 }
@@ -478,9 +480,7 @@ int http_parse_head(const char *buf, size_t len, size_t limit,
 	struct parse p = {.buf = buf, .req = req};
 	int rc;
 
-	/* headers[] is last and is not cleared: header_count says how
-	 * much of it is valid. */
-	memset(req, 0, offsetof(struct http_request, headers));
+	memset(req, 0, sizeof(*req));
 	req->method = HTTP_METHOD_UNKNOWN;
 	if (limit > INT_MAX)
 		limit = INT_MAX;
@@ -503,21 +503,52 @@ int http_parse_head(const char *buf, size_t len, size_t limit,
 	return HTTP_ERROR;
 }
 
+/*
+ * The block was validated by the parser (name ":" OWS value OWS CRLF),
+ * so a line is cut at its LF and its first ':'.  Still safe on anything:
+ * a line without LF ends at len, one without ':' is all name.
+ */
+bool http_header_next(const char *fields, size_t len, size_t *pos,
+		      struct http_header *field)
+{
+	const char *line, *nl, *colon;
+	size_t line_len;
+
+	if (*pos >= len)
+		return false;
+	line = fields + *pos;
+	nl = memchr(line, '\n', len - *pos);
+	line_len = nl ? (size_t)(nl - line) : len - *pos;
+	*pos += line_len + (nl != NULL);
+	if (line_len > 0 && line[line_len - 1] == '\r')
+		line_len--;
+	colon = memchr(line, ':', line_len);
+	if (colon == NULL) {
+		field->name = (struct slice){line, line_len};
+		field->value = (struct slice){line + line_len, 0};
+		return true;
+	}
+	field->name = (struct slice){line, (size_t)(colon - line)};
+	field->value =
+	    parser_trim_ows(colon + 1, line_len - field->name.len - 1);
+	return true;
+}
+
 struct slice http_header_get(const struct http_request *req, const char *name)
 {
 	size_t name_len = strlen(name);
+	struct http_header h;
+	size_t pos = 0;
 
-	for (size_t i = 0; i < req->header_count; i++) {
-		const struct http_header *h = &req->headers[i];
-
-		if (h->name.len != name_len)
+	while (http_header_next(req->fields.ptr, req->fields.len, &pos, &h)) {
+		if (h.name.len != name_len)
 			continue;
 		size_t k = 0;
 		while (k < name_len &&
-		       ascii_lower(h->name.ptr[k]) == ascii_lower(name[k]))
+		       ascii_lower(h.name.ptr[k]) == ascii_lower(name[k]))
 			k++;
 		if (k == name_len)
-			return h->value;
+			return h.value;
 	}
 	return (struct slice){NULL, 0};
 }

@@ -221,8 +221,7 @@ static char **build_env(struct conn *c)
 	info.content_length =
 	    req->has_length ? (int64_t)req->content_length : -1;
 	info.content_type = req->content_type;
-	info.headers = req->headers;
-	info.header_count = req->header_count;
+	info.fields = req->fields;
 	return cgi_build_env(&info);
 }
 

@@ -20,6 +20,12 @@
  * assertion has left the test. */
 static struct srv server;
 
+/* Prints its environment, then a line with its stdin. */
+static const char env_sh[] = "printf 'Content-Type: text/plain\\n\\n'\n"
+			     "env\n"
+			     "printf 'STDIN='\n"
+			     "cat\n";
+
 static void start(struct srv *s, const char *tmpl)
 {
 	cr_assert_eq(cgx_prepare(s, tmpl), 0, "prepare");
@@ -28,6 +34,16 @@ static void start(struct srv *s, const char *tmpl)
 static void run(struct srv *s)
 {
 	cr_assert_eq(srv_start(s, NULL), 0, "webserv did not become ready");
+}
+
+static void expect_env(const char *dump, const char *name, const char *want)
+{
+	char got[1024];
+
+	if (cgx_env_get(dump, name, got, sizeof(got)) == NULL)
+		cr_expect_fail("%s is not set (want \"%s\")", name, want);
+	else
+		cr_expect_str_eq(got, want, "%s", name);
 }
 
 /* --- fix 1: local-redirect cycle --------------------------------------- */
@@ -66,5 +82,54 @@ Test(cgi, local_redirect_cycle_is_500_and_logged, .fini = cgx_fini)
 		      strstr(log, "/cgi-bin/loopy.sh") != NULL,
 		  "no error-log line naming the URI:\n%s", log);
 	free(log);
+	srv_stop(s);
+}
+
+/* --- fix 5: no count limit on header fields ---------------------------- */
+
+/* "GET path" with Host, Connection: close and 998 more tiny fields,
+ * named in hex (1 .. 3e6): 1000 in all, about 7 KiB. */
+static char *thousand_fields(const char *path)
+{
+	size_t cap = 8192, len;
+	char *raw = malloc(cap);
+
+	cr_assert_not_null(raw);
+	len = (size_t)snprintf(raw, cap,
+			       "GET %s HTTP/1.1\r\nHost: a\r\n"
+			       "Connection: close\r\n",
+			       path);
+	for (int i = 1; i <= 998; i++)
+		len += (size_t)snprintf(raw + len, cap - len, "%x:z\r\n", i);
+	cr_assert_lt(len + 3, cap);
+	memcpy(raw + len, "\r\n", 3);
+	return raw;
+}
+
+Test(cgi, a_thousand_header_fields_are_served, .fini = cgx_fini)
+{
+	struct srv *s = &server;
+	struct cgx_resp r;
+	size_t http_vars = 0;
+	char *raw;
+
+	start(s, CGX_CFG("1"));
+	cr_assert_eq(cgx_script(s, "env.sh", env_sh), 0);
+	run(s);
+	raw = thousand_fields("/index.html");
+	cr_expect_eq(cgx_request(s->port, raw, &r), 200, "%s", r.head);
+	cgx_resp_free(&r);
+	free(raw);
+
+	raw = thousand_fields("/cgi-bin/env.sh");
+	cr_assert_eq(cgx_request(s->port, raw, &r), 200, "%s", r.head);
+	expect_env(r.keep, "HTTP_1", "z");
+	expect_env(r.keep, "HTTP_3E6", "z"); /* field #1000 */
+	expect_env(r.keep, "HTTP_HOST", "a");
+	for (const char *p = r.keep; (p = strstr(p, "\nHTTP_")) != NULL; p++)
+		http_vars++;
+	cr_expect_geq(http_vars, 999, "%zu HTTP_ variables", http_vars);
+	cgx_resp_free(&r);
+	free(raw);
 	srv_stop(s);
 }

@@ -87,9 +87,11 @@ struct cgi_request_info {
  * fields, in O(n log n).  Never set:
  * HTTP_PROXY (httpoxy, CVE-2016-5385), HTTP_CONTENT_LENGTH and
  * HTTP_CONTENT_TYPE (already CONTENT_*), HTTP_PROXY_AUTHORIZATION (meant
- * for a proxy).  Authorization IS passed (HTTP_AUTHORIZATION): webserv does
- * no authentication itself, so the script is the only party that can check
- * credentials (as nginx and lighttpd do).
+ * for a proxy), and the connection-level fields the server handles:
+ * Connection, Keep-Alive, Proxy-Connection, TE, Trailer,
+ * Transfer-Encoding, Upgrade (RFC 3875 §4.1.18).  Authorization IS passed
+ * (HTTP_AUTHORIZATION): webserv does no authentication itself, so the script is
+ * the only party that can check credentials (as nginx and lighttpd do).
  */
 char **cgi_build_env(const struct cgi_request_info *info);
 

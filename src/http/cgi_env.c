@@ -122,13 +122,31 @@ static bool name_is(struct slice name, const char *lit)
 /*
  * Fields never passed as HTTP_*: Proxy (httpoxy: a script's HTTP client
  * would take HTTP_PROXY for its proxy setting), the two already given as
- * CONTENT_*, and Proxy-Authorization (for proxies, not for us).
+ * CONTENT_*, Proxy-Authorization (for proxies, not for us), and the
+ * connection-level fields the server handles itself (RFC 3875 §4.1.18
+ * lets them go; RFC 9110 §7.6.1): the script gets a de-chunked body with
+ * CONTENT_LENGTH, so Transfer-Encoding would only mislead it.
  */
 static bool header_withheld(struct slice name)
 {
-	return name_is(name, "Proxy") || name_is(name, "Content-Length") ||
-	       name_is(name, "Content-Type") ||
-	       name_is(name, "Proxy-Authorization");
+	static const char *const names[] = {
+	    "Proxy",
+	    "Content-Length",
+	    "Content-Type",
+	    "Proxy-Authorization",
+	    "Connection",
+	    "Keep-Alive",
+	    "Proxy-Connection",
+	    "TE",
+	    "Trailer",
+	    "Transfer-Encoding",
+	    "Upgrade",
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (name_is(name, names[i]))
+			return true;
+	return false;
 }
 
 static bool same_name(struct slice a, struct slice b)

@@ -452,9 +452,13 @@ static enum io_result local_redirect(struct conn *c, struct cgi_job *job)
 	req->query = query ? (struct slice){query + 1, strlen(query + 1)}
 			   : (struct slice){"", 0};
 	req->has_query = query != NULL;
+	/* a GET has no body: nothing of the POST's reaches the script
+	 * (RFC 3875 §4.1.2-3: CONTENT_* describe the request's body) */
 	req->has_length = false;
 	req->content_length = 0;
 	req->chunked = false;
+	req->content_type = (struct slice){NULL, 0};
+	req->expect_continue = false;
 	response_reset(&x->resp);
 	x->head_sent = 0;
 	return conn_start_request(c);

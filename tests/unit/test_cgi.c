@@ -69,7 +69,12 @@ static const char test_fields[] = "Host: example.test:8080\r\n"
 				  "Authorization: Basic eDp5\r\n"
 				  "Proxy-Authorization: Basic eTp6\r\n"
 				  "X-Empty: \r\n"
-				  "X-9-Digits: d\r\n";
+				  "X-9-Digits: d\r\n"
+				  "Transfer-Encoding: chunked\r\n"
+				  "Connection: keep-alive, Upgrade\r\n"
+				  "TE: trailers\r\nTrailer: X-T\r\n"
+				  "Upgrade: h2c\r\nKeep-Alive: 5\r\n"
+				  "Proxy-Connection: close\r\n";
 
 static struct cgi_request_info test_info(void)
 {
@@ -132,6 +137,15 @@ static const struct env_expect full_expect[] = {
     {"HTTP_CONTENT_LENGTH", NULL},
     {"HTTP_CONTENT_TYPE", NULL},
     {"HTTP_PROXY_AUTHORIZATION", NULL},
+    /* connection-level fields the server handles (RFC 3875 §4.1.18):
+     * the script gets a de-chunked body with CONTENT_LENGTH */
+    {"HTTP_TRANSFER_ENCODING", NULL},
+    {"HTTP_CONNECTION", NULL},
+    {"HTTP_TE", NULL},
+    {"HTTP_TRAILER", NULL},
+    {"HTTP_UPGRADE", NULL},
+    {"HTTP_KEEP_ALIVE", NULL},
+    {"HTTP_PROXY_CONNECTION", NULL},
     /* names that do not map one-to-one */
     {"HTTP_X_UNDER", NULL},
     {"HTTP_X_DOT", NULL},

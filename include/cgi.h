@@ -7,14 +7,15 @@
  *   - cgi_spawn / cgi_kill / cgi_reap (src/worker/cgi_proc.c): the process,
  *     its pipes and its pidfd, all ready for a non-blocking event loop.
  *
- * How a request body reaches the script: it is streamed to stdin_fd as it
- * is decoded, and stdin_fd is closed when the body ends (the script sees
- * EOF).  A body sent with a Content-Length gives CONTENT_LENGTH; a chunked
- * body is NOT buffered to learn its length (unlike nginx): CONTENT_LENGTH
- * is then left unset and the script reads stdin to EOF (RFC 3875 §4.2 asks
- * for the length; this is the documented deviation, the same one lighttpd
- * makes when streaming).  HTTP_TRANSFER_ENCODING stays visible so that
- * frameworks which look at it (e.g. Werkzeug) know to read to EOF.
+ * How a request body reaches the script: a body sent with a
+ * Content-Length is streamed to stdin_fd as it arrives, and stdin_fd is
+ * closed when the body ends (the script sees EOF).  A chunked body is
+ * first spooled, de-chunked, to an unlinked temporary file (bounded by
+ * client_max_body_size and body_timeout), and the script starts once it
+ * is complete, with that file as its stdin and CONTENT_LENGTH set: RFC
+ * 3875 §4.1.2 and §4.2 want the length whenever there is a body, and CGI
+ * libraries read exactly CONTENT_LENGTH bytes (nginx and lighttpd do the
+ * same).
  */
 #ifndef WEBSERV_CGI_H
 #define WEBSERV_CGI_H
@@ -57,7 +58,7 @@ struct cgi_request_info {
 	struct slice remote_addr;     /* REMOTE_ADDR: "192.0.2.1", "::1" */
 	unsigned remote_port;	      /* REMOTE_PORT */
 	int64_t content_length;	      /* CONTENT_LENGTH; -1: not set (no
-				       * body, or chunked: see above) */
+				       * body) */
 	struct slice content_type;    /* CONTENT_TYPE; len 0: not set */
 	struct slice fields;	      /* the request's field lines, as parsed
 				       * (http_request.fields) */
@@ -203,6 +204,11 @@ struct cgi_proc {
  * for epoll, plus a pidfd (pidfd_open, Linux >= 5.3) that turns readable
  * when the script exits.
  *
+ * stdin_file: -1 gives the script's stdin a pipe (out->stdin_fd, the
+ * worker writes the body there); >= 0 hands that fd (a spooled body: a
+ * regular file, read from its current offset) straight to the script as
+ * its stdin, out->stdin_fd = -1.
+ *
  * stderr_fd: -1 gives the script's stderr its own pipe (out->stderr_fd,
  * the worker drains it into the error log, and must keep draining or the
  * script blocks once 64 KiB are pending); >= 0 hands that fd (e.g. the
@@ -223,8 +229,8 @@ struct cgi_proc {
  * by the kernel and cgi_reap could not report their status).
  */
 int cgi_spawn(const char *interpreter, const char *script, const char *cwd,
-	      char *const *envp, int stderr_fd, struct cgi_proc *out,
-	      int *exec_errno);
+	      char *const *envp, int stdin_file, int stderr_fd,
+	      struct cgi_proc *out, int *exec_errno);
 
 /*
  * Send sig to the script's whole process group (the script and anything it

@@ -1,11 +1,13 @@
 /*
  * cgi.c - runs CGI scripts (RFC 3875) inside the worker's event loop.
  *
- * A job ties a connection to a script: the request body streams to the
- * script's stdin as it is decoded, the script's stdout streams to the
+ * A job ties a connection to a script: a request body with a length
+ * streams to the script's stdin as it arrives (a chunked one is spooled
+ * first, see cgi_spool_open), the script's stdout streams to the
  * client (cgi_out.c: Content-Length when the script gave one, else
  * chunked for HTTP/1.1, else close-delimited), stderr goes to the error
- * log.  This file: the job's life, the process, the request body.  Both
+ * log.  This file: the job's life, the process, the request body
+ * (cgi_start.c starts it).  Both
  * directions are back-pressured: stdout is not read while the client has
  * CGI_OUT_CAP bytes pending, the client is not read while stdin is full.
  * The process is watched through its pidfd: no SIGCHLD, no zombie.
@@ -79,14 +81,19 @@ static void job_free(struct cgi_job *job)
 	cgi_close_fd(job, ROLE_STDOUT);
 	cgi_close_fd(job, ROLE_STDERR);
 	cgi_close_fd(job, ROLE_PIDFD);
+	if (job->spool_fd != -1)
+		close(job->spool_fd); /* unlinked: the body is gone */
+	job->spool_fd = -1;
 	if (job->prev)
 		job->prev->next = job->next;
 	else
 		w->cgi_jobs = job->next;
 	if (job->next)
 		job->next->prev = job->prev;
-	w->cgi_count--;
-	stats_sub(&w->stats->gauge[STAT_CGI], 1);
+	if (job->counted) {
+		w->cgi_count--;
+		stats_sub(&w->stats->gauge[STAT_CGI], 1);
+	}
 	job->dead = true;
 	job->c = NULL;
 	job->next = w->cgi_dead;
@@ -130,7 +137,7 @@ void cgi_job_detach(struct cgi_job *job, bool kill)
 	job->c = NULL;
 	cgi_close_fd(job, ROLE_STDIN);
 	cgi_close_fd(job, ROLE_STDOUT);
-	if (job->exited) {
+	if (job->exited || job->proc.pid <= 0) { /* spooling: no process */
 		job_free(job);
 		return;
 	}
@@ -169,7 +176,7 @@ void cgi_kill_all(struct worker *w)
 		struct cgi_job *job = w->cgi_jobs;
 		if (job->c)
 			job->c->x->cgi = NULL;
-		if (!job->exited) {
+		if (!job->exited && job->proc.pid > 0) {
 			int status;
 			cgi_kill(&job->proc, SIGKILL);
 			while (cgi_reap(&job->proc, &status) == 0)
@@ -177,173 +184,6 @@ void cgi_kill_all(struct worker *w)
 		}
 		job_free(job);
 	}
-}
-
-/* --- start ------------------------------------------------------------ */
-
-static char **build_env(struct conn *c)
-{
-	struct xfer *x = c->x;
-	const struct http_request *req = &x->req;
-	const struct http_route *route = &x->route;
-	struct cgi_request_info info = {0};
-	struct sockaddr_storage local;
-	socklen_t local_len = sizeof(local);
-	char remote[INET6_ADDRSTRLEN], server[INET6_ADDRSTRLEN];
-	const char *path_info = route->path + route->script_len;
-	const struct server *srv = route->server;
-
-	info.method = req->method_name;
-	info.request_uri = req->target;
-	info.query = req->query;
-	info.script_name = (struct slice){route->path, route->script_len};
-	info.path_info = (struct slice){path_info, strlen(path_info)};
-	info.script_filename =
-	    (struct slice){route->script_file, strlen(route->script_file)};
-	info.document_root =
-	    (struct slice){route->script_base, strlen(route->script_base)};
-	info.server_name = router_host_name(req->host);
-	if (info.server_name.len == 0 && srv->name_count)
-		info.server_name =
-		    (struct slice){srv->names[0], strlen(srv->names[0])};
-	if (getsockname(c->fd, (struct sockaddr *)&local, &local_len) == 0 &&
-	    cgi_addr_text((struct sockaddr *)&local, server, sizeof(server),
-			  &info.server_port) == 0) {
-		info.server_addr = (struct slice){server, strlen(server)};
-		if (info.server_name.len == 0)
-			info.server_name = info.server_addr;
-	}
-	info.server_protocol = req->minor ? (struct slice){"HTTP/1.1", 8}
-					  : (struct slice){"HTTP/1.0", 8};
-	if (cgi_addr_text(&c->peer.sa, remote, sizeof(remote),
-			  &info.remote_port) == 0)
-		info.remote_addr = (struct slice){remote, strlen(remote)};
-	info.content_length =
-	    req->has_length ? (int64_t)req->content_length : -1;
-	info.content_type = req->content_type;
-	info.fields = req->fields;
-	return cgi_build_env(&info);
-}
-
-static int spawn(struct conn *c, struct cgi_proc *proc)
-{
-	const struct http_route *route = &c->x->route;
-	char cwd[PATH_MAX];
-	char *slash;
-	char **envp = build_env(c);
-	int exec_errno = 0;
-	int rc;
-
-	if (envp == NULL)
-		return 503;
-	/* RFC 3875 §7.2: the working directory is the script's */
-	snprintf(cwd, sizeof(cwd), "%s", route->script_file);
-	slash = strrchr(cwd, '/');
-	if (slash && slash != cwd)
-		*slash = '\0';
-	rc = cgi_spawn(route->cgi->interpreter, route->script_file, cwd, envp,
-		       -1, proc, &exec_errno);
-	cgi_free_env(envp);
-	if (rc == 0)
-		return 0;
-	if (exec_errno) {
-		log_error("cgi: cannot run %s %s: %s", route->cgi->interpreter,
-			  route->script_file, strerror(exec_errno));
-		return 502;
-	}
-	log_error("cgi: cannot start %s: %s", route->script_file,
-		  strerror(errno));
-	return 503;
-}
-
-static enum io_result refuse_busy(struct conn *c, bool has_body)
-{
-	struct xfer *x = c->x;
-	struct http_ctx ctx = {
-	    .cfg = c->w->cfg, .listen_idx = c->listen_idx, .peer = &c->peer.sa};
-
-	log_warn("cgi: %zu scripts running: refusing %s", c->w->cgi_count,
-		 x->route.script_file);
-	response_reset(&x->resp);
-	http_error(&ctx, &x->route, 503, x->head_only, &x->resp);
-	response_header(&x->resp, "Retry-After", "5");
-	x->resp.close = has_body;
-	return conn_begin_write(c);
-}
-
-static struct cgi_job *job_new(struct conn *c, const struct cgi_proc *proc)
-{
-	struct worker *w = c->w;
-	struct cgi_job *job = calloc(1, sizeof(*job));
-
-	if (job == NULL)
-		return NULL;
-	job->out = malloc(CGI_OUT_CAP);
-	job->in_cap = c->x->cap;
-	job->in = malloc(job->in_cap);
-	if (job->out == NULL || job->in == NULL) {
-		free(job->out);
-		free(job->in);
-		free(job);
-		return NULL;
-	}
-	job->w = w;
-	job->c = c;
-	job->proc = *proc;
-	job->timer.owner = TIMER_CGI;
-	for (int r = 0; r < ROLE_COUNT; r++)
-		job->tags[r] = (struct cgi_tag){
-		    .kind = EV_CGI, .role = (enum cgi_role)r, .job = job};
-	job->next = w->cgi_jobs;
-	if (w->cgi_jobs)
-		w->cgi_jobs->prev = job;
-	w->cgi_jobs = job;
-	w->cgi_count++;
-	stats_add(&w->stats->gauge[STAT_CGI], 1);
-	return job;
-}
-
-enum io_result cgi_start(struct conn *c)
-{
-	struct xfer *x = c->x;
-	struct http_request *req = &x->req;
-	bool has_body =
-	    req->chunked || (req->has_length && req->content_length > 0);
-	struct cgi_proc proc;
-	struct cgi_job *job;
-	int status;
-
-	if (c->w->cgi_count >= CGI_MAX_PER_WORKER)
-		return refuse_busy(c, has_body);
-	if ((status = spawn(c, &proc)) != 0)
-		return conn_respond_error(c, status, has_body);
-	if ((job = job_new(c, &proc)) == NULL) {
-		int wstatus;
-		cgi_kill(&proc, SIGKILL);
-		while (cgi_reap(&proc, &wstatus) == 0)
-			usleep(1000);
-		cgi_proc_close(&proc);
-		return conn_respond_error(c, 503, has_body);
-	}
-	/* stdin is watched only while bytes wait for room (flush_stdin) */
-	if (cgi_watch(job, ROLE_STDOUT, proc.stdout_fd, EPOLLIN) == -1 ||
-	    cgi_watch(job, ROLE_PIDFD, proc.pidfd, EPOLLIN) == -1 ||
-	    cgi_watch(job, ROLE_STDERR, proc.stderr_fd, EPOLLIN) == -1) {
-		log_error("cgi: epoll_ctl: %s", strerror(errno));
-		x->cgi = job;
-		cgi_job_detach(job, true);
-		return conn_respond_error(c, 503, has_body);
-	}
-	x->cgi = job;
-	x->sink = SINK_CGI;
-	x->body_limit = x->route.loc->client_max_body_size;
-	job->body_done = !has_body;
-	if (has_body && req->expect_continue && x->pos == x->len &&
-	    req->minor >= 1)
-		conn_send_continue(c);
-	c->state = CONN_CGI;
-	conn_arm(c, x->route.loc->timeouts.cgi);
-	return IO_OK;
 }
 
 /* --- request body -> stdin ---------------------------------------------- */
@@ -386,6 +226,8 @@ int cgi_feed(struct conn *c, const char *data, size_t n, int *status)
 {
 	struct cgi_job *job = c->x->cgi;
 
+	if (job->spooling)
+		return cgi_spool_write(job, data, n, status);
 	if (job->stdin_gone)
 		return 0;
 	/* everything fed between two reads fits: in_cap is the buffer size */
@@ -477,11 +319,18 @@ enum io_result cgi_step(struct conn *c)
 	rc = pump_body(c, &status);
 	if (rc == IO_ERROR) {
 		/* broken body framing or limit before the answer started:
-		 * tell the client; otherwise all that is left is to close */
+		 * tell the client; otherwise all that is left is to close
+		 * (a spooling job has no process: nothing was run) */
 		if (job->head_done || status == 0)
 			return IO_ERROR;
 		cgi_job_detach(job, true);
 		return conn_respond_error(c, status, true);
+	}
+	if (job->spooling) {
+		if (rc == IO_OK)
+			return cgi_spool_done(c, job);
+		conn_set_events(c, EPOLLIN);
+		return IO_AGAIN;
 	}
 	if (rc == IO_AGAIN && job->in_len == 0)
 		events |= EPOLLIN;
@@ -514,6 +363,15 @@ void cgi_conn_timeout(struct conn *c)
 	struct cgi_job *job = c->x->cgi;
 	bool body_done = job->body_done;
 
+	if (job->spooling) {
+		/* RFC 9110 §15.5.9: the body did not come in body_timeout */
+		cgi_job_detach(job, true);
+		if (conn_respond_error(c, 408, true) == IO_ERROR)
+			conn_close(c);
+		else
+			conn_run(c);
+		return;
+	}
 	log_error("cgi: %s: no output for the cgi_timeout: killed",
 		  c->x->route.script_file);
 	if (job->head_done) {

@@ -19,6 +19,8 @@
 #define CGI_MAX_PER_WORKER 64	/* more concurrent scripts: 503 */
 #define CGI_STDERR_LINES   100	/* per script; the rest is dropped */
 #define CGI_REDIRECTS_MAX  4
+/* Where chunked request bodies are spooled (see cgi.c). */
+#define CGI_SPOOL_DIR "/tmp"
 /* How long a parsed head is held back to learn the body's length: a
  * script that ends within it gets Content-Length, a streaming one starts
  * streaming (chunked) after it. */
@@ -52,9 +54,13 @@ struct cgi_job {
 	bool discard;	     /* body not sent (HEAD, 204, 304) */
 	bool has_length;     /* the script gave Content-Length */
 	uint64_t length_left;
-	bool body_done;	 /* request body fully received */
-	bool stdin_gone; /* the script closed its stdin */
-	char *in;	 /* body bytes the pipe has not taken yet */
+	bool spooling;	  /* chunked body to spool_fd; no process yet */
+	bool counted;	  /* the process counts in w->cgi_count */
+	int spool_fd;	  /* the de-chunked body (unlinked file), or -1 */
+	uint64_t spooled; /* bytes in spool_fd */
+	bool body_done;	  /* request body fully received */
+	bool stdin_gone;  /* the script closed its stdin */
+	char *in;	  /* body bytes the pipe has not taken yet */
 	size_t in_len;
 	size_t in_cap;
 	char *out; /* CGI head, then framed body for the client */
@@ -71,6 +77,12 @@ int cgi_watch(struct cgi_job *job, enum cgi_role role, int fd, uint32_t events);
 void cgi_close_fd(struct cgi_job *job, enum cgi_role role);
 /* Cut the job from its connection; kill: the script is not wanted. */
 void cgi_job_detach(struct cgi_job *job, bool kill);
+
+/* cgi_start.c: a chunked body is spooled (bytes appended: 0, or -1 with
+ * *status), then the script runs on it (IO_OK, or an error response). */
+int cgi_spool_write(struct cgi_job *job, const char *data, size_t n,
+		    int *status);
+enum io_result cgi_spool_done(struct conn *c, struct cgi_job *job);
 
 /* Read the script's stdout; false when the job is gone (502 sent). */
 bool cgi_read_stdout(struct cgi_job *job);

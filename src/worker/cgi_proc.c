@@ -280,13 +280,19 @@ static int set_nonblock(int fd)
 
 /*
  * The pipes: in[0], out[1], err[1] are the child's (blocking, >= 3), the
- * other ends the worker's (non-blocking).  All CLOEXEC.  stderr_fd >= 0:
- * err[1] is a dup of it and err[0] stays -1.  0 / -1; on failure the
- * caller closes whatever is not -1.
+ * other ends the worker's (non-blocking).  All CLOEXEC.  stdin_file >= 0:
+ * in[0] is a dup of it and in[1] stays -1.  stderr_fd >= 0: err[1] is a
+ * dup of it and err[0] stays -1.  0 / -1; on failure the caller closes
+ * whatever is not -1.
  */
-static int make_pipes(int in[2], int out[2], int err[2], int stderr_fd)
+static int make_pipes(int in[2], int out[2], int err[2], int stdin_file,
+		      int stderr_fd)
 {
-	if (pipe2(in, O_CLOEXEC) == -1 || pipe2(out, O_CLOEXEC) == -1)
+	if (stdin_file >= 0)
+		in[0] = fcntl(stdin_file, F_DUPFD_CLOEXEC, 3);
+	else if (pipe2(in, O_CLOEXEC) == 0 && set_nonblock(in[1]) == -1)
+		return -1;
+	if (in[0] == -1 || pipe2(out, O_CLOEXEC) == -1)
 		return -1;
 	if (stderr_fd >= 0)
 		err[1] = fcntl(stderr_fd, F_DUPFD_CLOEXEC, 3);
@@ -295,7 +301,7 @@ static int make_pipes(int in[2], int out[2], int err[2], int stderr_fd)
 	if (err[1] == -1 || fd_above_stdio(&in[0]) == -1 ||
 	    fd_above_stdio(&out[1]) == -1 || fd_above_stdio(&err[1]) == -1)
 		return -1;
-	if (set_nonblock(in[1]) == -1 || set_nonblock(out[0]) == -1)
+	if (set_nonblock(out[0]) == -1)
 		return -1;
 	return 0;
 }
@@ -317,8 +323,8 @@ static int open_pidfd(pid_t pid, int *pidfd)
 }
 
 int cgi_spawn(const char *interpreter, const char *script, const char *cwd,
-	      char *const *envp, int stderr_fd, struct cgi_proc *out,
-	      int *exec_errno)
+	      char *const *envp, int stdin_file, int stderr_fd,
+	      struct cgi_proc *out, int *exec_errno)
 {
 	int in[2] = {-1, -1}, outp[2] = {-1, -1}, err[2] = {-1, -1};
 	struct cgi_child c = {
@@ -336,7 +342,7 @@ int cgi_spawn(const char *interpreter, const char *script, const char *cwd,
 				 .stdin_fd = -1,
 				 .stdout_fd = -1,
 				 .stderr_fd = -1};
-	if (make_pipes(in, outp, err, stderr_fd) == -1)
+	if (make_pipes(in, outp, err, stdin_file, stderr_fd) == -1)
 		goto fail;
 	c.fd[0] = in[0];
 	c.fd[1] = outp[1];

@@ -181,3 +181,140 @@ Test(cgi, local_redirect_of_a_post_is_a_plain_get, .fini = cgx_fini)
 	cgx_resp_free(&r);
 	srv_stop(s);
 }
+
+/* --- fix 4: chunked bodies are spooled, CONTENT_LENGTH is set ---------- */
+
+static const char cl_sh[] = "printf 'Content-Type: text/plain\\n\\n'\n"
+			    "printf 'CL=%s\\n' \"$CONTENT_LENGTH\"\n"
+			    "exec cat\n";
+
+Test(cgi, chunked_body_gets_content_length, .fini = cgx_fini)
+{
+	struct srv *s = &server;
+	struct cgx_resp r;
+	struct cgx_src src;
+	char *want = malloc(300000 + 16);
+
+	cr_assert_not_null(want);
+	start(s, CGX_CFG("1"));
+	cr_assert_eq(cgx_script(s, "cl.sh", cl_sh), 0);
+	run(s);
+	cr_assert_eq(cgx_request(s->port,
+				 "POST /cgi-bin/cl.sh HTTP/1.1\r\nHost: a\r\n"
+				 "Transfer-Encoding: chunked\r\n"
+				 "Connection: close\r\n\r\n"
+				 "5\r\nhello\r\n8;ext=1\r\n chunked\r\n"
+				 "0\r\nX-Trailer: t\r\n\r\n",
+				 &r),
+		     200, "%s", r.head);
+	cr_expect_str_eq(r.keep, "CL=13\nhello chunked");
+	cgx_resp_free(&r);
+
+	/* an empty chunked body: CONTENT_LENGTH=0, EOF at once */
+	cr_assert_eq(cgx_request(s->port,
+				 "POST /cgi-bin/cl.sh HTTP/1.1\r\nHost: a\r\n"
+				 "Transfer-Encoding: chunked\r\n"
+				 "Connection: close\r\n\r\n0\r\n\r\n",
+				 &r),
+		     200, "%s", r.head);
+	cr_expect_str_eq(r.keep, "CL=0\n");
+	cgx_resp_free(&r);
+
+	/* 300000 letters in 7777-byte chunks: byte-exact, length first */
+	cgx_src_init(&src,
+		     "POST /cgi-bin/cl.sh HTTP/1.1\r\nHost: a\r\n"
+		     "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
+		     NULL, 300000, 7777, 42, true);
+	cgx_resp_init(&r, 300000 + 16);
+	cr_assert_eq(cgx_exchange(s->port, &src, &r, 20000), 0, "%s", r.head);
+	struct cgx_rng rng;
+	cgx_rng_init(&rng, 42);
+	int n = snprintf(want, 16, "CL=300000\n");
+	cgx_rng_fill(&rng, want + n, 300000, true);
+	cr_expect_eq(r.keep_len, (size_t)n + 300000);
+	cr_expect(memcmp(r.keep, want, (size_t)n + 300000) == 0,
+		  "echo differs");
+	cgx_resp_free(&r);
+	free(want);
+	srv_stop(s);
+}
+
+/* Entries of /proc/pid/fd that name a deleted file under /tmp. */
+static int spool_fds(pid_t pid)
+{
+	char dir[64], path[400], link[400];
+	struct dirent *e;
+	int n = 0;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
+	if ((d = opendir(dir)) == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL) {
+		ssize_t len;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if ((len = readlink(path, link, sizeof(link) - 1)) <= 0)
+			continue;
+		link[len] = '\0';
+		if (strncmp(link, "/tmp/", 5) == 0 &&
+		    strstr(link, "(deleted)") != NULL)
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+Test(cgi, chunked_spool_limit_and_vanishing_client, .fini = cgx_fini)
+{
+	struct srv *s = &server;
+	struct cgx_resp r;
+	char marker[600], script[800];
+	pid_t worker;
+
+	start(s, CGX_CFG("1"));
+	cgx_path(s, "ran", marker, sizeof(marker));
+	snprintf(script, sizeof(script),
+		 "touch '%s'\nprintf 'Content-Type: text/plain\\n\\nran'\n",
+		 marker);
+	cr_assert_eq(cgx_script(s, "mark.sh", script), 0);
+	run(s);
+	worker = cgx_worker(s);
+	cr_assert_gt(worker, 0);
+
+	/* /long/ has the default 1m limit: a 2 MB chunk is refused at its
+	 * size line, and nothing runs */
+	cr_assert_eq(cgx_request(s->port,
+				 "POST /long/mark.sh HTTP/1.1\r\nHost: a\r\n"
+				 "Transfer-Encoding: chunked\r\n\r\n"
+				 "200000\r\nabc",
+				 &r),
+		     413, "%s", r.head);
+	cgx_resp_free(&r);
+
+	/* half a body, then the client goes: no script, no file left */
+	int fd = http_connect(s->port);
+	cr_assert_geq(fd, 0);
+	static const char half[] = "POST /cgi-bin/mark.sh HTTP/1.1\r\n"
+				   "Host: a\r\nTransfer-Encoding: chunked\r\n"
+				   "\r\n10\r\n0123456789abcdef\r\n4\r\nab";
+	cr_assert_eq(send_all(fd, half, sizeof(half) - 1), 0);
+	int open_spools = 0;
+	for (long t0 = cgx_now_ms(); cgx_now_ms() - t0 < 3000;) {
+		if ((open_spools = spool_fds(worker)) > 0)
+			break;
+		usleep(10000);
+	}
+	cr_expect_eq(open_spools, 1, "the body is not spooled in /tmp");
+	close(fd);
+	for (long t0 = cgx_now_ms(); cgx_now_ms() - t0 < 3000;) {
+		if ((open_spools = spool_fds(worker)) == 0)
+			break;
+		usleep(10000);
+	}
+	cr_expect_eq(open_spools, 0, "the spool outlived its client");
+	usleep(200000);
+	cr_expect_neq(access(marker, F_OK), 0, "the script ran");
+	cr_expect_eq(cgx_children(worker, NULL, NULL, 0), 0,
+		     "a script was started");
+	srv_stop(s);
+}

@@ -746,8 +746,8 @@ static void spawn_script(const char *text, struct cgi_proc *proc)
 	int exec_errno = -1;
 
 	write_file("t.sh", text, 0644, script_path);
-	cr_assert_eq(cgi_spawn("/bin/sh", script_path, test_dir, envp, -1, proc,
-			       &exec_errno),
+	cr_assert_eq(cgi_spawn("/bin/sh", script_path, test_dir, envp, -1, -1,
+			       proc, &exec_errno),
 		     0, "spawn: %s", strerror(errno));
 	cr_assert_eq(exec_errno, 0);
 	cgi_free_env(envp);
@@ -969,8 +969,8 @@ Test(cgi_spawn, worker_without_stdio)
 	close(0);
 	close(1);
 	close(2);
-	cr_assert_eq(cgi_spawn("/bin/sh", script_path, NULL, envp, -1, &proc,
-			       &exec_errno),
+	cr_assert_eq(cgi_spawn("/bin/sh", script_path, NULL, envp, -1, -1,
+			       &proc, &exec_errno),
 		     0);
 	cr_expect_lt(proc.stdin_fd, 3, "the test did not place a pipe at 0-2");
 	/* Move our ends away before stdio comes back. */
@@ -1088,7 +1088,7 @@ Test(cgi_spawn, exec_failures_leave_nothing)
 				 cases[i].cwd);
 		errno = 0;
 		cr_expect_eq(cgi_spawn(interp, plain, cases[i].cwd ? cwd : NULL,
-				       envp, -1, &proc, &exec_errno),
+				       envp, -1, -1, &proc, &exec_errno),
 			     -1, "case %zu", i);
 		cr_expect_eq(exec_errno, cases[i].err, "case %zu: %s", i,
 			     strerror(exec_errno));
@@ -1115,8 +1115,8 @@ Test(cgi_spawn, stderr_to_given_fd)
 
 	cr_assert_eq(pipe2(log_pipe, O_CLOEXEC), 0);
 	write_file("t.sh", "echo out; echo err-line >&2\n", 0644, script_path);
-	cr_assert_eq(cgi_spawn("/bin/sh", script_path, NULL, envp, log_pipe[1],
-			       &proc, &exec_errno),
+	cr_assert_eq(cgi_spawn("/bin/sh", script_path, NULL, envp, -1,
+			       log_pipe[1], &proc, &exec_errno),
 		     0);
 	cr_expect_eq(proc.stderr_fd, -1);
 	cr_expect_eq(run_to_end(&proc, "", &o), 0);

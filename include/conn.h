@@ -100,6 +100,9 @@ struct xfer {
 	bool parsed;	     /* req holds a parsed head */
 	bool head_only;
 	bool keep_alive; /* decided when the response starts */
+	/* a body was left unread (a CGI redirected before taking it all):
+	 * the connection ends with a lingering read, not a reset */
+	bool body_unread;
 	size_t head_sent;
 	size_t mem_sent;
 	uint64_t body_bytes; /* response body bytes sent (access log) */

@@ -280,8 +280,10 @@ static enum io_result local_redirect(struct conn *c, struct cgi_job *job)
 	struct http_request *req = &x->req;
 	char *query = strchr(x->redirect, '?');
 
-	if (!job->body_done)
+	if (!job->body_done) {
 		req->keep_alive = false; /* the rest is not read */
+		x->body_unread = true;
+	}
 	cgi_job_detach(job, true);
 	x->redirects++;
 	x->sink = SINK_NONE;

@@ -213,6 +213,7 @@ static void xfer_start(struct xfer *x)
 	free(x->redirect);
 	x->redirect = NULL;
 	x->redirects = 0;
+	x->body_unread = false;
 	x->parsed = false;
 	x->head_only = false;
 	x->keep_alive = false;
@@ -463,7 +464,7 @@ enum io_result conn_response_done(struct conn *c)
 	 * body, pipelined data): closing on them would reset the
 	 * connection and could destroy the response before the client
 	 * reads it.  A cleanly consumed request is simply closed. */
-	bool unread = x->resp.close || x->pos < x->len ||
+	bool unread = x->resp.close || x->body_unread || x->pos < x->len ||
 		      (x->chunked ? !x->dec.done : x->body_left > 0);
 	response_reset(&x->resp);
 	if (!x->keep_alive && unread)

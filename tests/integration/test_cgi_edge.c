@@ -8,6 +8,7 @@
  */
 #include <criterion/criterion.h>
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -179,6 +180,44 @@ Test(cgi, local_redirect_of_a_post_is_a_plain_get, .fini = cgx_fini)
 		      strstr(r.keep, "\nSTDIN=")[7] == '\0',
 		  "the GET got a body on stdin: %s", strstr(r.keep, "STDIN="));
 	cgx_resp_free(&r);
+	srv_stop(s);
+}
+
+/* A script that redirects before reading its body: the rest of the body
+ * is not read, so the connection must end with a lingering read - a
+ * plain close would answer the client's next bytes with a reset. */
+Test(cgi, local_redirect_before_the_body_lingers, .fini = cgx_fini)
+{
+	struct srv *s = &server;
+	struct http_resp r;
+	static char chunk[16384];
+	const char head[] = "POST /cgi-bin/early.sh HTTP/1.1\r\nHost: a\r\n"
+			    "Content-Length: 10000000\r\n\r\n";
+	int fd, failed = 0;
+
+	start(s, CGX_CFG("1"));
+	cr_assert_eq(cgx_script(s, "env.sh", env_sh), 0);
+	cr_assert_eq(cgx_script(s, "early.sh",
+				"printf 'Location: /cgi-bin/env.sh\\n\\n'\n"),
+		     0);
+	run(s);
+	fd = http_connect(s->port);
+	cr_assert(fd >= 0);
+	memset(chunk, 'b', sizeof(chunk));
+	cr_assert_eq(send_all(fd, head, sizeof(head) - 1), 0);
+	cr_assert_eq(send_all(fd, chunk, 1000), 0);
+	cr_assert_eq(http_read(fd, &r, false), 0);
+	cr_expect_eq(r.status, 200, "%s", r.head);
+	http_resp_free(&r);
+	/* the server goes on reading (and dropping) what the client sends */
+	for (int i = 0; i < 20 && !failed; i++) {
+		if (send(fd, chunk, sizeof(chunk), MSG_NOSIGNAL) < 0)
+			failed = errno;
+		usleep(10000);
+	}
+	cr_expect_eq(failed, 0, "the rest of the body met: %s",
+		     strerror(failed));
+	close(fd);
 	srv_stop(s);
 }
 

@@ -49,6 +49,8 @@ struct http_request {
 	struct slice content_type;
 	struct slice if_none_match;
 	struct slice if_modified_since;
+	struct slice if_match;
+	struct slice if_unmodified_since;
 	struct slice range;
 	struct slice if_range;
 	struct slice user_agent;

@@ -360,6 +360,8 @@ static int field_meaning(struct parse *p, struct slice n, struct slice v)
 	case 8:
 		if (SLICE_IS(n, "if-range"))
 			keep_first(&req->if_range, v);
+		else if (SLICE_IS(n, "if-match"))
+			keep_first(&req->if_match, v);
 		break;
 	case 10:
 		if (SLICE_IS(n, "connection"))
@@ -384,6 +386,10 @@ static int field_meaning(struct parse *p, struct slice n, struct slice v)
 			return transfer_field(p, v);
 		if (SLICE_IS(n, "if-modified-since"))
 			keep_first(&req->if_modified_since, v);
+		break;
+	case 19:
+		if (SLICE_IS(n, "if-unmodified-since"))
+			keep_first(&req->if_unmodified_since, v);
 		break;
 	}
 	return STEP_OK;

@@ -697,3 +697,24 @@ Test(parser, header_iterator)
 		free(copy);
 	}
 }
+
+/* RFC 9110 §13.1.1, §13.1.4: the preconditions of writes. */
+Test(parser, if_match_and_if_unmodified_since)
+{
+	const char *in =
+	    "PUT /f HTTP/1.1\r\n"
+	    "Host: h\r\n"
+	    "if-match: \"e1\", \"e2\"\r\n"
+	    "If-Match: \"e3\"\r\n"
+	    "IF-UNMODIFIED-SINCE: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
+	    "Content-Length: 0\r\n"
+	    "\r\n";
+	int status;
+
+	cr_assert_eq(http_parse_head(in, strlen(in), LIMIT, &req, &status),
+		     (int)strlen(in));
+	slice_is(req.if_match, "\"e1\", \"e2\"", "if_match", 0);
+	slice_is(req.if_unmodified_since, "Sun, 06 Nov 1994 08:49:37 GMT",
+		 "if_unmodified_since", 0);
+	slice_is(req.if_none_match, NULL, "if_none_match", 0);
+}

@@ -2,7 +2,8 @@
  * static.h - GET/HEAD of files and directories beneath a root: opening
  * with openat2(RESOLVE_BENEATH) so nothing outside the root (or through a
  * symlink out of it) is ever served; index files; autoindex; ETag and
- * Last-Modified with 304; single Range with 206/416.
+ * Last-Modified with the preconditions (304, 412) of a file; single Range
+ * with 206/416.
  */
 #ifndef WEBSERV_STATIC_H
 #define WEBSERV_STATIC_H
@@ -36,7 +37,8 @@ int static_map(const struct location *loc, const char *path, size_t len,
  * Answer GET/HEAD of path from loc into resp.  cache (may be NULL) is
  * the worker's open-file cache, consulted and filled for regular files.
  * Returns the status put in resp (200, 206, 301, 304, 416), or an error status
- * (403, 404, 414, 500) with resp untouched so the caller can add an error page,
+ * (403, 404, 412, 414, 500) with resp untouched so the caller can add an
+ * error page,
  * or STATIC_INDEX_REDIRECT with index_path (NUL-terminated) set to the URI of
  * the index file to serve as a new request.
  * path is the canonical (decoded) URI path; index_path is in the same
@@ -45,6 +47,8 @@ int static_map(const struct location *loc, const char *path, size_t len,
  * Accept-Ranges, Content-Range (206, 416), Location (301); never
  * Connection.  HEAD gets GET's headers and BODY_NONE; Range applies to
  * GET only (RFC 9110 §14.2).  Index names holding '/' are skipped.
+ * Preconditions (RFC 9110 §13.2.2, precond.h) apply to a file: 304 or
+ * 412; a directory's redirect or listing is answered unconditionally.
  */
 int static_serve(const struct location *loc, const struct http_request *req,
 		 const char *path, size_t len, const struct mime_table *mime,
@@ -84,9 +88,6 @@ int static_autoindex(int dirfd, const char *base, const char *rel,
 /* ETag of a file: "\"<mtime-hex>-<size-hex>\"" into out (mtime in
  * nanoseconds); returns length, 0 when cap is too small. */
 size_t static_etag(const struct stat *st, char *out, size_t cap);
-/* If-None-Match / If-Modified-Since says "not modified" (RFC 9110 §13). */
-bool static_not_modified(const struct http_request *req, const char *etag,
-			 size_t etag_len, time_t mtime);
 
 /* Range (RFC 9110 §14): parse one "bytes=" range against size.
  * RANGE_NONE: no usable header (malformed, another unit, or several

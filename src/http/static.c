@@ -1,7 +1,8 @@
 /*
  * static.c - GET and HEAD of files and directories beneath a location's
  * root or alias: mapping, confined opening, index files, 301 to the slash
- * form, ETag / Last-Modified with 304, a single Range with 206 / 416.
+ * form, ETag / Last-Modified with the preconditions of RFC 9110 §13
+ * (304, 412; precond.c), a single Range with 206 / 416.
  * The listing lives in autoindex.c, the HTTP-date parser in date.c.
  *
  * Invariant: every file is opened with openat2(RESOLVE_BENEATH) under the
@@ -25,6 +26,7 @@
 
 #include "log.h"
 #include "path.h"
+#include "precond.h"
 #include "static.h"
 
 #define STATIC_ETAG_MAX 48
@@ -236,62 +238,6 @@ static const char *static_skip_ows(const char *p, const char *end)
 }
 
 /*
- * RFC 9110 §13.1.2 If-None-Match: "*" or a list of entity-tags, compared
- * weakly (W/ ignored on both sides).  A malformed list matches nothing:
- * answering 200 instead of 304 is always safe.
- */
-static bool static_etag_list_match(struct slice list, const char *etag,
-				   size_t etag_len)
-{
-	const char *p = list.ptr, *end = list.ptr + list.len;
-
-	p = static_skip_ows(p, end);
-	if (end - p == 1 && *p == '*')
-		return true;
-	while (p < end) {
-		if (*p == ',') {
-			p = static_skip_ows(p + 1, end);
-			continue;
-		}
-		if (end - p >= 2 && p[0] == 'W' && p[1] == '/')
-			p += 2;
-		if (p == end || *p != '"')
-			return false;
-		const char *quote = memchr(p + 1, '"', (size_t)(end - p - 1));
-		if (!quote)
-			return false;
-		size_t tag_len = (size_t)(quote + 1 - p);
-		if (tag_len == etag_len && memcmp(p, etag, etag_len) == 0)
-			return true;
-		p = static_skip_ows(quote + 1, end);
-		if (p < end && *p != ',')
-			return false;
-	}
-	return false;
-}
-
-bool static_not_modified(const struct http_request *req, const char *etag,
-			 size_t etag_len, time_t mtime)
-{
-	time_t since;
-
-	if (req->method != HTTP_GET && req->method != HTTP_HEAD)
-		return false;
-	/* RFC 9110 §13.2.2: If-None-Match, when present, decides alone */
-	if (req->if_none_match.len > 0)
-		return static_etag_list_match(req->if_none_match, etag,
-					      etag_len);
-	if (req->if_modified_since.len == 0)
-		return false;
-	/* §13.1.3: an invalid date, or one later than now, is ignored */
-	if (http_parse_date(req->if_modified_since.ptr,
-			    req->if_modified_since.len, &since) == -1 ||
-	    since > time(NULL))
-		return false;
-	return mtime <= since;
-}
-
-/*
  * RFC 9110 §13.1.5 If-Range: the Range applies only when the validator
  * still matches: an entity-tag by strong comparison (a weak one never
  * does), a date when it equals Last-Modified exactly.
@@ -489,17 +435,27 @@ static int static_unsatisfiable(uint64_t size, struct response *resp)
 	return 416;
 }
 
-/* A regular file (the entry's reference is ours): 200, 206, 304, 416. */
+/*
+ * A regular file (the entry's reference is ours): 200, 206, 304, 416, or
+ * 412 with resp untouched.  The preconditions see the very ETag and
+ * Last-Modified this response sends (RFC 9110 §13.2.2: before Range).
+ */
 static int static_file(const struct http_request *req, const char *path,
 		       size_t len, const struct mime_table *mime,
 		       struct fc_entry *e, struct response *resp)
 {
 	const struct stat *st = &e->st;
+	const struct precond_target now = {true, e->etag, e->etag_len,
+					   st->st_mtime};
 	uint64_t size = (uint64_t)st->st_size;
 	uint64_t first = 0, last = size ? size - 1 : 0;
-	int status = 200;
+	int status = precond_eval(req, &now, time(NULL));
 
-	if (static_not_modified(req, e->etag, e->etag_len, st->st_mtime)) {
+	if (status == 412) {
+		fc_release(e);
+		return 412;
+	}
+	if (status == 304) {
 		/* §15.4.5: ETag yes; other metadata SHOULD NOT */
 		response_status(resp, 304);
 		response_header(resp, "ETag", "%s", e->etag);
@@ -507,6 +463,7 @@ static int static_file(const struct http_request *req, const char *path,
 		fc_release(e);
 		return 304;
 	}
+	status = 200;
 	/* §14.2: Range is defined for GET only; HEAD ignores it */
 	if (req->method == HTTP_GET && req->range.len > 0 &&
 	    static_if_range_ok(req, e->etag, e->etag_len, st->st_mtime)) {

@@ -231,7 +231,8 @@ static int respond_delete(const struct http_ctx *ctx,
 			  const struct http_route *route,
 			  const struct http_request *req, struct response *resp)
 {
-	int status = upload_delete(route->loc, route->path, route->path_len);
+	int status =
+	    upload_delete(route->loc, req, route->path, route->path_len);
 
 	if (status != 204)
 		return respond_error(ctx, route, req, status, resp);

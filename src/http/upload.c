@@ -31,6 +31,16 @@
  * - DELETE: a file or symlink (the link itself) is unlinked: 204; missing
  *   404; a directory, the location prefix itself or anything outside the
  *   upload area 403.
+ * - Preconditions (RFC 9110 §13.1.1-13.1.4, order of §13.2.2) of PUT and
+ *   DELETE are evaluated against the target as it is, with the ETag and
+ *   Last-Modified a GET of it sends (static_etag; a symlink's are its
+ *   own, as it is the link that is replaced): 412 before a byte of the
+ *   body is written.  No current file: If-Match fails, If-None-Match: *
+ *   holds.  DELETE of a missing file stays 404 (§13.2.1: it would not
+ *   have succeeded anyway).  A conditional PUT looks at the target again
+ *   when its body is complete: changed meanwhile is 412 too, and one that
+ *   found no file never replaces one that appeared (linkat, EEXIST).
+ *   POST creates a new file and evaluates none.
  * - Errors: ENOSPC/EDQUOT 507, EACCES/EPERM/EROFS 403, an escape through a
  *   symlink 403, anything else 500 (logged).
  *
@@ -65,6 +75,7 @@
 #include "log.h"
 #include "multipart.h"
 #include "path.h"
+#include "precond.h"
 #include "static.h"
 #include "upload.h"
 #include "upload_int.h"
@@ -382,6 +393,43 @@ static int upload_post_dir(struct upload *up, const struct location *loc,
 	return upload_form_begin(up, ctype);
 }
 
+/* RFC 9110 §13.2.2 for a write to a file whose lstat is st (NULL: no
+ * such file).  0 or 412. */
+static int upload_precond(const struct http_request *req, const struct stat *st)
+{
+	char etag[64];
+	struct precond_target now = {st != NULL, etag, 0, 0};
+
+	if (st != NULL) {
+		now.etag_len = static_etag(st, etag, sizeof(etag));
+		now.mtime = st->st_mtime;
+	}
+	return precond_eval(req, &now, time(NULL)) == PRECOND_PASS ? 0 : 412;
+}
+
+static bool upload_has_precond(const struct http_request *req)
+{
+	return req->if_match.len > 0 || req->if_unmodified_since.len > 0 ||
+	       req->if_none_match.len > 0;
+}
+
+/* The conditional PUT's target is still the file its preconditions saw
+ * (or still missing).  The ETag's inputs plus the inode. */
+static bool upload_target_unchanged(const struct upload *up)
+{
+	struct stat st;
+	bool exists =
+	    fstatat(up->dir_fd, up->name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+
+	if (exists != up->existed)
+		return false;
+	return !exists ||
+	       (st.st_dev == up->seen.st_dev && st.st_ino == up->seen.st_ino &&
+		st.st_size == up->seen.st_size &&
+		st.st_mtim.tv_sec == up->seen.st_mtim.tv_sec &&
+		st.st_mtim.tv_nsec == up->seen.st_mtim.tv_nsec);
+}
+
 /* Open the target's directory and choose the mode.  0 / status. */
 static int upload_target(struct upload *up, const struct location *loc,
 			 const struct http_request *req, const char *path,
@@ -390,6 +438,8 @@ static int upload_target(struct upload *up, const struct location *loc,
 	bool post = req->method == HTTP_POST;
 	char dir[PATH_MAX];
 	struct stat st;
+	bool exists;
+	int status;
 
 	if (rel_len == 0 || rel[rel_len - 1] == '/') {
 		if (!post)
@@ -401,8 +451,8 @@ static int upload_target(struct upload *up, const struct location *loc,
 	/* RFC 4918 §9.7.1: no parent collection is 409 Conflict. */
 	if ((up->dir_fd = upload_open_in(loc, dir)) == -1)
 		return upload_dir_status(errno, 409);
-	if (fstatat(up->dir_fd, up->name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-	    S_ISDIR(st.st_mode)) {
+	exists = fstatat(up->dir_fd, up->name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+	if (exists && S_ISDIR(st.st_mode)) {
 		if (!post)
 			return 409; /* a file never replaces a directory */
 		/* POST /up/sub where sub is a directory: store into it. */
@@ -413,6 +463,14 @@ static int upload_target(struct upload *up, const struct location *loc,
 		return 409;
 	if (upload_set_dir_uri(up, path, len - strlen(up->name)) == -1)
 		return 414;
+	if (!post && upload_has_precond(req)) {
+		if ((status = upload_precond(req, exists ? &st : NULL)) != 0)
+			return status;
+		up->conditional = true;
+		up->existed = exists;
+		if (exists)
+			up->seen = st;
+	}
 	up->mode = UPLOAD_FILE;
 	return upload_tmp_open(up) == -1 ? upload_errno_status(errno) : 0;
 }
@@ -529,10 +587,18 @@ int upload_finish(struct upload *up, struct response *resp, bool head_only,
 		goto fail;
 	switch (up->mode) {
 	case UPLOAD_FILE:
-		if (upload_place(up, up->name, true) == -1) {
+		if (up->conditional && !upload_target_unchanged(up)) {
+			up->status = 412; /* changed while the body came */
+			goto fail;
+		}
+		/* a conditional PUT that found no file creates one only */
+		if (upload_place(up, up->name,
+				 !up->conditional || up->existed) == -1) {
 			/* A directory appeared at the name meanwhile. */
-			up->status =
-			    errno == EISDIR ? 409 : upload_errno_status(errno);
+			up->status = errno == EISDIR ? 409
+				     : errno == EEXIST
+					 ? 412
+					 : upload_errno_status(errno);
 			goto fail;
 		}
 		break;
@@ -554,7 +620,8 @@ fail:
 	return -1;
 }
 
-int upload_delete(const struct location *loc, const char *path, size_t path_len)
+int upload_delete(const struct location *loc, const struct http_request *req,
+		  const char *path, size_t path_len)
 {
 	const char *rel;
 	size_t rel_len;
@@ -582,6 +649,8 @@ int upload_delete(const struct location *loc, const char *path, size_t path_len)
 		status = 403;
 	else if (want_dir)
 		status = 404; /* "file/" names no directory */
+	else if (req != NULL && upload_precond(req, &st) != 0)
+		status = 412; /* the file stays */
 	else if (unlinkat(dir_fd, name, 0) == -1)
 		status = upload_dir_status(errno, 404);
 	close(dir_fd);

@@ -10,6 +10,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "http.h"
@@ -42,6 +43,11 @@ struct upload {
 	size_t dir_uri_len;
 	struct multipart *mp;
 	bool replaced;
+	/* PUT with preconditions (RFC 9110 §13): the target as they saw
+	 * it, checked again before the file is placed */
+	bool conditional;
+	bool existed;
+	struct stat seen;
 	int status; /* error status once failed */
 	struct upload_stored *stored;
 	size_t stored_count;

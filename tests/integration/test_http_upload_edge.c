@@ -293,3 +293,139 @@ Test(http, multipart_split_across_reads, .fini = hx_fini, .timeout = 60)
 	}
 	srv_stop(&s);
 }
+
+/* One request on its own connection: the status, the ETag into etag
+ * (may be NULL), and whether the response had a typed body. */
+static int cond_req(int port, const char *method, const char *path,
+		    const char *cond, const char *body, char *etag,
+		    bool *typed_body)
+{
+	char raw[1024], ctype[128];
+	struct http_resp r;
+	int status;
+
+	snprintf(raw, sizeof(raw),
+		 "%s %s HTTP/1.1\r\nHost: a\r\n%s%s"
+		 "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+		 method, path, cond, cond[0] ? "\r\n" : "", strlen(body), body);
+	cr_assert_eq(http_do(port, raw, &r), 0, "%s %s %s: no response", method,
+		     path, cond);
+	status = r.status;
+	if (etag && !resp_header(&r, "ETag", etag, 128))
+		etag[0] = '\0';
+	if (typed_body)
+		*typed_body =
+		    r.body_len > 0 &&
+		    resp_header(&r, "Content-Type", ctype, sizeof(ctype));
+	http_resp_free(&r);
+	return status;
+}
+
+static void expect_content_is(const struct srv *s, const char *name,
+			      const char *want)
+{
+	char path[512];
+	char *text = read_file(hx_path(path, sizeof(path), s->dir, name), NULL);
+
+	if (want == NULL)
+		cr_expect_null(text, "%s exists", name);
+	else
+		cr_expect(text && strcmp(text, want) == 0, "%s holds %s", name,
+			  text ? text : "(nothing)");
+	free(text);
+}
+
+#define PAST "If-Unmodified-Since: Sun, 06 Nov 1994 08:49:37 GMT"
+
+/*
+ * RFC 9110 §13.1.1-13.1.4 on writes: a PUT or DELETE whose precondition
+ * fails is 412 and leaves the file as it was; the ETag a GET sends is
+ * the one a conditional PUT is compared with.
+ */
+Test(http, conditional_put_and_delete_are_412_and_change_nothing,
+     .fini = hx_fini)
+{
+	struct srv s;
+	char etag[128], cond[256];
+	bool page = false;
+
+	start(&s);
+	cr_assert_eq(cond_req(s.port, "PUT", "/up/c.txt", "", "v1", NULL, NULL),
+		     201);
+	cr_assert_eq(cond_req(s.port, "GET", "/up/c.txt", "", "", etag, NULL),
+		     200);
+	cr_assert(etag[0], "GET sent no ETag");
+	static const struct {
+		const char *method, *path, *cond;
+	} refused[] = {
+	    {"PUT", "/up/c.txt", "If-None-Match: *"},
+	    {"PUT", "/up/c.txt", "If-Match: \"stale\""},
+	    {"PUT", "/up/c.txt", PAST},
+	    {"PUT", "/up/none.txt", "If-Match: *"},
+	    {"PUT", "/up/none.txt", "If-Match: \"nope\""},
+	    {"DELETE", "/up/c.txt", "If-Match: \"stale\""},
+	    {"DELETE", "/up/c.txt", PAST},
+	    {"GET", "/up/c.txt", "If-Match: \"stale\""},
+	    {"GET", "/up/c.txt", PAST},
+	    {"HEAD", "/up/c.txt", "If-Match: \"stale\""},
+	};
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		const char *body = strcmp(refused[i].method, "PUT") ? "" : "XX";
+		bool typed = false;
+		int got =
+		    cond_req(s.port, refused[i].method, refused[i].path,
+			     refused[i].cond, body, NULL,
+			     strcmp(refused[i].method, "HEAD") ? &typed : NULL);
+		cr_expect_eq(got, 412, "%s %s %s: %d", refused[i].method,
+			     refused[i].path, refused[i].cond, got);
+		page |= typed;
+	}
+	cr_expect(page, "412 without an error page");
+	expect_content_is(&s, "up/c.txt", "v1");
+	expect_content_is(&s, "up/none.txt", NULL);
+	/* the validators hold: the request goes on */
+	snprintf(cond, sizeof(cond), "If-Match: %s", etag);
+	cr_expect_eq(cond_req(s.port, "GET", "/up/c.txt", cond, "", NULL, NULL),
+		     200);
+	cr_expect_eq(
+	    cond_req(s.port, "PUT", "/up/c.txt", cond, "v2", NULL, NULL), 204);
+	expect_content_is(&s, "up/c.txt", "v2");
+	/* the old tag is stale now */
+	cr_expect_eq(
+	    cond_req(s.port, "DELETE", "/up/c.txt", cond, "", NULL, NULL), 412);
+	cr_expect_eq(cond_req(s.port, "PUT", "/up/n.txt", "If-None-Match: *",
+			      "new", NULL, NULL),
+		     201);
+	expect_content_is(&s, "up/n.txt", "new");
+	cr_expect_eq(cond_req(s.port, "GET", "/up/c.txt", "", "", etag, NULL),
+		     200);
+	snprintf(cond, sizeof(cond), "If-Match: \"x\", %s", etag);
+	cr_expect_eq(
+	    cond_req(s.port, "DELETE", "/up/c.txt", cond, "", NULL, NULL), 204);
+	expect_content_is(&s, "up/c.txt", NULL);
+	srv_stop(&s);
+}
+
+/* A refused PUT never reads its body: with Expect: 100-continue the 412
+ * comes at once, without 100 Continue, and nothing is written. */
+Test(http, conditional_put_412_before_the_body, .fini = hx_fini)
+{
+	struct srv s;
+	char head[8192];
+	int fd;
+
+	start(&s);
+	cr_assert_eq(cond_req(s.port, "PUT", "/up/e.txt", "", "v1", NULL, NULL),
+		     201);
+	fd = http_connect(s.port);
+	cr_assert(fd >= 0);
+	static const char req[] = "PUT /up/e.txt HTTP/1.1\r\nHost: a\r\n"
+				  "If-None-Match: *\r\nExpect: 100-continue\r\n"
+				  "Content-Length: 1000000\r\n\r\n";
+	cr_assert_eq(send_all(fd, req, sizeof(req) - 1), 0);
+	cr_assert_gt(hx_read_head_raw(fd, head, sizeof(head), 5000), 0);
+	cr_expect(strncmp(head, "HTTP/1.1 412 ", 13) == 0, "got %.40s", head);
+	close(fd);
+	expect_content_is(&s, "up/e.txt", "v1");
+	srv_stop(&s);
+}

@@ -351,7 +351,7 @@ Test(upload, symlinks_out_of_upload_dir_are_refused)
 	cr_assert_eq(symlink(outside, path_in(up_dir, "out")), 0);
 	cr_assert_eq(simple(HTTP_PUT, "/uploads/out/x.txt", "x"), 403);
 	cr_assert_eq(simple(HTTP_POST, "/uploads/out/", "x"), 403);
-	cr_assert_eq(upload_delete(&loc, "/uploads/out/x", 14), 403);
+	cr_assert_eq(upload_delete(&loc, NULL, "/uploads/out/x", 14), 403);
 	cr_assert_str_eq(listing(outside), "");
 	/* A symlink that stays inside is fine (RESOLVE_BENEATH). */
 	cr_assert_eq(mkdir(path_in(up_dir, "sub"), 0755), 0);
@@ -685,8 +685,8 @@ Test(upload, location_prefix_without_slash)
 	expect_file(up_dir, "f", "x", 1);
 	cr_assert_eq(simple(HTTP_PUT, "/upx", "x"), 403);
 	cr_assert_eq(simple(HTTP_PUT, "/other/f", "x"), 403);
-	cr_assert_eq(upload_delete(&loc, "/upf", 4), 403);
-	cr_assert_eq(upload_delete(&loc, "/up/f", 5), 204);
+	cr_assert_eq(upload_delete(&loc, NULL, "/upf", 4), 403);
+	cr_assert_eq(upload_delete(&loc, NULL, "/up/f", 5), 204);
 }
 
 Test(upload, methods_and_locations_without_upload_dir)
@@ -698,7 +698,7 @@ Test(upload, methods_and_locations_without_upload_dir)
 	cr_assert_eq(status, 405);
 	loc.upload_dir = NULL;
 	cr_assert_eq(simple(HTTP_PUT, "/uploads/x", "x"), 403);
-	cr_assert_eq(upload_delete(&loc, "/uploads/x", 10), 403);
+	cr_assert_eq(upload_delete(&loc, NULL, "/uploads/x", 10), 403);
 }
 
 struct delete_case {
@@ -728,7 +728,7 @@ Test(upload, delete)
 	cr_assert_eq(symlink(outside, path_in(up_dir, "dirlink")), 0);
 	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
 		cr_assert_eq(
-		    upload_delete(&loc, tab[i].path, strlen(tab[i].path)),
+		    upload_delete(&loc, NULL, tab[i].path, strlen(tab[i].path)),
 		    tab[i].status, "DELETE %s", tab[i].path);
 	/* The links went, not what they point to. */
 	cr_assert_str_eq(listing(up_dir), "sub");

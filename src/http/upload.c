@@ -12,9 +12,12 @@
  *   parent directory is 409 Conflict (RFC 4918 §9.7.1, nginx), a path
  *   ending in '/' or naming a directory is 409 too (a file never replaces
  *   a directory), a name longer than NAME_MAX is 414.
- * - POST to a file path: exactly like PUT (201 / 204), for a raw body;
- *   a multipart/form-data body there is 409: its files are stored into a
- *   directory, and the target is none.
+ * - POST to a file path: a raw body is stored under that name, or when
+ *   it is taken under the next free name as a form's files are
+ *   ("name-1.ext"...): POST creates, it never replaces (DESIGN §7: 201
+ *   with the Location of the stored file).  A multipart/form-data body
+ *   there is 409: its files are stored into a directory, and the target
+ *   is none.
  * - POST to a directory (a path ending in '/', the location prefix itself,
  *   or an existing directory): a missing directory is 404.
  *   . multipart/form-data: every part with a non-empty filename is stored
@@ -380,6 +383,7 @@ static int upload_post_dir(struct upload *up, const struct location *loc,
 		return 414;
 	memcpy(dir, rel, rel_len);
 	dir[rel_len] = '\0';
+	up->name[0] = '\0'; /* a raw body gets a generated name */
 	if (up->dir_fd != -1)
 		close(up->dir_fd);
 	if ((up->dir_fd = upload_open_in(loc, dir)) == -1)
@@ -430,6 +434,22 @@ static bool upload_target_unchanged(const struct upload *up)
 		st.st_mtim.tv_nsec == up->seen.st_mtim.tv_nsec);
 }
 
+/* A PUT's preconditions against the target now (st NULL: no file),
+ * remembered for upload_finish when there are any.  0 or 412. */
+static int upload_put_precond(struct upload *up, const struct http_request *req,
+			      const struct stat *st)
+{
+	if (!upload_has_precond(req))
+		return 0;
+	if (upload_precond(req, st) != 0)
+		return 412;
+	up->conditional = true;
+	up->existed = st != NULL;
+	if (st != NULL)
+		up->seen = *st;
+	return 0;
+}
+
 /* Open the target's directory and choose the mode.  0 / status. */
 static int upload_target(struct upload *up, const struct location *loc,
 			 const struct http_request *req, const char *path,
@@ -463,15 +483,11 @@ static int upload_target(struct upload *up, const struct location *loc,
 		return 409;
 	if (upload_set_dir_uri(up, path, len - strlen(up->name)) == -1)
 		return 414;
-	if (!post && upload_has_precond(req)) {
-		if ((status = upload_precond(req, exists ? &st : NULL)) != 0)
-			return status;
-		up->conditional = true;
-		up->existed = exists;
-		if (exists)
-			up->seen = st;
-	}
-	up->mode = UPLOAD_FILE;
+	/* POST creates: a new file, named after the target when free */
+	up->mode = post ? UPLOAD_RAW : UPLOAD_FILE;
+	if (!post &&
+	    (status = upload_put_precond(up, req, exists ? &st : NULL)))
+		return status;
 	return upload_tmp_open(up) == -1 ? upload_errno_status(errno) : 0;
 }
 
@@ -603,7 +619,7 @@ int upload_finish(struct upload *up, struct response *resp, bool head_only,
 		}
 		break;
 	case UPLOAD_RAW:
-		if (upload_store_new(up, "") == -1)
+		if (upload_store_new(up, up->name) == -1)
 			goto fail;
 		break;
 	case UPLOAD_MULTIPART:

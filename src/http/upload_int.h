@@ -22,8 +22,8 @@
 #define UPLOAD_TMP_NAME_MAX 32
 
 enum upload_mode {
-	UPLOAD_FILE,	  /* PUT, or POST to a file path */
-	UPLOAD_RAW,	  /* POST of a raw body to a directory */
+	UPLOAD_FILE,	  /* PUT */
+	UPLOAD_RAW,	  /* POST of a raw body: a new file */
 	UPLOAD_MULTIPART, /* POST of multipart/form-data */
 };
 
@@ -38,7 +38,8 @@ struct upload {
 	int dir_fd; /* the directory the files go to */
 	int fd;	    /* file being written, -1 between parts */
 	char tmp_name[UPLOAD_TMP_NAME_MAX]; /* "": fd is an O_TMPFILE */
-	char name[NAME_MAX + 1];	    /* UPLOAD_FILE: the target's name */
+	char name[NAME_MAX + 1];	    /* UPLOAD_FILE: the target's name;
+					     * UPLOAD_RAW: the wanted one ("": any) */
 	char dir_uri[PATH_MAX + 1];	    /* URI of dir_fd, ends in '/' */
 	size_t dir_uri_len;
 	struct multipart *mp;

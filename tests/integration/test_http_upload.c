@@ -299,6 +299,40 @@ Test(http, post_raw_body, .fini = hx_fini)
 	srv_stop(&s);
 }
 
+/* A raw POST to a file name creates: a taken name is never replaced,
+ * the next free one is used (DESIGN §7: 201 with Location). */
+Test(http, post_raw_twice_to_one_name_stores_two_files, .fini = hx_fini)
+{
+	static const char *const bodies[] = {"first", "second"};
+	char locs[2][512], raw[512];
+	struct http_resp r;
+	struct srv s;
+
+	start(&s, UP_CFG("1"));
+	for (int i = 0; i < 2; i++) {
+		snprintf(raw, sizeof(raw),
+			 "POST /up/z.bin HTTP/1.1\r\nHost: a\r\n"
+			 "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+			 strlen(bodies[i]), bodies[i]);
+		cr_assert_eq(http_do(s.port, raw, &r), 0);
+		cr_expect_eq(r.status, 201, "POST %d: %d", i, r.status);
+		cr_assert(resp_header(&r, "Location", locs[i], sizeof(locs[i])),
+			  "POST %d: no Location", i);
+		http_resp_free(&r);
+	}
+	cr_expect_str_eq(hx_location_path(locs[0]), "/up/z.bin");
+	cr_expect_str_neq(hx_location_path(locs[1]), "/up/z.bin");
+	for (int i = 0; i < 2; i++) {
+		cr_assert_eq(http_get(s.port, hx_location_path(locs[i]), &r),
+			     0);
+		cr_expect_eq(r.status, 200, "GET %s", locs[i]);
+		cr_expect_str_eq(r.body, bodies[i]);
+		http_resp_free(&r);
+	}
+	expect_clean(&s, "up", 2);
+	srv_stop(&s);
+}
+
 Test(http, delete_file_missing_directory, .fini = hx_fini)
 {
 	struct srv s;

@@ -392,11 +392,18 @@ Test(upload, post_raw_to_a_directory_gets_a_generated_name)
 	response_reset(&resp);
 }
 
-Test(upload, post_raw_to_a_file_path_is_like_put)
+/* POST creates: a taken name gets the next free one, as a form's files. */
+Test(upload, post_raw_to_a_file_path_never_replaces)
 {
+	struct response resp;
+
 	cr_assert_eq(simple(HTTP_POST, "/uploads/p.txt", "one"), 201);
-	cr_assert_eq(simple(HTTP_POST, "/uploads/p.txt", "two"), 204);
-	expect_file(up_dir, "p.txt", "two", 3);
+	cr_assert_eq(run(HTTP_POST, NULL, "/uploads/p.txt", "two", 3, 0, &resp),
+		     201);
+	cr_assert_str_eq(header(&resp, "Location"), "/uploads/p-1.txt");
+	response_reset(&resp);
+	expect_file(up_dir, "p.txt", "one", 3);
+	expect_file(up_dir, "p-1.txt", "two", 3);
 	cr_assert_eq(simple(HTTP_POST, "/uploads/nodir/p.txt", "x"), 409);
 	cr_assert_eq(simple(HTTP_POST, "/uploads/nodir/", "x"), 404);
 }

@@ -246,6 +246,16 @@ static void keep_first(struct slice *slot, struct slice value)
 		*slot = value;
 }
 
+/* A singleton field sent twice (RFC 9110 §5.3): neither line counts, as
+ * if absent (len 0); ptr stays set, so a third line cannot revive it. */
+static void keep_single(struct slice *slot, struct slice value)
+{
+	if (!slot->ptr)
+		*slot = value;
+	else
+		slot->len = 0;
+}
+
 /* RFC 9112 §3.2: exactly one Host, and a valid one. */
 static int host_field(struct parse *p, struct slice v)
 {
@@ -347,7 +357,7 @@ static int field_meaning(struct parse *p, struct slice n, struct slice v)
 		break;
 	case 5:
 		if (SLICE_IS(n, "range"))
-			keep_first(&req->range, v);
+			keep_single(&req->range, v);
 		break;
 	case 6:
 		if (SLICE_IS(n, "expect"))

@@ -36,15 +36,17 @@ int static_map(const struct location *loc, const char *path, size_t len,
 /*
  * Answer GET/HEAD of path from loc into resp.  cache (may be NULL) is
  * the worker's open-file cache, consulted and filled for regular files.
- * Returns the status put in resp (200, 206, 301, 304, 416), or an error status
- * (403, 404, 412, 414, 500) with resp untouched so the caller can add an
- * error page,
- * or STATIC_INDEX_REDIRECT with index_path (NUL-terminated) set to the URI of
- * the index file to serve as a new request.
+ * Returns the status put in resp (200, 206, 301, 304), or an error status
+ * (403, 404, 412, 414, 416, 500) with resp untouched so the caller can add
+ * an error page, or STATIC_INDEX_REDIRECT with index_path (NUL-terminated)
+ * set to the URI of the index file to serve as a new request.  For 416,
+ * index_path holds the Content-Range value the error page must carry:
+ * the unsatisfied-range form with the file's length (RFC 9110 §14.4,
+ * §15.5.17).
  * path is the canonical (decoded) URI path; index_path is in the same
  * form (path + index name): re-route it without canonicalising it again.
  * Headers put: Content-Type, Content-Length, Last-Modified, ETag,
- * Accept-Ranges, Content-Range (206, 416), Location (301); never
+ * Accept-Ranges, Content-Range (206), Location (301); never
  * Connection.  HEAD gets GET's headers and BODY_NONE; Range applies to
  * GET only (RFC 9110 §14.2).  Index names holding '/' are skipped.
  * Preconditions (RFC 9110 §13.2.2, precond.h) apply to a file: 304 or

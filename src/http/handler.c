@@ -282,8 +282,12 @@ static int respond_static(const struct http_ctx *ctx, struct http_route *route,
 		status = static_redirect_slash(req, route->path,
 					       route->path_len, resp);
 	/* static.c leaves resp untouched on an error status. */
-	if (resp->status == 0)
-		return respond_error(ctx, route, req, status, resp);
+	if (resp->status != 0)
+		return NEXT_RESPOND;
+	respond_error(ctx, route, req, status, resp);
+	/* RFC 9110 §15.5.17: the page says how long the file is */
+	if (status == 416)
+		response_header(resp, "Content-Range", "%s", index_path);
 	return NEXT_RESPOND;
 }
 

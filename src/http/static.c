@@ -425,24 +425,28 @@ static int static_directory(const struct location *loc,
 				req->method == HTTP_HEAD, resp);
 }
 
-/* RFC 9110 §15.5.17: nothing to send; say how long the file is. */
-static int static_unsatisfiable(uint64_t size, struct response *resp)
+/*
+ * RFC 9110 §15.5.17: the range is not there.  The error page is the
+ * caller's (resp untouched, as for every error status); the complete
+ * length it must carry in Content-Range goes to out.
+ */
+static int static_unsatisfiable(uint64_t size, char *out, size_t cap)
 {
-	response_status(resp, 416);
-	response_header(resp, "Content-Range", "bytes */%" PRIu64, size);
-	response_header(resp, "Content-Length", "0");
-	resp->body_kind = BODY_NONE;
-	return 416;
+	int n = snprintf(out, cap, "bytes */%" PRIu64, size);
+
+	return n < 0 || (size_t)n >= cap ? 500 : 416;
 }
 
 /*
- * A regular file (the entry's reference is ours): 200, 206, 304, 416, or
- * 412 with resp untouched.  The preconditions see the very ETag and
- * Last-Modified this response sends (RFC 9110 §13.2.2: before Range).
+ * A regular file (the entry's reference is ours): 200, 206, 304, or 412
+ * and 416 with resp untouched (416: Content-Range's value in out).  The
+ * preconditions see the very ETag and Last-Modified this response sends
+ * (RFC 9110 §13.2.2: before Range).
  */
 static int static_file(const struct http_request *req, const char *path,
 		       size_t len, const struct mime_table *mime,
-		       struct fc_entry *e, struct response *resp)
+		       struct fc_entry *e, char *out, size_t cap,
+		       struct response *resp)
 {
 	const struct stat *st = &e->st;
 	const struct precond_target now = {true, e->etag, e->etag_len,
@@ -474,7 +478,7 @@ static int static_file(const struct http_request *req, const char *path,
 			break;
 		case RANGE_UNSATISFIABLE:
 			fc_release(e);
-			return static_unsatisfiable(size, resp);
+			return static_unsatisfiable(size, out, cap);
 		case RANGE_NONE:
 			break;
 		}
@@ -524,7 +528,8 @@ int static_serve(const struct location *loc, const struct http_request *req,
 	if (static_map(loc, path, len, &base, rel, sizeof(rel)) == -1)
 		return errno == ENAMETOOLONG ? 414 : 500;
 	if ((e = fc_lookup(cache, base, rel)) != NULL)
-		return static_file(req, path, len, mime, e, resp);
+		return static_file(req, path, len, mime, e, index_path,
+				   index_cap, resp);
 	/* O_NONBLOCK: opening a FIFO must not hang the worker */
 	fd =
 	    static_open_beneath(base, rel, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0);
@@ -550,5 +555,6 @@ int static_serve(const struct location *loc, const struct http_request *req,
 	}
 	if ((e = fc_insert(cache, base, rel, fd, &st)) == NULL)
 		return 500;
-	return static_file(req, path, len, mime, e, resp);
+	return static_file(req, path, len, mime, e, index_path, index_cap,
+			   resp);
 }

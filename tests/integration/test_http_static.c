@@ -487,6 +487,11 @@ Test(http, ranges, .fini = hx_fini)
 			    resp_header(&r, "Content-Range", cr, sizeof(cr)) &&
 				strcmp(cr, "bytes */200003") == 0,
 			    "%s: Content-Range %s", rg, cr);
+			/* the error page of any 4xx */
+			cr_expect(
+			    resp_header(&r, "Content-Type", cr, sizeof(cr)) &&
+				strstr(r.body, "416"),
+			    "%s: 416 without a page", rg);
 		} else if (r.status == 200) {
 			cr_expect(r.body_len == BLOB_SIZE &&
 				      memcmp(r.body, blob, BLOB_SIZE) == 0,
@@ -494,6 +499,14 @@ Test(http, ranges, .fini = hx_fini)
 		}
 		http_resp_free(&r);
 	}
+	/* Range is a singleton (RFC 9110 §5.3): twice, it is ignored */
+	ka_request(fd,
+		   "GET /blob.bin HTTP/1.1\r\nHost: a\r\nRange: bytes=1-2\r\n"
+		   "Range: bytes=3-4\r\n\r\n",
+		   &r);
+	cr_expect(r.status == 200 && r.body_len == BLOB_SIZE, "two Ranges: %d",
+		  r.status);
+	http_resp_free(&r);
 	/* If-Range: the current validator gets the range, another the file */
 	ka_request(fd, "HEAD /blob.bin HTTP/1.1\r\nHost: a\r\n\r\n", &r);
 	cr_assert(resp_header(&r, "ETag", etag, sizeof(etag)));

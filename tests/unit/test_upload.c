@@ -408,6 +408,40 @@ Test(upload, post_raw_to_a_file_path_never_replaces)
 	cr_assert_eq(simple(HTTP_POST, "/uploads/nodir/", "x"), 404);
 }
 
+/* A conditional PUT whose target changes while its body comes is 412 at
+ * the end, and the file another request wrote stays (RFC 9110 §13.1.4). */
+Test(upload, conditional_put_sees_a_change_during_its_body)
+{
+	static const char later[] = "Sun, 06 Nov 2095 08:49:37 GMT";
+	struct http_request req = request(HTTP_PUT, NULL);
+	struct response resp;
+	struct upload *up;
+	int status = 0;
+
+	put_file(up_dir, "c.txt", "old");
+	req.if_unmodified_since = (struct slice){later, sizeof(later) - 1};
+	up = upload_begin(&loc, &req, "/uploads/c.txt", 14, &status);
+	cr_assert_not_null(up, "refused at once: %d", status);
+	cr_assert_eq(upload_write(up, "mine", 4, &status), 0);
+	put_file(up_dir, "c.txt", "theirs!");
+	response_init(&resp);
+	cr_expect_eq(upload_finish(up, &resp, false, &status), -1);
+	cr_expect_eq(status, 412);
+	expect_file(up_dir, "c.txt", "theirs!", 7);
+
+	/* If-None-Match: * creates only, also when the file appears late */
+	req = request(HTTP_PUT, NULL);
+	req.if_none_match = (struct slice){"*", 1};
+	up = upload_begin(&loc, &req, "/uploads/n.txt", 14, &status);
+	cr_assert_not_null(up, "refused at once: %d", status);
+	cr_assert_eq(upload_write(up, "mine", 4, &status), 0);
+	put_file(up_dir, "n.txt", "theirs");
+	cr_expect_eq(upload_finish(up, &resp, false, &status), -1);
+	cr_expect_eq(status, 412);
+	expect_file(up_dir, "n.txt", "theirs", 6);
+	response_reset(&resp);
+}
+
 #define CT "multipart/form-data; boundary=XyZ"
 #define PART(name, file)                                                       \
 	"--XyZ\r\nContent-Disposition: form-data; name=\"" name "\"" file      \

@@ -3,6 +3,7 @@
  * is one poll loop over one non-blocking socket; the response decoder is
  * incremental so that nothing big is ever held in memory.
  */
+#include <criterion/criterion.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -64,6 +65,24 @@ const char *cgx_env_get(const char *dump, const char *name, char *out,
 		line = eol ? eol + 1 : NULL;
 	}
 	return NULL;
+}
+
+void cgx_expect_env(const char *dump, const char *name, const char *want)
+{
+	char got[1024];
+
+	if (cgx_env_get(dump, name, got, sizeof(got)) == NULL)
+		cr_expect_fail("%s is not set (want \"%s\")", name, want);
+	else
+		cr_expect_str_eq(got, want, "%s", name);
+}
+
+void cgx_expect_unset(const char *dump, const char *name)
+{
+	char got[1024] = "";
+
+	cr_expect_null(cgx_env_get(dump, name, got, sizeof(got)),
+		       "%s must not be set, is \"%s\"", name, got);
 }
 
 /* The server of the running test, for cgx_fini. */

@@ -63,6 +63,9 @@ long cgx_now_ms(void);
  * as env(1) or the tests' env.py print it) into out; NULL when absent. */
 const char *cgx_env_get(const char *dump, const char *name, char *out,
 			size_t cap);
+/* Criterion expectations on such a dump: NAME is want / is not set. */
+void cgx_expect_env(const char *dump, const char *name, const char *want);
+void cgx_expect_unset(const char *dump, const char *name);
 
 /* --- generated content ------------------------------------------------- */
 struct cgx_rng {

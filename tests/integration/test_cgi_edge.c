@@ -37,24 +37,6 @@ static void run(struct srv *s)
 	cr_assert_eq(srv_start(s, NULL), 0, "webserv did not become ready");
 }
 
-static void expect_env(const char *dump, const char *name, const char *want)
-{
-	char got[1024];
-
-	if (cgx_env_get(dump, name, got, sizeof(got)) == NULL)
-		cr_expect_fail("%s is not set (want \"%s\")", name, want);
-	else
-		cr_expect_str_eq(got, want, "%s", name);
-}
-
-static void expect_unset(const char *dump, const char *name)
-{
-	char got[1024] = "";
-
-	cr_expect_null(cgx_env_get(dump, name, got, sizeof(got)),
-		       "%s must not be set, is \"%s\"", name, got);
-}
-
 /* --- fix 1: local-redirect cycle --------------------------------------- */
 
 Test(cgi, local_redirect_cycle_is_500_and_logged, .fini = cgx_fini)
@@ -132,9 +114,9 @@ Test(cgi, a_thousand_header_fields_are_served, .fini = cgx_fini)
 
 	raw = thousand_fields("/cgi-bin/env.sh");
 	cr_assert_eq(cgx_request(s->port, raw, &r), 200, "%s", r.head);
-	expect_env(r.keep, "HTTP_1", "z");
-	expect_env(r.keep, "HTTP_3E6", "z"); /* field #1000 */
-	expect_env(r.keep, "HTTP_HOST", "a");
+	cgx_expect_env(r.keep, "HTTP_1", "z");
+	cgx_expect_env(r.keep, "HTTP_3E6", "z"); /* field #1000 */
+	cgx_expect_env(r.keep, "HTTP_HOST", "a");
 	for (const char *p = r.keep; (p = strstr(p, "\nHTTP_")) != NULL; p++)
 		http_vars++;
 	/* Host and the 998: Connection is the server's */
@@ -168,14 +150,14 @@ Test(cgi, local_redirect_of_a_post_is_a_plain_get, .fini = cgx_fini)
 				 "Connection: close, Upgrade\r\n\r\na=1&b=2",
 				 &r),
 		     200, "%s", r.head);
-	expect_env(r.keep, "REQUEST_METHOD", "GET");
-	expect_env(r.keep, "QUERY_STRING", "from=go");
-	expect_unset(r.keep, "CONTENT_TYPE");
-	expect_unset(r.keep, "CONTENT_LENGTH");
-	expect_unset(r.keep, "HTTP_CONTENT_TYPE");
-	expect_unset(r.keep, "HTTP_CONNECTION");
-	expect_unset(r.keep, "HTTP_UPGRADE");
-	expect_env(r.keep, "HTTP_HOST", "a");
+	cgx_expect_env(r.keep, "REQUEST_METHOD", "GET");
+	cgx_expect_env(r.keep, "QUERY_STRING", "from=go");
+	cgx_expect_unset(r.keep, "CONTENT_TYPE");
+	cgx_expect_unset(r.keep, "CONTENT_LENGTH");
+	cgx_expect_unset(r.keep, "HTTP_CONTENT_TYPE");
+	cgx_expect_unset(r.keep, "HTTP_CONNECTION");
+	cgx_expect_unset(r.keep, "HTTP_UPGRADE");
+	cgx_expect_env(r.keep, "HTTP_HOST", "a");
 	cr_expect(strstr(r.keep, "\nSTDIN=") != NULL &&
 		      strstr(r.keep, "\nSTDIN=")[7] == '\0',
 		  "the GET got a body on stdin: %s", strstr(r.keep, "STDIN="));

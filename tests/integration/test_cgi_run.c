@@ -71,24 +71,6 @@ static const char *env_get(const char *dump, const char *name, char *out,
 	return cgx_env_get(dump, name, out, cap);
 }
 
-static void expect_env(const char *dump, const char *name, const char *want)
-{
-	char got[1024];
-
-	if (env_get(dump, name, got, sizeof(got)) == NULL)
-		cr_expect_fail("%s is not set (want \"%s\")", name, want);
-	else
-		cr_expect_str_eq(got, want, "%s", name);
-}
-
-static void expect_unset(const char *dump, const char *name)
-{
-	char got[1024] = "";
-
-	cr_expect_null(env_get(dump, name, got, sizeof(got)),
-		       "%s must not be set, is \"%s\"", name, got);
-}
-
 /* Every variable in the dump (before CWD=) is one CGI defines. */
 static void expect_only_cgi_names(const char *dump)
 {
@@ -165,52 +147,53 @@ Test(cgi, environment_of_a_post_with_path_info, .fini = cgx_fini)
 	cr_assert_eq(r.status, 200, "%s", r.head);
 	const char *d = r.keep;
 
-	expect_env(d, "GATEWAY_INTERFACE", "CGI/1.1");
+	cgx_expect_env(d, "GATEWAY_INTERFACE", "CGI/1.1");
 	cr_expect(env_get(d, "SERVER_SOFTWARE", got, sizeof(got)) &&
 		      strncmp(got, "webserv", 7) == 0,
 		  "SERVER_SOFTWARE");
-	expect_env(d, "SERVER_NAME", "localhost");
+	cgx_expect_env(d, "SERVER_NAME", "localhost");
 	snprintf(want, sizeof(want), "%d", s->port);
-	expect_env(d, "SERVER_PORT", want);
-	expect_env(d, "SERVER_PROTOCOL", "HTTP/1.1");
-	expect_env(d, "REQUEST_METHOD", "POST");
-	expect_env(d, "QUERY_STRING", "x=1&y=%41");
-	expect_env(d, "REQUEST_URI", "/cgi-bin/env.py/extra/pa%74h?x=1&y=%41");
-	expect_env(d, "SCRIPT_NAME", "/cgi-bin/env.py");
+	cgx_expect_env(d, "SERVER_PORT", want);
+	cgx_expect_env(d, "SERVER_PROTOCOL", "HTTP/1.1");
+	cgx_expect_env(d, "REQUEST_METHOD", "POST");
+	cgx_expect_env(d, "QUERY_STRING", "x=1&y=%41");
+	cgx_expect_env(d, "REQUEST_URI",
+		       "/cgi-bin/env.py/extra/pa%74h?x=1&y=%41");
+	cgx_expect_env(d, "SCRIPT_NAME", "/cgi-bin/env.py");
 	snprintf(want, sizeof(want), "%s/cgi/env.py", s->dir);
-	expect_env(d, "SCRIPT_FILENAME", want);
-	expect_env(d, "PATH_INFO", "/extra/path");
+	cgx_expect_env(d, "SCRIPT_FILENAME", want);
+	cgx_expect_env(d, "PATH_INFO", "/extra/path");
 	snprintf(want, sizeof(want), "%s/cgi", s->dir);
-	expect_env(d, "DOCUMENT_ROOT", want);
+	cgx_expect_env(d, "DOCUMENT_ROOT", want);
 	/* cgi.h: PATH_TRANSLATED = DOCUMENT_ROOT + PATH_INFO */
 	snprintf(want, sizeof(want), "%s/cgi/extra/path", s->dir);
-	expect_env(d, "PATH_TRANSLATED", want);
-	expect_env(d, "CONTENT_LENGTH", "7");
-	expect_env(d, "CONTENT_TYPE", "application/x-www-form-urlencoded");
-	expect_env(d, "REMOTE_ADDR", "127.0.0.1");
+	cgx_expect_env(d, "PATH_TRANSLATED", want);
+	cgx_expect_env(d, "CONTENT_LENGTH", "7");
+	cgx_expect_env(d, "CONTENT_TYPE", "application/x-www-form-urlencoded");
+	cgx_expect_env(d, "REMOTE_ADDR", "127.0.0.1");
 	snprintf(want, sizeof(want), "%d", ntohs(me.sin_port));
-	expect_env(d, "REMOTE_PORT", want);
-	expect_env(d, "REDIRECT_STATUS", "200");
+	cgx_expect_env(d, "REMOTE_PORT", want);
+	cgx_expect_env(d, "REDIRECT_STATUS", "200");
 	cr_expect_not_null(env_get(d, "PATH", got, sizeof(got)), "PATH");
 	/* request fields */
 	snprintf(want, sizeof(want), "localhost:%d", s->port);
-	expect_env(d, "HTTP_HOST", want);
-	expect_env(d, "HTTP_X_CUSTOM_HEADER", "custom value");
-	expect_env(d, "HTTP_X_MULTI", "a, b");
-	expect_unset(d, "HTTP_PROXY"); /* httpoxy */
-	expect_unset(d, "HTTP_CONTENT_LENGTH");
-	expect_unset(d, "HTTP_CONTENT_TYPE");
+	cgx_expect_env(d, "HTTP_HOST", want);
+	cgx_expect_env(d, "HTTP_X_CUSTOM_HEADER", "custom value");
+	cgx_expect_env(d, "HTTP_X_MULTI", "a, b");
+	cgx_expect_unset(d, "HTTP_PROXY"); /* httpoxy */
+	cgx_expect_unset(d, "HTTP_CONTENT_LENGTH");
+	cgx_expect_unset(d, "HTTP_CONTENT_TYPE");
 	/* nothing else of the server's environment */
-	expect_unset(d, "WEBSERV_SECRET");
-	expect_unset(d, "NOTIFY_SOCKET");
-	expect_unset(d, "ASAN_OPTIONS");
-	expect_unset(d, "WEBSERV_BIN");
+	cgx_expect_unset(d, "WEBSERV_SECRET");
+	cgx_expect_unset(d, "NOTIFY_SOCKET");
+	cgx_expect_unset(d, "ASAN_OPTIONS");
+	cgx_expect_unset(d, "WEBSERV_BIN");
 	expect_only_cgi_names(d);
 	/* process: cwd, fds, stdin */
 	snprintf(want, sizeof(want), "%s/cgi", s->dir);
-	expect_env(d, "CWD", want);
-	expect_env(d, "FDS", "");
-	expect_env(d, "STDIN", "a=1&b=2");
+	cgx_expect_env(d, "CWD", want);
+	cgx_expect_env(d, "FDS", "");
+	cgx_expect_env(d, "STDIN", "a=1&b=2");
 	cgx_resp_free(&r);
 	srv_stop(s);
 }
@@ -235,20 +218,20 @@ Test(cgi, environment_of_a_plain_get, .fini = cgx_fini)
 		     200, "%s", r.head);
 	const char *d = r.keep;
 
-	expect_env(d, "REQUEST_METHOD", "GET");
-	expect_env(d, "QUERY_STRING", ""); /* always set */
-	expect_env(d, "SCRIPT_NAME", "/cgi-bin/env.py");
-	expect_env(d, "REQUEST_URI", "/cgi-bin/env.py");
-	expect_env(d, "SERVER_NAME", "Example.Test");
-	expect_unset(d, "PATH_INFO");
-	expect_unset(d, "PATH_TRANSLATED");
-	expect_unset(d, "CONTENT_LENGTH");
-	expect_unset(d, "CONTENT_TYPE");
-	expect_unset(d, "HTTP_X_UNDER"); /* cannot pose as X-Under */
-	expect_unset(d, "HTTP_PROXY_AUTHORIZATION");
-	expect_env(d, "HTTP_AUTHORIZATION", "Basic abc");
-	expect_env(d, "HTTP_COOKIE", "a=1; b=2");
-	expect_env(d, "STDIN", "");
+	cgx_expect_env(d, "REQUEST_METHOD", "GET");
+	cgx_expect_env(d, "QUERY_STRING", ""); /* always set */
+	cgx_expect_env(d, "SCRIPT_NAME", "/cgi-bin/env.py");
+	cgx_expect_env(d, "REQUEST_URI", "/cgi-bin/env.py");
+	cgx_expect_env(d, "SERVER_NAME", "Example.Test");
+	cgx_expect_unset(d, "PATH_INFO");
+	cgx_expect_unset(d, "PATH_TRANSLATED");
+	cgx_expect_unset(d, "CONTENT_LENGTH");
+	cgx_expect_unset(d, "CONTENT_TYPE");
+	cgx_expect_unset(d, "HTTP_X_UNDER"); /* cannot pose as X-Under */
+	cgx_expect_unset(d, "HTTP_PROXY_AUTHORIZATION");
+	cgx_expect_env(d, "HTTP_AUTHORIZATION", "Basic abc");
+	cgx_expect_env(d, "HTTP_COOKIE", "a=1; b=2");
+	cgx_expect_env(d, "STDIN", "");
 	expect_only_cgi_names(d);
 	cgx_resp_free(&r);
 	srv_stop(s);
@@ -318,9 +301,9 @@ Test(cgi, post_body_reaches_stdin_byte_exact, .fini = cgx_fini)
 				 "0\r\n\r\n",
 				 &r),
 		     200, "%s", r.head);
-	expect_env(r.keep, "CONTENT_LENGTH", "13");
-	expect_unset(r.keep, "HTTP_TRANSFER_ENCODING"); /* the server's */
-	expect_env(r.keep, "STDIN", "hello chunked");
+	cgx_expect_env(r.keep, "CONTENT_LENGTH", "13");
+	cgx_expect_unset(r.keep, "HTTP_TRANSFER_ENCODING"); /* the server's */
+	cgx_expect_env(r.keep, "STDIN", "hello chunked");
 	cgx_resp_free(&r);
 	srv_stop(s);
 }
@@ -670,7 +653,7 @@ Test(cgi, http10_response_is_close_delimited, .fini = cgx_fini)
 	cr_expect_eq(
 	    cgx_request(s->port, "GET /cgi-bin/env.py HTTP/1.0\r\n\r\n", &r),
 	    200);
-	expect_env(r.keep, "SERVER_PROTOCOL", "HTTP/1.0");
+	cgx_expect_env(r.keep, "SERVER_PROTOCOL", "HTTP/1.0");
 	cgx_resp_free(&r);
 	srv_stop(s);
 }

@@ -114,8 +114,12 @@ void cgi_free_dead(struct worker *w)
 /* Kill step: SIGTERM to the group, then SIGKILL after a grace. */
 static void kill_step(struct cgi_job *job)
 {
-	if (job->exited)
+	if (job->exited) {
+		/* the script is gone, not what it started: a background
+		 * child still holding stdout is in its group */
+		cgi_kill(&job->proc, SIGKILL);
 		return;
+	}
 	cgi_kill(&job->proc, job->killing ? SIGKILL : SIGTERM);
 	job->killing = true;
 	if (timer_arm(&job->w->timers, &job->timer, CGI_KILL_GRACE_MS,
@@ -138,6 +142,8 @@ void cgi_job_detach(struct cgi_job *job, bool kill)
 	cgi_close_fd(job, ROLE_STDIN);
 	cgi_close_fd(job, ROLE_STDOUT);
 	if (job->exited || job->proc.pid <= 0) { /* spooling: no process */
+		if (job->exited)
+			cgi_kill(&job->proc, SIGKILL); /* stragglers */
 		job_free(job);
 		return;
 	}
@@ -396,6 +402,10 @@ void cgi_on_event(void *tag, uint32_t events)
 
 	if (job->dead)
 		return; /* an event of this batch for a job already over */
+	/* detached (its client gone): its pipes to the client side are
+	 * closed, and an event of this batch for one of them is stale */
+	if (c == NULL && (role == ROLE_STDOUT || role == ROLE_STDIN))
+		return;
 	switch (role) {
 	case ROLE_STDOUT:
 		if (!cgi_read_stdout(job))

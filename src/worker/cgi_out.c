@@ -197,6 +197,11 @@ bool cgi_release_head(struct cgi_job *job, bool length_known)
 bool cgi_read_stdout(struct cgi_job *job)
 {
 	while (!job->stdout_eof && !job->local_redirect) {
+		/* holding the head with the buffer full: send it now (a read
+		 * of 0 bytes would look like the end of the output) */
+		if (!job->head_done && job->head_len &&
+		    CGI_OUT_CAP - job->out_len < CGI_CHUNK_HEAD + 1024)
+			return cgi_release_head(job, false);
 		size_t reserve =
 		    job->head_done && job->chunked ? CGI_CHUNK_HEAD + 2 : 0;
 		size_t room = CGI_OUT_CAP - job->out_len;
@@ -249,12 +254,8 @@ bool cgi_read_stdout(struct cgi_job *job)
 			continue;
 		}
 		job->out_len += (size_t)n;
-		if (job->head_len) {
-			/* holding the head: send once the buffer is full */
-			if (CGI_OUT_CAP - job->out_len < CGI_CHUNK_HEAD + 1024)
-				return cgi_release_head(job, false);
-			continue;
-		}
+		if (job->head_len)
+			continue; /* holding the head: see the loop's top */
 		struct cgi_response_head *head = malloc(sizeof(*head));
 		int rc = head ? cgi_parse_head(job->out, job->out_len,
 					       CGI_HEAD_LIMIT, head)

@@ -9,6 +9,7 @@
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -200,6 +201,94 @@ Test(cgi, local_redirect_before_the_body_lingers, .fini = cgx_fini)
 	cr_expect_eq(failed, 0, "the rest of the body met: %s",
 		     strerror(failed));
 	close(fd);
+	srv_stop(s);
+}
+
+/* Clients that send a CGI request and close at once: the script's
+ * events of the same batch must find the job detached, not crash it. */
+Test(cgi, clients_gone_at_once_do_not_crash_the_worker, .fini = cgx_fini)
+{
+	struct srv *s = &server;
+	struct cgx_resp r;
+	const char get[] = "GET /cgi-bin/hi.sh HTTP/1.1\r\nHost: a\r\n\r\n";
+	pid_t worker;
+
+	start(s, CGX_CFG("1"));
+	cr_assert_eq(cgx_script(s, "hi.sh",
+				"printf 'Content-Type: text/plain\\r\\n\\r\\n"
+				"hello\\n'\n"),
+		     0);
+	run(s);
+	worker = cgx_worker(s);
+	cr_assert_gt(worker, 0);
+	for (int i = 0; i < 40; i++) {
+		int fd = http_connect(s->port);
+		cr_assert(fd >= 0);
+		cr_assert_eq(send_all(fd, get, sizeof(get) - 1), 0);
+		close(fd);
+	}
+	cr_expect_eq(cgx_request(s->port, get, &r), 200, "%s", r.head);
+	cgx_resp_free(&r);
+	cr_expect_eq(cgx_worker(s), worker, "the worker died");
+	char *log = read_file(s->err_log, NULL);
+	cr_expect(log == NULL || strstr(log, "signal") == NULL, "%s", log);
+	free(log);
+	srv_stop(s);
+}
+
+/* The head and more than the output buffer in one write: the buffer is
+ * full while the head is held, which is no end of output. */
+Test(cgi, a_full_buffer_behind_the_head_is_not_the_end, .fini = cgx_fini)
+{
+	struct srv *s = &server;
+	struct cgx_resp r;
+
+	start(s, CGX_CFG("1"));
+	cr_assert_eq(
+	    cgx_script(s, "big.py",
+		       "import sys\n"
+		       "sys.stdout.buffer.write(b'Content-Type: text/plain"
+		       "\\r\\n\\r\\n' + b'x' * 300000)\n"),
+	    0);
+	run(s);
+	for (int i = 0; i < 3; i++) {
+		cr_expect_eq(cgx_request(s->port,
+					 "GET /cgi-bin/big.py HTTP/1.1\r\n"
+					 "Host: a\r\n\r\n",
+					 &r),
+			     200, "%s", r.head);
+		cr_expect_eq(r.body_len, 300000, "got %llu bytes",
+			     (unsigned long long)r.body_len);
+		cr_expect(r.done, "the body did not end as framed");
+		cgx_resp_free(&r);
+	}
+	srv_stop(s);
+}
+
+/* The script exits, a background child of it holds stdout: at
+ * cgi_timeout the child, in the script's process group, is killed. */
+Test(cgi, an_exited_scripts_background_child_is_killed, .fini = cgx_fini)
+{
+	struct srv *s = &server;
+	struct cgx_resp r;
+
+	start(s, CGX_CFG("1"));
+	cr_assert_eq(cgx_script(s, "bg.sh",
+				"printf 'Content-Type: text/plain\\r\\n\\r\\n"
+				"parent\\n'\n"
+				"sh -c 'echo $$ > bg.child; exec sleep 60' &\n"
+				"exit 0\n"),
+		     0);
+	run(s);
+	cgx_request(s->port, "GET /cgi-bin/bg.sh HTTP/1.1\r\nHost: a\r\n\r\n",
+		    &r);
+	cgx_resp_free(&r);
+	pid_t child = cgx_read_pid(s, "cgi/bg.child", 1000);
+	cr_assert_gt(child, 0, "the script never started its child");
+	cr_expect(cgx_wait_gone(child, 3000, true),
+		  "background child %d still running (state %c)", (int)child,
+		  cgx_proc_state(child));
+	kill(child, SIGKILL);
 	srv_stop(s);
 }
 

@@ -98,6 +98,7 @@ struct xfer {
 	char *redirect;	     /* CGI local redirect target (owned) */
 	unsigned redirects;  /* internal redirects of this request */
 	bool parsed;	     /* req holds a parsed head */
+	bool logged;	     /* its access-log line is written */
 	bool head_only;
 	bool keep_alive; /* decided when the response starts */
 	/* a body was left unread (a CGI redirected before taking it all):

@@ -167,6 +167,27 @@ void conn_free_pool(struct worker *w)
 	w->xfer_pooled = 0;
 }
 
+/*
+ * A request ends before its response did (client gone, a timeout, a fast
+ * stop): it is logged all the same, as nginx does, with the status it was
+ * getting and the body bytes that left; 499 (nginx's "client closed
+ * request") when no response had begun.
+ */
+static void log_cut_request(struct conn *c)
+{
+	struct xfer *x = c->x;
+
+	if (x->resp.status == 0)
+		x->resp.status = 499;
+	log_info("request \"%.*s %.*s\" ended early: %d, %llu body bytes "
+		 "sent",
+		 (int)x->req.method_name.len, x->req.method_name.ptr,
+		 (int)x->req.target.len, x->req.target.ptr, x->resp.status,
+		 (unsigned long long)x->body_bytes);
+	access_log_write(c, true);
+	x->logged = true;
+}
+
 void conn_close(struct conn *c)
 {
 	struct worker *w = c->w;
@@ -174,6 +195,8 @@ void conn_close(struct conn *c)
 	if (c->state == CONN_CLOSED)
 		return;
 	timer_disarm(&c->timer);
+	if (c->x && c->x->parsed && !c->x->logged)
+		log_cut_request(c);
 	xfer_free(c);
 	/* close() alone leaves the epoll set: no other process holds the
 	 * socket (cgi_spawn returns only once the child has exec'd, and
@@ -215,6 +238,7 @@ static void xfer_start(struct xfer *x)
 	x->redirects = 0;
 	x->body_unread = false;
 	x->parsed = false;
+	x->logged = false;
 	x->head_only = false;
 	x->keep_alive = false;
 	x->head_sent = 0;
@@ -460,6 +484,7 @@ enum io_result conn_response_done(struct conn *c)
 		stats_add(&c->w->stats->ctr[STAT_RESP_1XX + status_class - 1],
 			  1);
 	access_log_write(c, x->parsed);
+	x->logged = true;
 	/* Linger only when request bytes may still be unread (a refused
 	 * body, pipelined data): closing on them would reset the
 	 * connection and could destroy the response before the client

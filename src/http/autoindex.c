@@ -179,9 +179,20 @@ static void ai_list_free(struct ai_list *list)
 	free(list->items);
 }
 
+/* A name a request can reach: path_canonical() refuses control bytes
+ * and backslashes, so a link to such a name would only lead to a 400. */
+static bool ai_reachable(const char *name)
+{
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+		if (*p < 0x20 || *p == 0x7f || *p == '\\')
+			return false;
+	return true;
+}
+
 /* Read every entry but the hidden ones: names starting with a dot, so
  * "." and "..", but also .git, .htpasswd and an upload's temporary file
- * (nginx and lighttpd hide them too).  0 / -1 (errno). */
+ * (nginx and lighttpd hide them too), and names no request can reach.
+ * 0 / -1 (errno). */
 static int ai_read(DIR *dir, const char *base, const char *rel,
 		   struct ai_list *list)
 {
@@ -191,7 +202,7 @@ static int ai_read(DIR *dir, const char *base, const char *rel,
 		errno = 0;
 		if (!(de = readdir(dir)))
 			return errno ? -1 : 0;
-		if (de->d_name[0] == '.')
+		if (de->d_name[0] == '.' || !ai_reachable(de->d_name))
 			continue;
 		if (ai_add(list, de->d_name) == -1)
 			return -1;

@@ -69,6 +69,8 @@ static void setup(void)
 	put("sub/a file.txt", "a");
 	put("sub/<b>&\"x\".txt", "x");
 	put("sub/.hidden", "h");
+	put("sub/back\\slash", "u");
+	put("sub/tab\tname", "u");
 	put("sub/a:b", "colon");
 	dir("sub/zdir");
 	dir("sub/adir");
@@ -504,8 +506,11 @@ Test(static_files, autoindex_listing)
 	/* directories first, then byte order */
 	cr_expect(up < adir && adir < zdir && zdir < html);
 	cr_expect(html < space && space < colon);
-	/* dot files are not listed (nginx, lighttpd) */
+	/* dot files are not listed (nginx, lighttpd), nor names a request
+	 * cannot reach (path_canonical refuses them: a dead link) */
 	cr_expect_null(strstr(page, ".hidden"));
+	cr_expect_null(strstr(page, "slash"));
+	cr_expect_null(strstr(page, "name</a>"));
 	cr_expect(colon < b && b < updown && updown < esc);
 	cr_expect_null(strstr(page, "href=\"./\""));
 	pos_of(page, "<title>Index of /sub/</title>");

@@ -208,26 +208,23 @@ static void env_add_header(struct env_text *t, const struct env_field *f,
 static struct env_field *env_fields(struct env_text *t, struct slice block,
 				    size_t *count)
 {
-	struct env_field *f = NULL;
-	size_t n = 0, cap = 0, pos = 0;
+	struct env_field *f;
+	size_t n = 0, lines = 0, pos = 0;
 	struct http_header h;
 
+	*count = 0;
+	while (http_header_next(block.ptr, block.len, &pos, &h))
+		lines++;
+	if (lines == 0)
+		return NULL;
+	if ((f = calloc(lines, sizeof(*f))) == NULL) {
+		t->failed = true;
+		return NULL;
+	}
+	pos = 0;
 	while (http_header_next(block.ptr, block.len, &pos, &h)) {
 		if (!header_name_ok(h.name) || header_withheld(h.name))
 			continue;
-		if (n == cap) {
-			size_t ncap = cap ? cap * 2 : 32;
-			struct env_field *nf;
-			if (ncap > SIZE_MAX / sizeof(*f) ||
-			    (nf = realloc(f, ncap * sizeof(*f))) == NULL) {
-				free(f);
-				t->failed = true;
-				*count = 0;
-				return NULL;
-			}
-			f = nf;
-			cap = ncap;
-		}
 		f[n] = (struct env_field){.hdr = h, .order = n};
 		n++;
 	}

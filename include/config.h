@@ -112,6 +112,10 @@ struct config {
 	struct server *servers;
 	size_t server_count;
 	struct mime_table *mime; /* /etc/mime.types + fallback */
+	/* "FILE:LINE: warning: message\n" lines, or NULL: things that load
+	 * but are probably not what was meant (shown by -t, logged at start
+	 * and reload) */
+	char *warnings;
 };
 
 /*
@@ -126,5 +130,7 @@ struct config {
  */
 struct config *config_load(const char *path, char **errors);
 void config_free(struct config *cfg);
+/* Each of cfg->warnings as a warning in the error log. */
+void config_log_warnings(const struct config *cfg);
 
 #endif

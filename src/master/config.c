@@ -526,11 +526,26 @@ struct config *config_load(const char *path, char **errors)
 	free(ctx.dir);
 	if (ctx.err_count > 0) {
 		config_free(ctx.cfg);
-		*errors = ctx.err;
+		free(ctx.warn.buf);
+		*errors = ctx.err.buf;
 		return NULL;
 	}
-	free(ctx.err);
+	free(ctx.err.buf);
+	ctx.cfg->warnings = ctx.warn.buf;
 	return ctx.cfg;
+}
+
+void config_log_warnings(const struct config *cfg)
+{
+	const char *line = cfg->warnings;
+
+	while (line != NULL && *line != '\0') {
+		const char *end = strchr(line, '\n');
+		int len = end ? (int)(end - line) : (int)strlen(line);
+
+		log_warn("%.*s", len, line);
+		line += len + (end != NULL);
+	}
 }
 
 void config_free(struct config *cfg)
@@ -557,6 +572,7 @@ void config_free(struct config *cfg)
 	free(cfg->user);
 	free(cfg->group);
 	free(cfg->access_log);
+	free(cfg->warnings);
 	if (cfg->mime != NULL)
 		mime_free(cfg->mime);
 	free(cfg);

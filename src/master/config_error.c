@@ -15,23 +15,24 @@
 
 /* ---- error collection -------------------------------------------------- */
 
-static void err_append(struct cfg_ctx *ctx, const char *text, size_t len)
+static void text_append(struct cfg_ctx *ctx, struct cfg_text *t,
+			const char *text, size_t len)
 {
-	if (len + 1 > ctx->err_cap - ctx->err_len || ctx->err == NULL) {
-		size_t cap = ctx->err_cap ? ctx->err_cap : 256;
-		while (cap - ctx->err_len < len + 1)
+	if (t->buf == NULL || len + 1 > t->cap - t->len) {
+		size_t cap = t->cap ? t->cap : 256;
+		while (cap - t->len < len + 1)
 			cap *= 2;
-		char *grown = realloc(ctx->err, cap);
+		char *grown = realloc(t->buf, cap);
 		if (grown == NULL) {
 			ctx->oom = true;
 			return;
 		}
-		ctx->err = grown;
-		ctx->err_cap = cap;
+		t->buf = grown;
+		t->cap = cap;
 	}
-	memcpy(ctx->err + ctx->err_len, text, len);
-	ctx->err_len += len;
-	ctx->err[ctx->err_len] = '\0';
+	memcpy(t->buf + t->len, text, len);
+	t->len += len;
+	t->buf[t->len] = '\0';
 }
 
 /* "FILE" or "FILE:LINE" into head; file as libconfig recorded it
@@ -75,16 +76,16 @@ void cfg_where(const struct cfg_ctx *ctx, const config_setting_t *s, char *buf,
 	where(ctx, config_setting_source_file(s), setting_line(s), buf, cap);
 }
 
-static void err_vat(struct cfg_ctx *ctx, const char *file, int line,
-		    const char *fmt, va_list ap)
+/* One "FILE:LINE: [kind]message" line into t. */
+static void line_vat(struct cfg_ctx *ctx, struct cfg_text *t, const char *kind,
+		     const char *file, int line, const char *fmt, va_list ap)
 {
 	char msg[1024];
 	char head[PATH_MAX + 64];
 	size_t len = where(ctx, file, line, head, sizeof(head));
 	int n;
 
-	ctx->err_count++;
-	err_append(ctx, head, len);
+	text_append(ctx, t, head, len);
 	n = vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (n < 0)
 		n = 0;
@@ -95,9 +96,28 @@ static void err_vat(struct cfg_ctx *ctx, const char *file, int line,
 	for (int i = 0; i < n; i++)
 		if ((unsigned char)msg[i] < 0x20 || msg[i] == 0x7f)
 			msg[i] = '?';
-	err_append(ctx, ": ", 2);
-	err_append(ctx, msg, (size_t)n);
-	err_append(ctx, "\n", 1);
+	text_append(ctx, t, ": ", 2);
+	text_append(ctx, t, kind, strlen(kind));
+	text_append(ctx, t, msg, (size_t)n);
+	text_append(ctx, t, "\n", 1);
+}
+
+static void err_vat(struct cfg_ctx *ctx, const char *file, int line,
+		    const char *fmt, va_list ap)
+{
+	ctx->err_count++;
+	line_vat(ctx, &ctx->err, "", file, line, fmt, ap);
+}
+
+void cfg_warn(struct cfg_ctx *ctx, const config_setting_t *s, const char *fmt,
+	      ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	line_vat(ctx, &ctx->warn, "warning: ", config_setting_source_file(s),
+		 setting_line(s), fmt, ap);
+	va_end(ap);
 }
 
 void cfg_err_at(struct cfg_ctx *ctx, const char *file, int line,

@@ -41,14 +41,21 @@ struct cfg_server_info {
 	const config_setting_t *default_server;
 };
 
+/* A growing text of "FILE:LINE: msg\n" lines. */
+struct cfg_text {
+	char *buf;
+	size_t len;
+	size_t cap;
+};
+
 struct cfg_ctx {
 	struct config *cfg;
 	const char *main_path; /* absolute, as given to libconfig */
 	char *dir;	       /* its directory, absolute */
-	char *err;	       /* "FILE:LINE: msg\n"... */
-	size_t err_len;
-	size_t err_cap;
+	struct cfg_text err;   /* the errors: any fails the load */
 	unsigned err_count;
+	struct cfg_text
+	    warn; /* "FILE:LINE: warning: msg\n": the load goes on */
 	bool oom;
 	/* Top level, deferred until the scalars are read. */
 	const config_setting_t *http;
@@ -99,6 +106,9 @@ void cfg_err(struct cfg_ctx *ctx, const config_setting_t *s, const char *fmt,
 	     ...) __attribute__((format(printf, 3, 4)));
 void cfg_err_at(struct cfg_ctx *ctx, const char *file, int line,
 		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* A warning about s: reported (-t, start-up, reload), the load goes on. */
+void cfg_warn(struct cfg_ctx *ctx, const config_setting_t *s, const char *fmt,
+	      ...) __attribute__((format(printf, 3, 4)));
 /* libconfig's own error (syntax, missing include) after a failed read. */
 /* Refuse @include of anything but a regular file (recursively): the
  * number of problems reported. */

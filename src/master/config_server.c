@@ -296,6 +296,35 @@ static bool serves_files(const struct location *loc)
 	return true;
 }
 
+/*
+ * methods written in this group that nothing here can answer: a body
+ * needs upload_dir or cgi, PUT and DELETE need upload_dir.  They get 405
+ * at run time; say so now (a warning: the file is valid).
+ */
+static void warn_dead_methods(struct cfg_ctx *ctx, const struct location *loc,
+			      const config_setting_t *s)
+{
+	const config_setting_t *m = config_setting_get_member(s, "methods");
+
+	if (m == NULL || loc->redirect_code != 0 || loc->status)
+		return;
+	if ((loc->methods & METHOD_BIT(HTTP_POST)) && loc->upload_dir == NULL &&
+	    loc->cgi_count == 0)
+		cfg_warn(ctx, m,
+			 "POST allowed but nothing here accepts a body (no "
+			 "upload_dir, no cgi): it gets 405");
+	for (int k = 0; k < 2; k++) {
+		enum http_method verb = k ? HTTP_DELETE : HTTP_PUT;
+
+		if ((loc->methods & METHOD_BIT(verb)) &&
+		    loc->upload_dir == NULL)
+			cfg_warn(ctx, m,
+				 "%s allowed but there is no upload_dir here: "
+				 "it gets 405",
+				 k ? "DELETE" : "PUT");
+	}
+}
+
 /* s: the location's group (or its server's, for a synthesised "/"). */
 static void finish_location(struct cfg_ctx *ctx, struct location *loc,
 			    const struct cfg_flags *flags,
@@ -325,6 +354,7 @@ static void finish_location(struct cfg_ctx *ctx, struct location *loc,
 			"location \"%s\" serves files but has no root "
 			"(set root in it, its server or http, or alias in it)",
 			loc->path);
+	warn_dead_methods(ctx, loc, s);
 }
 
 static int compare_locations(const void *a, const void *b)

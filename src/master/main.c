@@ -75,6 +75,8 @@ static struct config *load_or_report(const char *path)
 		fputs(errors ? errors : "webserv: cannot load config\n",
 		      stderr);
 		free(errors);
+	} else if (cfg->warnings != NULL) {
+		fputs(cfg->warnings, stderr);
 	}
 	return cfg;
 }
@@ -293,6 +295,9 @@ int main(int argc, char **argv)
 		config_free(cfg);
 		return 2;
 	}
+	/* stderr has them already (load_or_report) */
+	if (strcmp(cfg->error_log, "stderr") != 0)
+		config_log_warnings(cfg);
 	rc = master_run(cfg, path, workers);
 	log_close();
 	return rc;

@@ -272,6 +272,7 @@ static void reload_start(struct master *m)
 		reload_fail(m, "invalid configuration");
 		return;
 	}
+	config_log_warnings(cfg);
 	if ((m->next_fds = listen_open_all(cfg, m->cfg, m->fds)) == NULL) {
 		config_free(cfg);
 		reload_fail(m, "cannot bind a new listen address");

@@ -133,6 +133,51 @@ Test(cli, check_good_and_bad_config)
 	srv_stop(&s);
 }
 
+#define WARN_CFG                                                               \
+	"workers = 1;\n"                                                       \
+	"pid_file = \"@DIR@/webserv.pid\";\n"                                  \
+	"error_log = \"@DIR@/error.log\";\n"                                   \
+	"http = { access_log = \"off\"; };\n"                                  \
+	"servers = ( { listen = [ \"127.0.0.1:@PORT@\" ];\n"                   \
+	"  root = \"@DIR@/www\";\n"                                            \
+	"  locations = ( { path = \"/\";\n"                                    \
+	"    methods = [ \"GET\", \"POST\" ]; } ); } );\n"
+
+/* A warning (file:line) does not fail -t, and the error log has it at
+ * start-up and at each reload. */
+Test(cli, warnings_are_shown_and_logged)
+{
+	struct srv s;
+	char out[8192], expect[512];
+	char *log;
+
+	cr_assert_eq(srv_prepare(&s, WARN_CFG), 0);
+	cr_expect_eq(run_webserv((const char *[]){"-t", "-f", s.cfg, NULL}, out,
+				 sizeof(out)),
+		     0, "%s", out);
+	/* line 8 of WARN_CFG holds the methods */
+	snprintf(expect, sizeof(expect), "%s:8: warning: POST allowed", s.cfg);
+	cr_expect(strstr(out, expect) != NULL, "want %s in: %s", expect, out);
+	cr_expect(strstr(out, "configuration ok") != NULL, "%s", out);
+	srv_stop(&s);
+
+	start(&s, WARN_CFG, NULL);
+	cr_expect_eq(
+	    run_webserv((const char *[]){"-s", "reload", "-f", s.cfg, NULL},
+			out, sizeof(out)),
+	    0, "%s", out);
+	snprintf(expect, sizeof(expect), "%s:8: warning: POST allowed", s.cfg);
+	log = read_file(s.err_log, NULL);
+	cr_assert_not_null(log);
+	/* once at start, once at the reload */
+	const char *first = strstr(log, expect);
+	cr_expect(first != NULL, "want %s in the log: %s", expect, log);
+	cr_expect(first != NULL && strstr(first + 1, expect) != NULL,
+		  "want it twice in the log: %s", log);
+	free(log);
+	srv_stop(&s);
+}
+
 Test(cli, bind_failure_exits_2_naming_the_address)
 {
 	struct srv s;

@@ -49,6 +49,12 @@ struct cgi_handler {
 	char *interpreter; /* absolute, executable */
 };
 
+/* headers = { Name = "value"; }: a field added to every response. */
+struct header_field {
+	char *name;
+	char *value;
+};
+
 struct location {
 	char *path; /* "/uploads/" as written */
 	size_t path_len;
@@ -73,6 +79,10 @@ struct location {
 	struct cidr *allow; /* empty: everyone allowed */
 	size_t allow_count;
 	int line; /* of its group; a synthesised "/": its server's */
+	/* headers: merged per name down http -> server -> location (the
+	 * nearest level wins), in the order first written */
+	struct header_field *headers;
+	size_t header_count;
 };
 
 struct listen_addr {
@@ -116,6 +126,10 @@ struct config {
 	 * but are probably not what was meant (shown by -t, logged at start
 	 * and reload) */
 	char *warnings;
+	/* http-level headers: for responses no location was chosen for
+	 * (a request that does not parse) */
+	struct header_field *headers;
+	size_t header_count;
 };
 
 /*

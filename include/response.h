@@ -64,4 +64,11 @@ void response_header(struct response *resp, const char *name, const char *fmt,
  * and 304 get only the status line, Date and Server. */
 void response_builtin_error(struct response *resp, int status, bool head_only);
 
+struct config;
+struct location;
+/* The configured `headers` of loc appended (NULL: not routed; those of
+ * the default server on listen_idx). */
+void response_add_fields(struct response *resp, const struct config *cfg,
+			 size_t listen_idx, const struct location *loc);
+
 #endif

@@ -89,6 +89,7 @@ static const struct cfg_spec specs[] = {
     {"error_pages", INHERITED, cfg_h_error_pages},
     {"methods", INHERITED, cfg_h_methods},
     {"allow", INHERITED, cfg_h_allow},
+    {"headers", INHERITED, cfg_h_headers},
     {"listen", SCOPE_SERVER, cfg_h_listen},
     {"server_names", SCOPE_SERVER, cfg_h_server_names},
     {"default_server", SCOPE_SERVER, cfg_h_default_server},
@@ -438,6 +439,10 @@ static void finish_defaults(struct cfg_ctx *ctx)
 		cfg->error_log = cfg_strdup(ctx, "stderr");
 	cfg->timeouts = ctx->http_tpl.timeouts;
 	cfg->client_max_body_size = ctx->http_tpl.client_max_body_size;
+	cfg->headers = ctx->http_tpl.headers;
+	cfg->header_count = ctx->http_tpl.header_count;
+	ctx->http_tpl.headers = NULL;
+	ctx->http_tpl.header_count = 0;
 }
 
 static void read_file(struct cfg_ctx *ctx, config_t *lc)
@@ -563,6 +568,7 @@ void config_free(struct config *cfg)
 		free(srv->listens);
 	}
 	free(cfg->servers);
+	cfg_headers_free(cfg->headers, cfg->header_count);
 	for (size_t i = 0; i < cfg->listen_count; i++)
 		free(cfg->listens[i].text);
 	free(cfg->listens);

@@ -153,6 +153,12 @@ cfg_handler cfg_h_root, cfg_h_alias, cfg_h_index, cfg_h_autoindex,
     cfg_h_status, cfg_h_redirect_code, cfg_h_redirect_to, cfg_h_cgi_ext,
     cfg_h_cgi_interpreter, cfg_h_page_codes, cfg_h_page_uri;
 
+/* config_headers.c: headers = { Name = "value"; } */
+cfg_handler cfg_h_headers;
+int cfg_headers_copy(struct cfg_ctx *ctx, struct location *dst,
+		     const struct location *src);
+void cfg_headers_free(struct header_field *h, size_t count);
+
 /* config_server.c */
 cfg_handler cfg_h_listen, cfg_h_server_names, cfg_h_default_server,
     cfg_h_locations;

@@ -295,6 +295,7 @@ int conn_finish_head(struct conn *c)
 	x->keep_alive = x->parsed && x->req.keep_alive && !resp->close &&
 			conn_timeouts(c)->keepalive > 0 && !c->w->draining &&
 			!c->w->stopping;
+	response_add_fields(resp, c->w->cfg, c->listen_idx, x->route.loc);
 	if (!x->keep_alive)
 		response_header(resp, "Connection", "close");
 	else if (x->req.minor == 0)

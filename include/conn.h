@@ -19,6 +19,7 @@
 #include "config.h"
 #include "handler.h"
 #include "http.h"
+#include "request_id.h"
 #include "response.h"
 #include "stats.h"
 #include "timer.h"
@@ -110,6 +111,9 @@ struct xfer {
 	size_t head_len;     /* request head length in buf */
 	size_t pos;	     /* first unprocessed byte in buf */
 	size_t len;	     /* bytes in buf */
+	/* X-Request-Id: kept from the request or made; "" until the
+	 * request is counted */
+	char request_id[REQUEST_ID_MAX + 1];
 	size_t cap;
 	char buf[];
 };

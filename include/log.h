@@ -16,6 +16,10 @@ void log_close(void);
 /* Parse "error|warn|info|debug"; -1 if none matches. */
 int log_level_from_name(const char *name);
 
+/* The request the next lines are about (copied; NULL or "": none):
+ * each line then ends with ", request_id: ID". */
+void log_set_request_id(const char *id);
+
 void log_msg(enum log_level level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

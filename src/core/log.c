@@ -83,6 +83,17 @@ void log_close(void)
 	log_state.path[0] = '\0';
 }
 
+/* Set per event by the worker: 128 bytes at most (request_id.h). */
+static char log_request_id[129];
+
+void log_set_request_id(const char *id)
+{
+	size_t n = id ? strnlen(id, sizeof(log_request_id) - 1) : 0;
+
+	memcpy(log_request_id, id ? id : "", n);
+	log_request_id[n] = '\0';
+}
+
 void log_msg(enum log_level level, const char *fmt, ...)
 {
 	char line[2048];
@@ -106,6 +117,12 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	va_end(ap);
 	if (n > 0)
 		len += (size_t)n;
+	if (log_request_id[0] != '\0' && len < sizeof(line)) {
+		n = snprintf(line + len, sizeof(line) - len, ", request_id: %s",
+			     log_request_id);
+		if (n > 0)
+			len += (size_t)n;
+	}
 	if (len >= sizeof(line))
 		len = sizeof(line) - 1; /* truncated: keep the newline */
 	line[len++] = '\n';

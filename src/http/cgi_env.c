@@ -321,6 +321,8 @@ char **cgi_build_env(const struct cgi_request_info *info)
 	env_add_num(&t, "REMOTE_PORT", info->remote_port);
 	/* php-cgi (force-cgi-redirect) runs only when this is set. */
 	env_add_str(&t, "REDIRECT_STATUS", "200");
+	if (info->request_id.len)
+		env_add_slice(&t, "REQUEST_ID", info->request_id);
 	env_add_str(&t, "PATH", path && *path ? path : CGI_DEFAULT_PATH);
 	env_add_headers(&t, info);
 	return env_finish(&t);

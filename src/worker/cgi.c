@@ -166,6 +166,7 @@ void cgi_on_timer(struct timer *t)
 	    (struct cgi_job *)((char *)t - offsetof(struct cgi_job, timer));
 	struct conn *c = job->c;
 
+	log_set_request_id(job->request_id);
 	if (c == NULL) {
 		kill_step(job);
 		return;
@@ -406,6 +407,7 @@ void cgi_on_event(void *tag, uint32_t events)
 	 * closed, and an event of this batch for one of them is stale */
 	if (c == NULL && (role == ROLE_STDOUT || role == ROLE_STDIN))
 		return;
+	log_set_request_id(job->request_id);
 	switch (role) {
 	case ROLE_STDOUT:
 		if (!cgi_read_stdout(job))

@@ -69,6 +69,8 @@ struct cgi_job {
 	unsigned err_lines;
 	char err[512];
 	size_t err_len;
+	/* its request's id, for log lines after the client is gone */
+	char request_id[REQUEST_ID_MAX + 1];
 };
 
 /* Watch fd for events, or take it out of epoll (events 0).  0 / -1. */

@@ -70,6 +70,7 @@ static char **build_env(struct conn *c, int64_t length)
 	info.content_length = length;
 	info.content_type = req->content_type;
 	info.fields = req->fields;
+	info.request_id = (struct slice){x->request_id, strlen(x->request_id)};
 	return cgi_build_env(&info);
 }
 
@@ -152,6 +153,7 @@ static struct cgi_job *job_new(struct conn *c, const struct cgi_proc *proc)
 	}
 	job->w = w;
 	job->c = c;
+	memcpy(job->request_id, c->x->request_id, sizeof(job->request_id));
 	job->proc = (struct cgi_proc){.pid = -1,
 				      .pidfd = -1,
 				      .stdin_fd = -1,

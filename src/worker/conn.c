@@ -245,6 +245,7 @@ static void xfer_start(struct xfer *x)
 	x->mem_sent = 0;
 	x->body_bytes = 0;
 	x->head_len = 0;
+	x->request_id[0] = '\0';
 }
 
 static struct xfer *xfer_get(struct conn *c)
@@ -296,6 +297,8 @@ int conn_finish_head(struct conn *c)
 			conn_timeouts(c)->keepalive > 0 && !c->w->draining &&
 			!c->w->stopping;
 	response_add_fields(resp, c->w->cfg, c->listen_idx, x->route.loc);
+	if (x->request_id[0] != '\0')
+		response_header(resp, "X-Request-Id", "%s", x->request_id);
 	if (!x->keep_alive)
 		response_header(resp, "Connection", "close");
 	else if (x->req.minor == 0)
@@ -394,6 +397,11 @@ enum io_result conn_start_request(struct conn *c)
  * connection is busy with it until its response is out. */
 static void count_request(struct conn *c)
 {
+	struct xfer *x = c->x;
+
+	/* head_len is set only once a head has parsed */
+	request_id_assign(x->request_id, x->head_len ? &x->req : NULL);
+	log_set_request_id(x->request_id);
 	stats_add(&c->w->stats->ctr[STAT_REQUESTS], 1);
 	conn_set_phase(c, STAT_WRITING);
 }
@@ -522,6 +530,8 @@ void conn_run(struct conn *c)
 {
 	enum io_result rc;
 
+	log_set_request_id(c->x ? c->x->request_id : NULL);
+
 	do {
 		switch (c->state) {
 		case CONN_READ_HEAD:
@@ -565,6 +575,7 @@ void conn_on_event(struct conn *c, uint32_t events)
 
 void conn_on_timeout(struct conn *c)
 {
+	log_set_request_id(c->x ? c->x->request_id : NULL);
 	switch (c->state) {
 	case CONN_READ_HEAD:
 		if (is_idle(c)) {

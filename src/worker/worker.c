@@ -208,6 +208,7 @@ static void on_timers(struct worker *w)
 			conn_on_timeout(
 			    (struct conn *)((char *)t -
 					    offsetof(struct conn, timer)));
+		log_set_request_id(NULL);
 	}
 }
 
@@ -250,6 +251,7 @@ static void dispatch(struct worker *w, struct epoll_event *ev)
 		cgi_on_event(ev->data.ptr, ev->events);
 		break;
 	}
+	log_set_request_id(NULL);
 }
 
 static void loop(struct worker *w)
@@ -297,6 +299,7 @@ static int setup(struct worker *w, const int *listen_fds)
 	size_t files_max = FILES_MAX;
 	sigset_t set;
 
+	request_id_init(); /* after the fork: a prefix of its own */
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGUSR1, SIG_IGN);

@@ -14,6 +14,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "encoding.h"
+
 struct mime_table;
 
 enum log_level {
@@ -73,6 +75,16 @@ struct location {
 	struct cidr *allow; /* empty: everyone allowed */
 	size_t allow_count;
 	int line; /* of its group; a synthesised "/": its server's */
+	/* Compression (DESIGN.md §10): codings as enum content_coding, in
+	 * the order written (the server's preference on a tie). */
+	uint8_t static_compressed[ENC_OFFER_MAX]; /* .br / .gz siblings */
+	size_t static_compressed_count;
+	uint8_t compress[ENC_OFFER_MAX]; /* on the fly */
+	size_t compress_count;
+	char **compress_types; /* lower-case; NULL: the built-in list */
+	size_t compress_type_count;
+	size_t compress_min_size;
+	int compress_level; /* 1..9: gzip level and brotli quality */
 };
 
 struct listen_addr {

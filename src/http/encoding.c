@@ -42,7 +42,8 @@ int encoding_from_name(const char *name, size_t len)
 static bool is_tchar(unsigned char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c >= '0' && c <= '9') || (c != '\0' && strchr("!#$%&'*+-.^_`|~", c));
+	       (c >= '0' && c <= '9') ||
+	       (c != '\0' && strchr("!#$%&'*+-.^_`|~", c));
 }
 
 static const char *skip_ows(const char *p, const char *end)
@@ -169,8 +170,8 @@ int encoding_choose(const char *ae, size_t len, bool present,
 		int q = a.q[enc] != Q_UNSET ? a.q[enc] : a.star;
 		/* strictly better than what we have; identity's implicit
 		 * weight (1 of 1000) loses to any listed coding */
-		if (q > 0 && (q > best_q || (best == ENC_IDENTITY &&
-					     q == best_q && q > 0))) {
+		if (q > 0 && (q > best_q ||
+			      (best == ENC_IDENTITY && q == best_q && q > 0))) {
 			best = enc;
 			best_q = q;
 		}

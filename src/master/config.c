@@ -23,6 +23,9 @@
  *   header_buffer        "8k"     (1k .. 1m)
  *   client_max_body_size "1m"
  *   max_connections      10000    (per worker, 1 .. 1048576)
+ *   static_compressed    none     compress       none
+ *   compress_types       text, JavaScript, JSON, XML, SVG... (compress.c)
+ *   compress_min_size    256      compress_level 6 (1 .. 9)
  *   index                [ "index.html" ]
  *   autoindex            false
  *   error_pages          none (built-in pages)
@@ -105,6 +108,11 @@ static const struct cfg_spec specs[] = {
     {"interpreter", SCOPE_CGI, cfg_h_cgi_interpreter},
     {"codes", SCOPE_ERROR_PAGE, cfg_h_page_codes},
     {"uri", SCOPE_ERROR_PAGE, cfg_h_page_uri},
+    {"static_compressed", INHERITED, cfg_h_codings},
+    {"compress", INHERITED, cfg_h_codings},
+    {"compress_types", INHERITED, cfg_h_compress_types},
+    {"compress_min_size", INHERITED, cfg_h_compress_min_size},
+    {"compress_level", INHERITED, cfg_h_compress_level},
 };
 
 #define SPEC_COUNT (sizeof(specs) / sizeof(specs[0]))

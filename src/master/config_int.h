@@ -158,4 +158,11 @@ cfg_handler cfg_h_listen, cfg_h_server_names, cfg_h_default_server,
     cfg_h_locations;
 void cfg_servers(struct cfg_ctx *ctx);
 
+/* config_compress.c */
+cfg_handler cfg_h_codings, cfg_h_compress_types, cfg_h_compress_min_size,
+    cfg_h_compress_level;
+void cfg_compress_clear(struct location *loc);
+int cfg_compress_copy(struct cfg_ctx *ctx, struct location *dst,
+		      const struct location *src);
+
 #endif

@@ -349,6 +349,7 @@ void cfg_location_clear(struct location *loc)
 		free(loc->error_pages[i].uri);
 	free(loc->error_pages);
 	free(loc->allow);
+	cfg_compress_clear(loc);
 	memset(loc, 0, sizeof(*loc));
 }
 
@@ -407,6 +408,8 @@ int cfg_location_copy(struct cfg_ctx *ctx, struct location *dst,
 	dst->allow = NULL;
 	dst->index_count = dst->cgi_count = dst->error_page_count = 0;
 	dst->allow_count = 0;
+	dst->compress_types = NULL; /* copied by cfg_compress_copy */
+	dst->compress_type_count = 0;
 	/* Each dup_str first sets its field to NULL: never a shared one. */
 	dst->path = dst->root = dst->alias = NULL;
 	dst->redirect_to = dst->upload_dir = NULL;
@@ -415,7 +418,7 @@ int cfg_location_copy(struct cfg_ctx *ctx, struct location *dst,
 	    dup_str(ctx, &dst->alias, src->alias) ||
 	    dup_str(ctx, &dst->redirect_to, src->redirect_to) ||
 	    dup_str(ctx, &dst->upload_dir, src->upload_dir) ||
-	    copy_lists(ctx, dst, src)) {
+	    copy_lists(ctx, dst, src) || cfg_compress_copy(ctx, dst, src)) {
 		cfg_location_clear(dst);
 		return -1;
 	}
@@ -435,4 +438,6 @@ void cfg_template_defaults(struct location *tpl)
 	tpl->timeouts.send = 30 * 1000;
 	tpl->timeouts.cgi = 30 * 1000;
 	tpl->timeouts.shutdown = 30 * 1000;
+	tpl->compress_min_size = 256;
+	tpl->compress_level = 6;
 }

@@ -10,8 +10,8 @@
  *   - with both codings offered, the order decides neither a refusal
  *     (-1) nor whether identity is the answer;
  *   - appending ", identity;q=0" (identity not listed before) never
- *     makes identity the answer; prepending empty list elements changes nothing.
- * Reads an exact-size copy so ASan catches over-reads.
+ *     makes identity the answer; prepending empty list elements changes
+ * nothing. Reads an exact-size copy so ASan catches over-reads.
  */
 #include <ctype.h>
 #include <stdbool.h>
@@ -77,8 +77,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	more[len + 14] = '\0';
 	/* unless identity was already listed with a weight (the higher
 	 * weight of a repeated coding counts) */
-	if (memchr(v, '\0', len) == NULL && strcasestr(more, "identity") ==
-						     more + len + 2)
+	if (memchr(v, '\0', len) == NULL &&
+	    strcasestr(more, "identity") == more + len + 2)
 		FUZZ_CHECK(choose(more, len + 14, offer, n) != ENC_IDENTITY,
 			   "identity;q=0 appended, identity chosen");
 	free(more);

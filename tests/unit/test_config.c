@@ -1295,3 +1295,75 @@ Test(config, reload_loop_frees_everything)
 		    " interpreter = \"sh\"; } ); } ); } );\n");
 	}
 }
+
+/* ---- compression (DESIGN.md §10) ----------------------------------------- */
+
+Test(config, compression_defaults_and_inheritance)
+{
+	const char *text =
+	    "http = { compress = [ \"gzip\", \"br\" ]; compress_level = 4; };\n"
+	    "servers = ( { listen = [ \"8080\" ]; root = \"www\";\n"
+	    "  static_compressed = [ \"br\", \"gzip\" ];\n"
+	    "  compress_types = [ \"text/*\", \"image/svg+xml\" ];\n"
+	    "  locations = ( { path = \"/a/\"; compress = [ ];\n"
+	    "      compress_min_size = \"1k\"; },\n"
+	    "    { path = \"/b/\"; static_compressed = \"gzip\"; } ); } );\n";
+	const struct location *root, *a, *b;
+
+	load_ok(text);
+	root = find_loc(&cfg->servers[0], "/");
+	a = find_loc(&cfg->servers[0], "/a/");
+	b = find_loc(&cfg->servers[0], "/b/");
+	cr_assert_eq(root->compress_count, 2);
+	cr_expect_eq(root->compress[0], ENC_GZIP);
+	cr_expect_eq(root->compress[1], ENC_BR);
+	cr_expect_eq(root->compress_level, 4);
+	cr_expect_eq(root->compress_min_size, 256);
+	cr_assert_eq(root->static_compressed_count, 2);
+	cr_expect_eq(root->static_compressed[0], ENC_BR);
+	cr_assert_eq(root->compress_type_count, 2);
+	cr_expect_str_eq(root->compress_types[1], "image/svg+xml");
+	cr_expect_eq(a->compress_count, 0);
+	cr_expect_eq(a->compress_min_size, 1024);
+	cr_assert_eq(a->compress_type_count, 2);
+	cr_expect_str_eq(a->compress_types[0], "text/*");
+	cr_assert_eq(b->static_compressed_count, 1);
+	cr_expect_eq(b->static_compressed[0], ENC_GZIP);
+	cr_expect_eq(b->compress_count, 2);
+
+	load_ok("servers = ( { listen = [ \"8080\" ]; root = \"www\"; } );\n");
+	root = find_loc(&cfg->servers[0], "/");
+	cr_expect_eq(root->compress_count, 0);
+	cr_expect_eq(root->static_compressed_count, 0);
+	cr_expect_null(root->compress_types);
+	cr_expect_eq(root->compress_min_size, 256);
+	cr_expect_eq(root->compress_level, 6);
+}
+
+Test(config, compression_errors)
+{
+	const char *text =
+	    "http = { compress = [ \"gzip\", \"deflate\" ];\n"
+	    "  compress_level = 10;\n"
+	    "  compress_min_size = \"12q\";\n"
+	    "};\n"
+	    "servers = ( { listen = [ \"8080\" ]; root = \"www\";\n"
+	    "  static_compressed = [ \"br\", \"GZIP\" ];\n"
+	    "  compress_types = [ \"text/html\", \"Text/CSS\", \"html\",\n"
+	    "    \"text/html; charset=utf-8\" ];\n"
+	    "  locations = ( { path = \"/a/\"; compress = [ \"br\", \"br\" ];\n"
+	    "    compress_types = [ ]; compress_level = 0; } ); } );\n";
+
+	load_bad(text);
+	expect_at(text, "\"deflate\"", "unknown coding \"deflate\"");
+	expect_at(text, "compress_level = 10", "compress_level must be 1 .. 9");
+	expect_at(text, "12q", "not a size");
+	expect_at(text, "\"GZIP\"", "unknown coding \"GZIP\"");
+	expect_at(text, "Text/CSS", "bad media type \"Text/CSS\"");
+	expect_at(text, "Text/CSS", "bad media type \"html\"");
+	expect_at(text, "charset", "bad media type");
+	expect_at(text, "\"br\", \"br\"", "listed twice");
+	expect_at(text, "compress_types = [ ]", "must not be empty");
+	expect_at(text, "compress_level = 0", "compress_level must be 1 .. 9");
+	cr_assert_eq(error_lines(), 10, "%s", errors);
+}

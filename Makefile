@@ -9,6 +9,9 @@ PKGS       := libconfig
 TEST_PKGS  := criterion
 APT_PKGS   := build-essential pkg-config libconfig-dev libcriterion-dev media-types
 TEST_TOOLS := curl wrk
+PKGS += zlib libbrotlienc
+APT_PKGS += zlib1g-dev libbrotli-dev
+TEST_TOOLS += brotli
 
 WARN       := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla
 BASE_CFLAGS = -std=c17 -D_GNU_SOURCE -Iinclude $(WARN) -MMD -MP \

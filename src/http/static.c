@@ -24,6 +24,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "compress.h"
+#include "encoding.h"
 #include "log.h"
 #include "path.h"
 #include "precond.h"
@@ -438,20 +440,161 @@ static int static_unsatisfiable(uint64_t size, char *out, size_t cap)
 }
 
 /*
+ * The precompressed sibling rel + ".br" / ".gz" beneath base: a regular
+ * file not older than orig (DESIGN.md §10), referenced, or NULL.
+ */
+static struct fc_entry *static_sibling(struct file_cache *cache,
+				       const char *base, const char *rel,
+				       enum content_coding enc,
+				       const struct stat *orig)
+{
+	char name[PATH_MAX];
+	struct fc_entry *e;
+	struct stat st;
+	int fd,
+	    n = snprintf(name, sizeof(name), "%s%s", rel, encoding_suffix(enc));
+
+	if (n < 0 || (size_t)n >= sizeof(name) || strcmp(rel, ".") == 0)
+		return NULL;
+	if ((e = fc_lookup(cache, base, name)) == NULL) {
+		fd = static_open_beneath(base, name,
+					 O_RDONLY | O_NONBLOCK | O_NOCTTY, 0);
+		if (fd == -1)
+			return NULL;
+		if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+			close(fd);
+			return NULL;
+		}
+		if ((e = fc_insert(cache, base, name, fd, &st)) == NULL)
+			return NULL;
+	}
+	/* older than the file: a stale leftover of an earlier version */
+	if (e->st.st_mtim.tv_sec < orig->st_mtim.tv_sec ||
+	    (e->st.st_mtim.tv_sec == orig->st_mtim.tv_sec &&
+	     e->st.st_mtim.tv_nsec < orig->st_mtim.tv_nsec)) {
+		fc_release(e);
+		return NULL;
+	}
+	return e;
+}
+
+/* The representation a GET of a file is answered with (RFC 9110 §3.2). */
+struct static_rep {
+	struct fc_entry *e; /* the file or its sibling (referenced) */
+	int enc;	    /* Content-Encoding, ENC_IDENTITY: none */
+	const char *data;   /* compressed here (e's cached copy), or NULL */
+	size_t data_len;
+	bool vary; /* the choice depended on Accept-Encoding */
+	char etag[FC_ETAG_MAX + 4];
+	size_t etag_len;
+};
+
+/* The compressed copy of a file held in memory, made on first use. */
+static bool static_encoded(struct fc_entry *e, enum content_coding enc,
+			   int level)
+{
+	char *out;
+	size_t out_len;
+
+	if (e->enc_data[enc])
+		return true;
+	if (compress_whole(enc, level, e->data, (size_t)e->st.st_size, &out,
+			   &out_len) == -1) {
+		log_error("%s: %s: cannot compress", __func__, e->key);
+		return false;
+	}
+	fc_set_encoded(e, enc, out, out_len);
+	return true;
+}
+
+/*
+ * Choose the representation of e (our reference moves into rep): a
+ * precompressed sibling (static_compressed), a copy compressed in memory
+ * (compress, for a file the cache holds), or the file itself.  A GET
+ * with Range gets identity: a 206 is never compressed on the fly.
+ */
+static void static_choose(const struct location *loc,
+			  const struct http_request *req,
+			  struct file_cache *cache, const char *base,
+			  const char *rel, const char *type, struct fc_entry *e,
+			  struct static_rep *rep)
+{
+	struct slice ae = http_header_get(req, "Accept-Encoding");
+	bool vary;
+	int enc;
+
+	*rep = (struct static_rep){.e = e, .enc = ENC_IDENTITY};
+	if (loc->static_compressed_count > 0) {
+		rep->vary = true;
+		enc = encoding_choose(ae.ptr ? ae.ptr : "", ae.len,
+				      ae.ptr != NULL, loc->static_compressed,
+				      loc->static_compressed_count);
+		struct fc_entry *sib =
+		    enc > 0 ? static_sibling(cache, base, rel, enc, &e->st)
+			    : NULL;
+		if (sib) {
+			fc_release(e);
+			rep->e = sib;
+			rep->enc = enc;
+			goto etag;
+		}
+	}
+	enc = compress_choose(loc, req, type, strlen(type),
+			      (long long)e->st.st_size, &vary);
+	rep->vary |= vary;
+	if (enc > 0 && e->data &&
+	    !(req->method == HTTP_GET && req->range.len) &&
+	    static_encoded(e, enc, loc->compress_level)) {
+		rep->enc = enc;
+		rep->data = e->enc_data[enc];
+		rep->data_len = e->enc_len[enc];
+		/* RFC 9110 §8.8.3: another representation, another tag:
+		 * the file's with the coding inside the quotes */
+		int n = snprintf(rep->etag, sizeof(rep->etag), "%.*s-%s\"",
+				 (int)(e->etag_len - 1), e->etag,
+				 encoding_name(enc));
+		rep->etag_len =
+		    n > 0 && (size_t)n < sizeof(rep->etag) ? (size_t)n : 0;
+		return;
+	}
+etag:
+	memcpy(rep->etag, rep->e->etag, rep->e->etag_len + 1);
+	rep->etag_len = rep->e->etag_len;
+}
+
+/* Content-Encoding and Vary of a representation. */
+static void static_rep_headers(const struct static_rep *rep,
+			       struct response *resp)
+{
+	if (rep->enc != ENC_IDENTITY)
+		response_header(resp, "Content-Encoding", "%s",
+				encoding_name(rep->enc));
+	if (rep->vary)
+		response_header(resp, "Vary", "Accept-Encoding");
+}
+
+/*
  * A regular file (the entry's reference is ours): 200, 206, 304, or 412
  * and 416 with resp untouched (416: Content-Range's value in out).  The
  * preconditions see the very ETag and Last-Modified this response sends
- * (RFC 9110 §13.2.2: before Range).
+ * (RFC 9110 §13.2.2: before Range), those of the representation chosen.
  */
-static int static_file(const struct http_request *req, const char *path,
+static int static_file(const struct location *loc,
+		       const struct http_request *req, const char *path,
 		       size_t len, const struct mime_table *mime,
-		       struct fc_entry *e, char *out, size_t cap,
-		       struct response *resp)
+		       struct file_cache *cache, const char *base,
+		       const char *rel, struct fc_entry *orig, char *out,
+		       size_t cap, struct response *resp)
 {
+	const char *type = mime_type(mime, path, len);
+	struct static_rep rep;
+
+	static_choose(loc, req, cache, base, rel, type, orig, &rep);
+	struct fc_entry *e = rep.e;
 	const struct stat *st = &e->st;
-	const struct precond_target now = {true, e->etag, e->etag_len,
+	const struct precond_target now = {true, rep.etag, rep.etag_len,
 					   st->st_mtime};
-	uint64_t size = (uint64_t)st->st_size;
+	uint64_t size = rep.data ? rep.data_len : (uint64_t)st->st_size;
 	uint64_t first = 0, last = size ? size - 1 : 0;
 	int status = precond_eval(req, &now, time(NULL));
 
@@ -460,17 +603,20 @@ static int static_file(const struct http_request *req, const char *path,
 		return 412;
 	}
 	if (status == 304) {
-		/* §15.4.5: ETag yes; other metadata SHOULD NOT */
+		/* §15.4.5: ETag and Vary yes; other metadata SHOULD NOT */
 		response_status(resp, 304);
-		response_header(resp, "ETag", "%s", e->etag);
+		response_header(resp, "ETag", "%s", rep.etag);
+		if (rep.vary)
+			response_header(resp, "Vary", "Accept-Encoding");
 		resp->body_kind = BODY_NONE;
 		fc_release(e);
 		return 304;
 	}
 	status = 200;
-	/* §14.2: Range is defined for GET only; HEAD ignores it */
-	if (req->method == HTTP_GET && req->range.len > 0 &&
-	    static_if_range_ok(req, e->etag, e->etag_len, st->st_mtime)) {
+	/* §14.2: Range is defined for GET only; HEAD ignores it.  It
+	 * applies to the representation sent (a sibling's bytes). */
+	if (req->method == HTTP_GET && req->range.len > 0 && rep.data == NULL &&
+	    static_if_range_ok(req, rep.etag, rep.etag_len, st->st_mtime)) {
 		switch (static_parse_range(req->range.ptr, req->range.len, size,
 					   &first, &last)) {
 		case RANGE_OK:
@@ -485,11 +631,13 @@ static int static_file(const struct http_request *req, const char *path,
 	}
 	uint64_t body_len = size ? last - first + 1 : 0;
 	response_status(resp, status);
-	response_header(resp, "Content-Type", "%s", mime_type(mime, path, len));
+	response_header(resp, "Content-Type", "%s", type);
 	response_header(resp, "Content-Length", "%" PRIu64, body_len);
 	response_header(resp, "Last-Modified", "%s", e->modified);
-	response_header(resp, "ETag", "%s", e->etag);
-	response_header(resp, "Accept-Ranges", "bytes");
+	response_header(resp, "ETag", "%s", rep.etag);
+	if (rep.data == NULL)
+		response_header(resp, "Accept-Ranges", "bytes");
+	static_rep_headers(&rep, resp);
 	if (status == 206)
 		response_header(resp, "Content-Range",
 				"bytes %" PRIu64 "-%" PRIu64 "/%" PRIu64, first,
@@ -501,9 +649,9 @@ static int static_file(const struct http_request *req, const char *path,
 	}
 	/* the response borrows the entry's content or fd */
 	resp->cached = e;
-	if (e->data) {
+	if (rep.data || e->data) {
 		resp->body_kind = BODY_MEM;
-		resp->mem = (char *)e->data + first;
+		resp->mem = (char *)(rep.data ? rep.data : e->data) + first;
 		resp->mem_len = (size_t)body_len;
 	} else {
 		resp->body_kind = BODY_FILE;
@@ -528,8 +676,8 @@ int static_serve(const struct location *loc, const struct http_request *req,
 	if (static_map(loc, path, len, &base, rel, sizeof(rel)) == -1)
 		return errno == ENAMETOOLONG ? 414 : 500;
 	if ((e = fc_lookup(cache, base, rel)) != NULL)
-		return static_file(req, path, len, mime, e, index_path,
-				   index_cap, resp);
+		return static_file(loc, req, path, len, mime, cache, base, rel,
+				   e, index_path, index_cap, resp);
 	/* O_NONBLOCK: opening a FIFO must not hang the worker */
 	fd =
 	    static_open_beneath(base, rel, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0);
@@ -555,6 +703,6 @@ int static_serve(const struct location *loc, const struct http_request *req,
 	}
 	if ((e = fc_insert(cache, base, rel, fd, &st)) == NULL)
 		return 500;
-	return static_file(req, path, len, mime, e, index_path, index_cap,
-			   resp);
+	return static_file(loc, req, path, len, mime, cache, base, rel, e,
+			   index_path, index_cap, resp);
 }

@@ -20,7 +20,8 @@ void cfg_h_codings(struct cfg_ctx *ctx, const config_setting_t *s,
 {
 	const char *name = config_setting_name(s);
 	bool is_static = strcmp(name, "static_compressed") == 0;
-	uint8_t *list = is_static ? t->loc->static_compressed : t->loc->compress;
+	uint8_t *list =
+	    is_static ? t->loc->static_compressed : t->loc->compress;
 	size_t *count = is_static ? &t->loc->static_compressed_count
 				  : &t->loc->compress_count;
 	int n = cfg_list(ctx, s);
@@ -82,8 +83,8 @@ void cfg_h_compress_types(struct cfg_ctx *ctx, const config_setting_t *s,
 	char **types;
 	size_t count = 0;
 
-	if (n < 0 || (types = cfg_calloc(ctx, (size_t)n + 1,
-					 sizeof(*types))) == NULL)
+	if (n < 0 ||
+	    (types = cfg_calloc(ctx, (size_t)n + 1, sizeof(*types))) == NULL)
 		return;
 	if (n == 0)
 		cfg_err(ctx, s,
@@ -154,7 +155,8 @@ int cfg_compress_copy(struct cfg_ctx *ctx, struct location *dst,
 	if (dst->compress_types == NULL)
 		return -1;
 	for (size_t i = 0; i < src->compress_type_count; i++) {
-		dst->compress_types[i] = cfg_strdup(ctx, src->compress_types[i]);
+		dst->compress_types[i] =
+		    cfg_strdup(ctx, src->compress_types[i]);
 		if (dst->compress_types[i] == NULL)
 			return -1;
 		dst->compress_type_count++;

@@ -29,6 +29,8 @@ fi
 
 CFG_CFLAGS=$(pkg-config --cflags libconfig)
 CFG_LIBS=$(pkg-config --libs libconfig)
+# compress.c: zlib and libbrotli
+CFG_LIBS="$CFG_LIBS $(pkg-config --libs zlib libbrotlienc)"
 BASE="-std=c17 -D_GNU_SOURCE -Iinclude $CFG_CFLAGS -g -O1 \
 -fno-omit-frame-pointer -fsanitize=address,undefined \
 -fno-sanitize-recover=undefined"

@@ -1,0 +1,414 @@
+/*
+ * Integration tests of compression (DESIGN.md §10, issue 15) over real
+ * sockets: precompressed siblings (static_compressed) and on-the-fly
+ * gzip / brotli (compress) of static files and CGI output.  Every body
+ * is decoded by an independent tool (gzip -d, brotli -d) and compared
+ * with the file it came from.
+ */
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "harness_extra.h"
+
+#define COMP_CFG                                                               \
+	"workers = 1;\n"                                                       \
+	"pid_file = \"@DIR@/webserv.pid\";\n"                                  \
+	"error_log = \"@DIR@/error.log\";\n"                                   \
+	"http = { access_log = \"@DIR@/access.log\"; };\n"                     \
+	"servers = ( { listen = [ \"127.0.0.1:@PORT@\" ];\n"                   \
+	"  root = \"@DIR@/www\";\n"                                            \
+	"  locations = (\n"                                                    \
+	"    { path = \"/pre/\"; static_compressed = [ \"br\", \"gzip\" ]; },\n" \
+	"    { path = \"/fly/\"; compress = [ \"br\", \"gzip\" ]; },\n"       \
+	"    { path = \"/status\"; status = true; },\n"                       \
+	"    { path = \"/cgi/\"; compress = [ \"gzip\", \"br\" ];\n"           \
+	"      cgi = ( { ext = \".sh\"; interpreter = \"/bin/sh\"; } ); }\n"    \
+	"  ); } );\n"
+
+/* n bytes of HTML-like text that compresses well but not trivially. */
+static char *make_text(size_t n)
+{
+	static const char *const words[] = {
+	    "<p>",   "</p>\n", "the ", "server ", "compresses ", "<a href=\"/x\">",
+	    "</a> ", "once ", "and ", "serves ", "it ",	   "from ",
+	    "memory ", "<div class=\"c\">", "</div>\n", "42 "};
+	char *t = malloc(n + 1);
+	unsigned x = 12345;
+	size_t i = 0;
+
+	cr_assert_not_null(t);
+	while (i < n) {
+		x = x * 1103515245u + 12345u;
+		const char *w = words[(x >> 16) % 16];
+		for (; *w && i < n; w++)
+			t[i++] = *w;
+	}
+	t[n] = '\0';
+	return t;
+}
+
+static char *file_of(const char *dir, const char *name, size_t *len)
+{
+	char path[512];
+
+	return read_file(hx_path(path, sizeof(path), dir, name), len);
+}
+
+static int sh(const char *fmt, const char *dir)
+{
+	char cmd[2048];
+
+	snprintf(cmd, sizeof(cmd), fmt, dir, dir, dir, dir);
+	return system(cmd);
+}
+
+/* body[0..len) decoded by "gzip -dc" or "brotli -dc": malloc'd. */
+static char *decode(const char *dir, const char *enc, const char *body,
+		    size_t len, size_t *out_len)
+{
+	char path[512], cmd[1200];
+	FILE *f;
+
+	hx_path(path, sizeof(path), dir, "decode.in");
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	cr_assert_eq(fwrite(body, 1, len, f), len);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "%s -dc < %s > %s.out",
+		 strcmp(enc, "br") == 0 ? "brotli" : "gzip", path, path);
+	cr_assert_eq(system(cmd), 0, "%s failed", cmd);
+	snprintf(cmd, sizeof(cmd), "%s.out", path);
+	char *out = read_file(cmd, out_len);
+	cr_assert_not_null(out);
+	return out;
+}
+
+static void expect_decodes_to(const char *dir, const struct http_resp *r,
+			      const char *enc, const char *want,
+			      size_t want_len)
+{
+	char ce[64];
+	size_t got_len;
+
+	cr_assert(resp_header(r, "Content-Encoding", ce, sizeof(ce)),
+		  "no Content-Encoding (want %s)", enc);
+	cr_assert_str_eq(ce, enc);
+	char *got = decode(dir, enc, r->body, r->body_len, &got_len);
+	cr_expect_eq(got_len, want_len, "decoded %zu bytes, want %zu", got_len,
+		     want_len);
+	cr_expect(got_len == want_len && memcmp(got, want, want_len) == 0,
+		  "decoded body differs from the file");
+	free(got);
+}
+
+static void expect_vary(const struct http_resp *r)
+{
+	char v[128];
+
+	cr_expect(resp_header(r, "Vary", v, sizeof(v)) &&
+		      strcmp(v, "Accept-Encoding") == 0,
+		  "no Vary: Accept-Encoding");
+}
+
+static int get(int port, const char *method, const char *path,
+	       const char *fields, struct http_resp *r)
+{
+	char raw[2048];
+
+	snprintf(raw, sizeof(raw), "%s %s HTTP/1.1\r\nHost: a\r\n%s%s"
+		 "Connection: close\r\n\r\n",
+		 method, path, fields, *fields ? "\r\n" : "");
+	cr_assert_eq(http_do(port, raw, r), 0, "%s %s: no response", method,
+		     path);
+	return r->status;
+}
+
+/* --- static_compressed ------------------------------------------------- */
+
+static int pre_setup(const char *dir)
+{
+	char *text = make_text(30000);
+	int rc = write_file(dir, "www/pre/a.css", text, -1);
+
+	free(text);
+	if (rc == -1 || write_file(dir, "www/pre/only.css", "x{}\n", -1) == -1)
+		return -1;
+	/* siblings made by the reference tools, a second newer */
+	return sh("cd %s/www/pre && gzip -9 -k -c a.css > a.css.gz && "
+		  "brotli -c a.css > a.css.br && "
+		  "touch -d '+1 second' a.css.gz a.css.br",
+		  dir);
+}
+
+Test(http, static_compressed_serves_siblings, .fini = hx_fini)
+{
+	struct srv s;
+	struct http_resp r;
+	char etag_id[128], etag_gz[128], etag_br[128], v[128], field[256];
+	size_t len, gz_len, br_len;
+
+	cr_assert_eq(hx_start(&s, COMP_CFG, pre_setup), 0);
+	char *orig = file_of(s.dir, "www/pre/a.css", &len);
+	char *gz = file_of(s.dir, "www/pre/a.css.gz", &gz_len);
+	char *br = file_of(s.dir, "www/pre/a.css.br", &br_len);
+	cr_assert(orig && gz && br);
+
+	cr_assert_eq(get(s.port, "GET", "/pre/a.css", "Accept-Encoding: gzip",
+			 &r),
+		     200);
+	expect_decodes_to(s.dir, &r, "gzip", orig, len);
+	cr_expect(r.body_len == gz_len && memcmp(r.body, gz, gz_len) == 0,
+		  "not the .gz file");
+	cr_expect(resp_header(&r, "Content-Type", v, sizeof(v)) &&
+		      strncmp(v, "text/css", 8) == 0,
+		  "Content-Type %s", v);
+	expect_vary(&r);
+	cr_assert(resp_header(&r, "ETag", etag_gz, sizeof(etag_gz)));
+	http_resp_free(&r);
+
+	cr_assert_eq(get(s.port, "GET", "/pre/a.css",
+			 "Accept-Encoding: gzip, deflate, br", &r),
+		     200);
+	expect_decodes_to(s.dir, &r, "br", orig, len);
+	cr_expect(r.body_len == br_len && memcmp(r.body, br, br_len) == 0);
+	cr_assert(resp_header(&r, "ETag", etag_br, sizeof(etag_br)));
+	http_resp_free(&r);
+
+	/* no Accept-Encoding, identity;q=0 for br only, gzip refused */
+	const char *identity_fields[] = {"", "Accept-Encoding: identity",
+					 "Accept-Encoding: gzip;q=0, deflate"};
+	for (size_t i = 0; i < 3; i++) {
+		cr_assert_eq(get(s.port, "GET", "/pre/a.css",
+				 identity_fields[i], &r),
+			     200);
+		cr_expect(!resp_header(&r, "Content-Encoding", v, sizeof(v)),
+			  "%s: Content-Encoding %s", identity_fields[i], v);
+		cr_expect(r.body_len == len && memcmp(r.body, orig, len) == 0);
+		expect_vary(&r);
+		cr_assert(resp_header(&r, "ETag", etag_id, sizeof(etag_id)));
+		http_resp_free(&r);
+	}
+	cr_expect_str_neq(etag_id, etag_gz);
+	cr_expect_str_neq(etag_id, etag_br);
+	cr_expect_str_neq(etag_gz, etag_br);
+
+	/* HEAD: the GET's headers, the sibling's length */
+	cr_assert_eq(get(s.port, "HEAD", "/pre/a.css", "Accept-Encoding: gzip",
+			 &r),
+		     200);
+	cr_expect(resp_header(&r, "Content-Length", v, sizeof(v)) &&
+		      (size_t)atol(v) == gz_len,
+		  "HEAD Content-Length %s", v);
+	cr_expect(resp_header(&r, "Content-Encoding", v, sizeof(v)) &&
+		      strcmp(v, "gzip") == 0);
+	expect_vary(&r);
+	http_resp_free(&r);
+
+	/* Range applies to the representation sent */
+	cr_assert_eq(get(s.port, "GET", "/pre/a.css",
+			 "Accept-Encoding: gzip\r\nRange: bytes=10-29", &r),
+		     206);
+	cr_expect_eq(r.body_len, 20);
+	cr_expect(memcmp(r.body, gz + 10, 20) == 0, "not the .gz's bytes");
+	snprintf(field, sizeof(field), "bytes 10-29/%zu", gz_len);
+	cr_expect(resp_header(&r, "Content-Range", v, sizeof(v)) &&
+		      strcmp(v, field) == 0,
+		  "Content-Range %s", v);
+	http_resp_free(&r);
+
+	/* 304 for the representation's own ETag only */
+	snprintf(field, sizeof(field),
+		 "Accept-Encoding: gzip\r\nIf-None-Match: %s", etag_gz);
+	cr_assert_eq(get(s.port, "GET", "/pre/a.css", field, &r), 304);
+	expect_vary(&r);
+	cr_expect(resp_header(&r, "ETag", v, sizeof(v)) &&
+		  strcmp(v, etag_gz) == 0);
+	http_resp_free(&r);
+	snprintf(field, sizeof(field),
+		 "Accept-Encoding: br\r\nIf-None-Match: %s", etag_gz);
+	cr_expect_eq(get(s.port, "GET", "/pre/a.css", field, &r), 200);
+	http_resp_free(&r);
+	snprintf(field, sizeof(field), "If-None-Match: %s", etag_gz);
+	cr_expect_eq(get(s.port, "GET", "/pre/a.css", field, &r), 200);
+	http_resp_free(&r);
+
+	/* a file without siblings is itself, with Vary */
+	cr_assert_eq(get(s.port, "GET", "/pre/only.css",
+			 "Accept-Encoding: gzip, br", &r),
+		     200);
+	cr_expect_str_eq(r.body, "x{}\n");
+	cr_expect(!resp_header(&r, "Content-Encoding", v, sizeof(v)));
+	http_resp_free(&r);
+
+	/* a sibling older than the file is stale: not served */
+	cr_assert_eq(sh("touch -d '+1 hour' %s/www/pre/a.css", s.dir), 0);
+	free(orig);
+	orig = file_of(s.dir, "www/pre/a.css", &len);
+	cr_assert_eq(get(s.port, "GET", "/pre/a.css",
+			 "Accept-Encoding: gzip, br", &r),
+		     200);
+	cr_expect(!resp_header(&r, "Content-Encoding", v, sizeof(v)),
+		  "stale sibling served (%s)", v);
+	cr_expect(r.body_len == len && memcmp(r.body, orig, len) == 0);
+	http_resp_free(&r);
+	free(orig);
+	free(gz);
+	free(br);
+	srv_stop(&s);
+}
+
+/* --- compress: files the cache holds ---------------------------------- */
+
+static int fly_setup(const char *dir)
+{
+	char *text = make_text(20 * 1024);
+	int rc = write_file(dir, "www/fly/page.html", text, -1);
+
+	free(text);
+	if (rc == -1 || write_file(dir, "www/fly/tiny.html", "small\n", -1) ||
+	    write_file(dir, "www/fly/img.png", "\x89PNG not really, long "
+					       "enough to pass the minimum "
+					       "size of 256 bytes? no: this "
+					       "is its type's test only.",
+		       -1))
+		return -1;
+	text = make_text(4000);
+	rc = write_file(dir, "www/fly/data.json", text, -1);
+	free(text);
+	return rc;
+}
+
+Test(http, compress_cached_files_on_the_fly, .fini = hx_fini)
+{
+	struct srv s;
+	struct http_resp r;
+	char etag_id[128], etag_gz[128], etag_br[128], v[128], field[256];
+	size_t len, first_len;
+	char *first;
+
+	cr_assert_eq(hx_start(&s, COMP_CFG, fly_setup), 0);
+	char *orig = file_of(s.dir, "www/fly/page.html", &len);
+	cr_assert_not_null(orig);
+
+	cr_assert_eq(get(s.port, "GET", "/fly/page.html",
+			 "Accept-Encoding: gzip", &r),
+		     200);
+	expect_decodes_to(s.dir, &r, "gzip", orig, len);
+	expect_vary(&r);
+	cr_expect(r.body_len < len / 2, "gzip %zu of %zu", r.body_len, len);
+	cr_expect(resp_header(&r, "Content-Type", v, sizeof(v)) &&
+		      strncmp(v, "text/html", 9) == 0);
+	cr_expect(resp_header(&r, "Content-Length", v, sizeof(v)) &&
+		      (size_t)atol(v) == r.body_len);
+	cr_assert(resp_header(&r, "ETag", etag_gz, sizeof(etag_gz)));
+	first = r.body;
+	first_len = r.body_len;
+	r.body = NULL;
+	http_resp_free(&r);
+
+	/* the same bytes again (compressed once, served from memory) */
+	cr_assert_eq(get(s.port, "GET", "/fly/page.html",
+			 "Accept-Encoding: gzip", &r),
+		     200);
+	cr_expect(r.body_len == first_len &&
+		  memcmp(r.body, first, first_len) == 0);
+	cr_expect(resp_header(&r, "ETag", v, sizeof(v)) &&
+		  strcmp(v, etag_gz) == 0);
+	http_resp_free(&r);
+	free(first);
+
+	cr_assert_eq(get(s.port, "GET", "/fly/page.html",
+			 "Accept-Encoding: gzip;q=0.5, br", &r),
+		     200);
+	expect_decodes_to(s.dir, &r, "br", orig, len);
+	cr_assert(resp_header(&r, "ETag", etag_br, sizeof(etag_br)));
+	http_resp_free(&r);
+
+	cr_assert_eq(get(s.port, "GET", "/fly/page.html", "", &r), 200);
+	cr_expect(!resp_header(&r, "Content-Encoding", v, sizeof(v)));
+	cr_expect(r.body_len == len && memcmp(r.body, orig, len) == 0);
+	expect_vary(&r);
+	cr_assert(resp_header(&r, "ETag", etag_id, sizeof(etag_id)));
+	http_resp_free(&r);
+	cr_expect_str_neq(etag_id, etag_gz);
+	cr_expect_str_neq(etag_br, etag_gz);
+
+	/* HEAD: the compressed length */
+	cr_assert_eq(get(s.port, "HEAD", "/fly/page.html",
+			 "Accept-Encoding: gzip", &r),
+		     200);
+	cr_expect(resp_header(&r, "Content-Length", v, sizeof(v)) &&
+		      (size_t)atol(v) == first_len,
+		  "HEAD length %s, GET %zu", v, first_len);
+	cr_expect(resp_header(&r, "Content-Encoding", v, sizeof(v)));
+	http_resp_free(&r);
+
+	/* 304 for the compressed representation's ETag */
+	snprintf(field, sizeof(field),
+		 "Accept-Encoding: gzip\r\nIf-None-Match: %s", etag_gz);
+	cr_assert_eq(get(s.port, "GET", "/fly/page.html", field, &r), 304);
+	expect_vary(&r);
+	http_resp_free(&r);
+	snprintf(field, sizeof(field), "If-None-Match: %s", etag_gz);
+	cr_expect_eq(get(s.port, "GET", "/fly/page.html", field, &r), 200);
+	http_resp_free(&r);
+
+	/* never: 206, no-transform, below the minimum, another type,
+	 * identity preferred */
+	cr_assert_eq(get(s.port, "GET", "/fly/page.html",
+			 "Accept-Encoding: gzip\r\nRange: bytes=0-99", &r),
+		     206);
+	cr_expect(!resp_header(&r, "Content-Encoding", v, sizeof(v)));
+	cr_expect(r.body_len == 100 && memcmp(r.body, orig, 100) == 0);
+	http_resp_free(&r);
+	cr_assert_eq(get(s.port, "GET", "/fly/page.html",
+			 "Accept-Encoding: gzip\r\n"
+			 "Cache-Control: no-transform",
+			 &r),
+		     200);
+	cr_expect(!resp_header(&r, "Content-Encoding", v, sizeof(v)));
+	http_resp_free(&r);
+	cr_assert_eq(get(s.port, "GET", "/fly/tiny.html",
+			 "Accept-Encoding: gzip", &r),
+		     200);
+	cr_expect(!resp_header(&r, "Content-Encoding", v, sizeof(v)));
+	cr_expect_str_eq(r.body, "small\n");
+	http_resp_free(&r);
+	cr_assert_eq(get(s.port, "GET", "/fly/img.png",
+			 "Accept-Encoding: gzip", &r),
+		     200);
+	cr_expect(!resp_header(&r, "Content-Encoding", v, sizeof(v)));
+	cr_expect(!resp_header(&r, "Vary", v, sizeof(v)));
+	http_resp_free(&r);
+	cr_assert_eq(get(s.port, "GET", "/fly/page.html",
+			 "Accept-Encoding: identity, gzip;q=0.5", &r),
+		     200);
+	cr_expect(!resp_header(&r, "Content-Encoding", v, sizeof(v)));
+	http_resp_free(&r);
+
+	/* application/json is in the default types */
+	char *json = file_of(s.dir, "www/fly/data.json", &len);
+	cr_assert_eq(get(s.port, "GET", "/fly/data.json",
+			 "Accept-Encoding: gzip", &r),
+		     200);
+	expect_decodes_to(s.dir, &r, "gzip", json, len);
+	http_resp_free(&r);
+	free(json);
+
+	/* a new version of the file is compressed again */
+	char *text = make_text(21 * 1024);
+	cr_assert_eq(write_file(s.dir, "www/fly/page.html", text, -1), 0);
+	cr_assert_eq(get(s.port, "GET", "/fly/page.html",
+			 "Accept-Encoding: br", &r),
+		     200);
+	expect_decodes_to(s.dir, &r, "br", text, strlen(text));
+	http_resp_free(&r);
+	free(text);
+	free(orig);
+	srv_stop(&s);
+}

@@ -13,11 +13,11 @@
 #include "config.h"
 #include "encoding.h"
 #include "http.h"
+#include "response.h"
 
 /* Does loc's compress_types (or the built-in list) hold the media type
  * type[0..len) (parameters after ';' ignored, case-insensitive)? */
-bool compress_type_ok(const struct location *loc, const char *type,
-		      size_t len);
+bool compress_type_ok(const struct location *loc, const char *type, size_t len);
 
 /* The request allows a transformation: no "Cache-Control: no-transform"
  * (RFC 9111 §5.2.1.6). */
@@ -53,5 +53,18 @@ void compressor_free(struct compressor *z);
 int compressor_step(struct compressor *z, const char *in, size_t in_len,
 		    size_t *consumed, char *out, size_t out_cap,
 		    size_t *produced, enum compress_flush flush);
+
+/*
+ * A response body (response.h BODY_STREAM): len bytes of the file open at
+ * fd (borrowed: the caller keeps it open until the stream is freed) from
+ * off, compressed with enc at level in bounded pieces (at most
+ * COMPRESS_PIECE bytes of the file read at a time, never the whole file),
+ * each piece a chunk when chunked (RFC 9112 §7.1), else raw.  NULL on
+ * ENOMEM.
+ */
+#define COMPRESS_PIECE (32 * 1024)
+struct body_stream *compress_file_stream(enum content_coding enc, int level,
+					 int fd, off_t off, off_t len,
+					 bool chunked);
 
 #endif

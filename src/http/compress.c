@@ -9,7 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 #include <zlib.h>
+#include <errno.h>
+#include <stdio.h>
 
 #include "compress.h"
 
@@ -40,8 +43,7 @@ static bool type_match(const char *pattern, const char *type, size_t len)
 	return len == plen && strncasecmp(type, pattern, len) == 0;
 }
 
-bool compress_type_ok(const struct location *loc, const char *type,
-		      size_t len)
+bool compress_type_ok(const struct location *loc, const char *type, size_t len)
 {
 	const char *semi = memchr(type, ';', len);
 
@@ -166,20 +168,18 @@ static int step_gzip(struct compressor *z, const char *in, size_t in_len,
 	if (flush == COMPRESS_FINISH)
 		return rc == Z_STREAM_END ? 1 : 0;
 	/* all input taken and room left over: nothing is pending */
-	return z->zs.avail_in == 0 && in_n == in_len && z->zs.avail_out > 0
-		   ? 1
-		   : 0;
+	return z->zs.avail_in == 0 && in_n == in_len && z->zs.avail_out > 0 ? 1
+									    : 0;
 }
 
 static int step_br(struct compressor *z, const char *in, size_t in_len,
 		   size_t *consumed, char *out, size_t out_cap,
 		   size_t *produced, enum compress_flush flush)
 {
-	BrotliEncoderOperation op = flush == COMPRESS_FINISH
-					? BROTLI_OPERATION_FINISH
-				    : flush == COMPRESS_FLUSH
-					? BROTLI_OPERATION_FLUSH
-					: BROTLI_OPERATION_PROCESS;
+	BrotliEncoderOperation op =
+	    flush == COMPRESS_FINISH  ? BROTLI_OPERATION_FINISH
+	    : flush == COMPRESS_FLUSH ? BROTLI_OPERATION_FLUSH
+				      : BROTLI_OPERATION_PROCESS;
 	const uint8_t *next_in = (const uint8_t *)in;
 	uint8_t *next_out = (uint8_t *)out;
 	size_t avail_in = in_len, avail_out = out_cap;
@@ -203,8 +203,7 @@ int compressor_step(struct compressor *z, const char *in, size_t in_len,
 	if (z->enc == ENC_GZIP)
 		return step_gzip(z, in, in_len, consumed, out, out_cap,
 				 produced, flush);
-	return step_br(z, in, in_len, consumed, out, out_cap, produced,
-		       flush);
+	return step_br(z, in, in_len, consumed, out, out_cap, produced, flush);
 }
 
 int compress_whole(enum content_coding enc, int level, const char *in,
@@ -243,4 +242,120 @@ fail:
 	free(buf);
 	compressor_free(z);
 	return -1;
+}
+
+/* "%08zx\r\n" before a chunk, "\r\n" after, "0\r\n\r\n" at the end. */
+#define CHUNK_HEAD 10
+#define CHUNK_TAIL (2 + 5)
+
+struct file_stream {
+	struct body_stream bs;
+	struct compressor *z;
+	int fd;
+	off_t off, left; /* of the file, still to read */
+	bool chunked;
+	bool done;
+	size_t in_pos, in_len;
+	char in[COMPRESS_PIECE];
+	char out[CHUNK_HEAD + COMPRESS_PIECE + CHUNK_TAIL];
+};
+
+static void file_stream_free(struct body_stream *bs)
+{
+	struct file_stream *fs = (struct file_stream *)bs;
+
+	compressor_free(fs->z);
+	free(fs);
+}
+
+/* Refill the input from the file when it is used up: 0 / -1. */
+static int file_stream_read(struct file_stream *fs)
+{
+	if (fs->in_pos < fs->in_len || fs->left == 0)
+		return 0;
+	size_t want = fs->left < (off_t)sizeof(fs->in) ? (size_t)fs->left
+						       : sizeof(fs->in);
+	ssize_t n;
+	do
+		n = pread(fs->fd, fs->in, want, fs->off);
+	while (n == -1 && errno == EINTR);
+	if (n <= 0)
+		return -1; /* shrank under us: the stream can't end well */
+	fs->in_pos = 0;
+	fs->in_len = (size_t)n;
+	fs->off += n;
+	fs->left -= n;
+	return 0;
+}
+
+static ssize_t file_stream_next(struct body_stream *bs, const char **piece)
+{
+	struct file_stream *fs = (struct file_stream *)bs;
+	char *data = fs->out + CHUNK_HEAD;
+	size_t made = 0;
+	int rc = 0;
+
+	if (fs->done)
+		return 0;
+	/* compress until there is something to send or the end */
+	while (made == 0 && rc != 1) {
+		if (file_stream_read(fs) == -1)
+			return -1;
+		bool last = fs->left == 0;
+		size_t took;
+		rc = compressor_step(fs->z, fs->in + fs->in_pos,
+				     fs->in_len - fs->in_pos, &took, data,
+				     COMPRESS_PIECE, &made,
+				     last ? COMPRESS_FINISH : COMPRESS_RUN);
+		if (rc < 0)
+			return -1;
+		fs->in_pos += took;
+		if (!last)
+			rc = 0; /* RUN's "all taken" is not the end */
+	}
+	fs->done = rc == 1;
+	if (!fs->chunked) {
+		*piece = data;
+		return (ssize_t)made;
+	}
+	char head[CHUNK_HEAD + 1];
+	size_t len = 0;
+	char *start = data;
+	if (made) {
+		snprintf(head, sizeof(head), "%08x\r\n", (unsigned)made);
+		memcpy(fs->out, head, CHUNK_HEAD);
+		memcpy(data + made, "\r\n", 2);
+		start = fs->out;
+		len = CHUNK_HEAD + made + 2;
+	}
+	if (fs->done) {
+		memcpy(start + len, "0\r\n\r\n", 5);
+		len += 5;
+	}
+	*piece = start;
+	return (ssize_t)len;
+}
+
+struct body_stream *compress_file_stream(enum content_coding enc, int level,
+					 int fd, off_t off, off_t len,
+					 bool chunked)
+{
+	struct file_stream *fs = malloc(sizeof(*fs));
+
+	if (fs == NULL)
+		return NULL;
+	memset(&fs->bs, 0, sizeof(fs->bs));
+	fs->bs.next = file_stream_next;
+	fs->bs.free = file_stream_free;
+	fs->fd = fd;
+	fs->off = off;
+	fs->left = len;
+	fs->chunked = chunked;
+	fs->done = false;
+	fs->in_pos = fs->in_len = 0;
+	if ((fs->z = compressor_new(enc, level)) == NULL) {
+		free(fs);
+		return NULL;
+	}
+	return &fs->bs;
 }

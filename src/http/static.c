@@ -484,7 +484,8 @@ struct static_rep {
 	int enc;	    /* Content-Encoding, ENC_IDENTITY: none */
 	const char *data;   /* compressed here (e's cached copy), or NULL */
 	size_t data_len;
-	bool vary; /* the choice depended on Accept-Encoding */
+	bool stream; /* compressed while it is sent (not in memory) */
+	bool vary;   /* the choice depended on Accept-Encoding */
 	char etag[FC_ETAG_MAX + 4];
 	size_t etag_len;
 };
@@ -542,12 +543,14 @@ static void static_choose(const struct location *loc,
 	enc = compress_choose(loc, req, type, strlen(type),
 			      (long long)e->st.st_size, &vary);
 	rep->vary |= vary;
-	if (enc > 0 && e->data &&
-	    !(req->method == HTTP_GET && req->range.len) &&
-	    static_encoded(e, enc, loc->compress_level)) {
+	if (enc > 0 && !(req->method == HTTP_GET && req->range.len) &&
+	    (e->data == NULL || static_encoded(e, enc, loc->compress_level))) {
 		rep->enc = enc;
-		rep->data = e->enc_data[enc];
-		rep->data_len = e->enc_len[enc];
+		/* a file the cache holds: its copy compressed once; else
+		 * (large, or no room) compressed as it goes out */
+		rep->stream = e->data == NULL;
+		rep->data = e->data ? e->enc_data[enc] : NULL;
+		rep->data_len = e->data ? e->enc_len[enc] : 0;
 		/* RFC 9110 §8.8.3: another representation, another tag:
 		 * the file's with the coding inside the quotes */
 		int n = snprintf(rep->etag, sizeof(rep->etag), "%.*s-%s\"",
@@ -571,6 +574,44 @@ static void static_rep_headers(const struct static_rep *rep,
 				encoding_name(rep->enc));
 	if (rep->vary)
 		response_header(resp, "Vary", "Accept-Encoding");
+}
+
+/*
+ * 200 with a file compressed as it is sent: its length is not known
+ * before, so chunked (HTTP/1.0: close-delimited).  rep->e's reference
+ * goes to the response (the stream reads its fd).
+ */
+static int static_stream(const struct location *loc,
+			 const struct http_request *req, const char *type,
+			 const struct static_rep *rep, struct response *resp)
+{
+	struct fc_entry *e = rep->e;
+	bool chunked = req->minor >= 1;
+
+	response_status(resp, 200);
+	response_header(resp, "Content-Type", "%s", type);
+	if (chunked)
+		response_header(resp, "Transfer-Encoding", "chunked");
+	else
+		resp->close = true;
+	response_header(resp, "Last-Modified", "%s", e->modified);
+	response_header(resp, "ETag", "%s", rep->etag);
+	static_rep_headers(rep, resp);
+	resp->body_kind = BODY_NONE;
+	if (req->method == HTTP_HEAD) {
+		fc_release(e);
+		return 200;
+	}
+	resp->stream =
+	    compress_file_stream(rep->enc, loc->compress_level, e->fd, 0,
+				 (off_t)e->st.st_size, chunked);
+	if (resp->stream == NULL) {
+		fc_release(e);
+		return 500;
+	}
+	resp->cached = e;
+	resp->body_kind = BODY_STREAM;
+	return 200;
 }
 
 /*
@@ -612,6 +653,8 @@ static int static_file(const struct location *loc,
 		fc_release(e);
 		return 304;
 	}
+	if (rep.stream)
+		return static_stream(loc, req, type, &rep, resp);
 	status = 200;
 	/* §14.2: Range is defined for GET only; HEAD ignores it.  It
 	 * applies to the representation sent (a sibling's bytes). */

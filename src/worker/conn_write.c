@@ -108,14 +108,48 @@ static enum io_result write_file(struct conn *c)
 	return IO_OK;
 }
 
+/* A body made as it goes (BODY_STREAM): each piece sent, then the next. */
+static enum io_result write_stream(struct conn *c)
+{
+	struct body_stream *bs = c->x->resp.stream;
+	size_t turn = 0;
+
+	for (;;) {
+		if (bs->piece_sent == bs->piece_len) {
+			if (turn >= FILE_TURN_BYTES)
+				return IO_AGAIN;
+			ssize_t len = bs->next(bs, &bs->piece);
+			if (len <= 0)
+				return len == 0 ? IO_OK : IO_ERROR;
+			bs->piece_len = (size_t)len;
+			bs->piece_sent = 0;
+		}
+		ssize_t n = send(c->fd, bs->piece + bs->piece_sent,
+				 bs->piece_len - bs->piece_sent, MSG_NOSIGNAL);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			return errno == EAGAIN ? IO_AGAIN : IO_ERROR;
+		}
+		bs->piece_sent += (size_t)n;
+		c->x->body_bytes += (size_t)n;
+		stats_add(&c->w->stats->ctr[STAT_BYTES_SENT], (uint64_t)n);
+		conn_progress(c, (size_t)n, conn_timeouts(c)->send);
+		turn += (size_t)n;
+	}
+}
+
 enum io_result conn_step_write(struct conn *c)
 {
 	struct response *resp = &c->x->resp;
 	bool file = resp->body_kind == BODY_FILE && resp->file_len > 0;
-	enum io_result rc = write_head_mem(c, file);
+	bool stream = resp->body_kind == BODY_STREAM && resp->stream;
+	enum io_result rc = write_head_mem(c, file || stream);
 
 	if (rc == IO_OK && file)
 		rc = write_file(c);
+	if (rc == IO_OK && stream)
+		rc = write_stream(c);
 	if (rc == IO_AGAIN) {
 		conn_set_events(c, EPOLLOUT);
 		return IO_AGAIN;

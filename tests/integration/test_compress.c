@@ -23,20 +23,25 @@
 	"servers = ( { listen = [ \"127.0.0.1:@PORT@\" ];\n"                   \
 	"  root = \"@DIR@/www\";\n"                                            \
 	"  locations = (\n"                                                    \
-	"    { path = \"/pre/\"; static_compressed = [ \"br\", \"gzip\" ]; },\n" \
-	"    { path = \"/fly/\"; compress = [ \"br\", \"gzip\" ]; },\n"       \
-	"    { path = \"/status\"; status = true; },\n"                       \
+	"    { path = \"/pre/\"; static_compressed = [ \"br\", \"gzip\" ]; "   \
+	"},\n"                                                                 \
+	"    { path = \"/fly/\"; compress = [ \"br\", \"gzip\" ]; },\n"        \
+	"    { path = \"/status\"; status = true; },\n"                        \
 	"    { path = \"/cgi/\"; compress = [ \"gzip\", \"br\" ];\n"           \
-	"      cgi = ( { ext = \".sh\"; interpreter = \"/bin/sh\"; } ); }\n"    \
+	"      cgi = ( { ext = \".sh\"; interpreter = \"/bin/sh\"; } ); }\n"   \
 	"  ); } );\n"
 
 /* n bytes of HTML-like text that compresses well but not trivially. */
 static char *make_text(size_t n)
 {
-	static const char *const words[] = {
-	    "<p>",   "</p>\n", "the ", "server ", "compresses ", "<a href=\"/x\">",
-	    "</a> ", "once ", "and ", "serves ", "it ",	   "from ",
-	    "memory ", "<div class=\"c\">", "</div>\n", "42 "};
+	static const char *const words[] = {"<p>",	   "</p>\n",
+					    "the ",	   "server ",
+					    "compresses ", "<a href=\"/x\">",
+					    "</a> ",	   "once ",
+					    "and ",	   "serves ",
+					    "it ",	   "from ",
+					    "memory ",	   "<div class=\"c\">",
+					    "</div>\n",	   "42 "};
 	char *t = malloc(n + 1);
 	unsigned x = 12345;
 	size_t i = 0;
@@ -120,7 +125,8 @@ static int get(int port, const char *method, const char *path,
 {
 	char raw[2048];
 
-	snprintf(raw, sizeof(raw), "%s %s HTTP/1.1\r\nHost: a\r\n%s%s"
+	snprintf(raw, sizeof(raw),
+		 "%s %s HTTP/1.1\r\nHost: a\r\n%s%s"
 		 "Connection: close\r\n\r\n",
 		 method, path, fields, *fields ? "\r\n" : "");
 	cr_assert_eq(http_do(port, raw, r), 0, "%s %s: no response", method,
@@ -158,9 +164,8 @@ Test(http, static_compressed_serves_siblings, .fini = hx_fini)
 	char *br = file_of(s.dir, "www/pre/a.css.br", &br_len);
 	cr_assert(orig && gz && br);
 
-	cr_assert_eq(get(s.port, "GET", "/pre/a.css", "Accept-Encoding: gzip",
-			 &r),
-		     200);
+	cr_assert_eq(
+	    get(s.port, "GET", "/pre/a.css", "Accept-Encoding: gzip", &r), 200);
 	expect_decodes_to(s.dir, &r, "gzip", orig, len);
 	cr_expect(r.body_len == gz_len && memcmp(r.body, gz, gz_len) == 0,
 		  "not the .gz file");
@@ -183,9 +188,9 @@ Test(http, static_compressed_serves_siblings, .fini = hx_fini)
 	const char *identity_fields[] = {"", "Accept-Encoding: identity",
 					 "Accept-Encoding: gzip;q=0, deflate"};
 	for (size_t i = 0; i < 3; i++) {
-		cr_assert_eq(get(s.port, "GET", "/pre/a.css",
-				 identity_fields[i], &r),
-			     200);
+		cr_assert_eq(
+		    get(s.port, "GET", "/pre/a.css", identity_fields[i], &r),
+		    200);
 		cr_expect(!resp_header(&r, "Content-Encoding", v, sizeof(v)),
 			  "%s: Content-Encoding %s", identity_fields[i], v);
 		cr_expect(r.body_len == len && memcmp(r.body, orig, len) == 0);
@@ -198,14 +203,14 @@ Test(http, static_compressed_serves_siblings, .fini = hx_fini)
 	cr_expect_str_neq(etag_gz, etag_br);
 
 	/* HEAD: the GET's headers, the sibling's length */
-	cr_assert_eq(get(s.port, "HEAD", "/pre/a.css", "Accept-Encoding: gzip",
-			 &r),
-		     200);
+	cr_assert_eq(
+	    get(s.port, "HEAD", "/pre/a.css", "Accept-Encoding: gzip", &r),
+	    200);
 	cr_expect(resp_header(&r, "Content-Length", v, sizeof(v)) &&
 		      (size_t)atol(v) == gz_len,
 		  "HEAD Content-Length %s", v);
 	cr_expect(resp_header(&r, "Content-Encoding", v, sizeof(v)) &&
-		      strcmp(v, "gzip") == 0);
+		  strcmp(v, "gzip") == 0);
 	expect_vary(&r);
 	http_resp_free(&r);
 
@@ -249,9 +254,9 @@ Test(http, static_compressed_serves_siblings, .fini = hx_fini)
 	cr_assert_eq(sh("touch -d '+1 hour' %s/www/pre/a.css", s.dir), 0);
 	free(orig);
 	orig = file_of(s.dir, "www/pre/a.css", &len);
-	cr_assert_eq(get(s.port, "GET", "/pre/a.css",
-			 "Accept-Encoding: gzip, br", &r),
-		     200);
+	cr_assert_eq(
+	    get(s.port, "GET", "/pre/a.css", "Accept-Encoding: gzip, br", &r),
+	    200);
 	cr_expect(!resp_header(&r, "Content-Encoding", v, sizeof(v)),
 		  "stale sibling served (%s)", v);
 	cr_expect(r.body_len == len && memcmp(r.body, orig, len) == 0);
@@ -271,10 +276,11 @@ static int fly_setup(const char *dir)
 
 	free(text);
 	if (rc == -1 || write_file(dir, "www/fly/tiny.html", "small\n", -1) ||
-	    write_file(dir, "www/fly/img.png", "\x89PNG not really, long "
-					       "enough to pass the minimum "
-					       "size of 256 bytes? no: this "
-					       "is its type's test only.",
+	    write_file(dir, "www/fly/img.png",
+		       "\x89PNG not really, long "
+		       "enough to pass the minimum "
+		       "size of 256 bytes? no: this "
+		       "is its type's test only.",
 		       -1))
 		return -1;
 	text = make_text(4000);
@@ -295,16 +301,16 @@ Test(http, compress_cached_files_on_the_fly, .fini = hx_fini)
 	char *orig = file_of(s.dir, "www/fly/page.html", &len);
 	cr_assert_not_null(orig);
 
-	cr_assert_eq(get(s.port, "GET", "/fly/page.html",
-			 "Accept-Encoding: gzip", &r),
-		     200);
+	cr_assert_eq(
+	    get(s.port, "GET", "/fly/page.html", "Accept-Encoding: gzip", &r),
+	    200);
 	expect_decodes_to(s.dir, &r, "gzip", orig, len);
 	expect_vary(&r);
 	cr_expect(r.body_len < len / 2, "gzip %zu of %zu", r.body_len, len);
 	cr_expect(resp_header(&r, "Content-Type", v, sizeof(v)) &&
-		      strncmp(v, "text/html", 9) == 0);
+		  strncmp(v, "text/html", 9) == 0);
 	cr_expect(resp_header(&r, "Content-Length", v, sizeof(v)) &&
-		      (size_t)atol(v) == r.body_len);
+		  (size_t)atol(v) == r.body_len);
 	cr_assert(resp_header(&r, "ETag", etag_gz, sizeof(etag_gz)));
 	first = r.body;
 	first_len = r.body_len;
@@ -312,9 +318,9 @@ Test(http, compress_cached_files_on_the_fly, .fini = hx_fini)
 	http_resp_free(&r);
 
 	/* the same bytes again (compressed once, served from memory) */
-	cr_assert_eq(get(s.port, "GET", "/fly/page.html",
-			 "Accept-Encoding: gzip", &r),
-		     200);
+	cr_assert_eq(
+	    get(s.port, "GET", "/fly/page.html", "Accept-Encoding: gzip", &r),
+	    200);
 	cr_expect(r.body_len == first_len &&
 		  memcmp(r.body, first, first_len) == 0);
 	cr_expect(resp_header(&r, "ETag", v, sizeof(v)) &&
@@ -339,9 +345,9 @@ Test(http, compress_cached_files_on_the_fly, .fini = hx_fini)
 	cr_expect_str_neq(etag_br, etag_gz);
 
 	/* HEAD: the compressed length */
-	cr_assert_eq(get(s.port, "HEAD", "/fly/page.html",
-			 "Accept-Encoding: gzip", &r),
-		     200);
+	cr_assert_eq(
+	    get(s.port, "HEAD", "/fly/page.html", "Accept-Encoding: gzip", &r),
+	    200);
 	cr_expect(resp_header(&r, "Content-Length", v, sizeof(v)) &&
 		      (size_t)atol(v) == first_len,
 		  "HEAD length %s, GET %zu", v, first_len);
@@ -373,15 +379,15 @@ Test(http, compress_cached_files_on_the_fly, .fini = hx_fini)
 		     200);
 	cr_expect(!resp_header(&r, "Content-Encoding", v, sizeof(v)));
 	http_resp_free(&r);
-	cr_assert_eq(get(s.port, "GET", "/fly/tiny.html",
-			 "Accept-Encoding: gzip", &r),
-		     200);
+	cr_assert_eq(
+	    get(s.port, "GET", "/fly/tiny.html", "Accept-Encoding: gzip", &r),
+	    200);
 	cr_expect(!resp_header(&r, "Content-Encoding", v, sizeof(v)));
 	cr_expect_str_eq(r.body, "small\n");
 	http_resp_free(&r);
-	cr_assert_eq(get(s.port, "GET", "/fly/img.png",
-			 "Accept-Encoding: gzip", &r),
-		     200);
+	cr_assert_eq(
+	    get(s.port, "GET", "/fly/img.png", "Accept-Encoding: gzip", &r),
+	    200);
 	cr_expect(!resp_header(&r, "Content-Encoding", v, sizeof(v)));
 	cr_expect(!resp_header(&r, "Vary", v, sizeof(v)));
 	http_resp_free(&r);
@@ -393,9 +399,9 @@ Test(http, compress_cached_files_on_the_fly, .fini = hx_fini)
 
 	/* application/json is in the default types */
 	char *json = file_of(s.dir, "www/fly/data.json", &len);
-	cr_assert_eq(get(s.port, "GET", "/fly/data.json",
-			 "Accept-Encoding: gzip", &r),
-		     200);
+	cr_assert_eq(
+	    get(s.port, "GET", "/fly/data.json", "Accept-Encoding: gzip", &r),
+	    200);
 	expect_decodes_to(s.dir, &r, "gzip", json, len);
 	http_resp_free(&r);
 	free(json);
@@ -403,12 +409,82 @@ Test(http, compress_cached_files_on_the_fly, .fini = hx_fini)
 	/* a new version of the file is compressed again */
 	char *text = make_text(21 * 1024);
 	cr_assert_eq(write_file(s.dir, "www/fly/page.html", text, -1), 0);
-	cr_assert_eq(get(s.port, "GET", "/fly/page.html",
-			 "Accept-Encoding: br", &r),
-		     200);
+	cr_assert_eq(
+	    get(s.port, "GET", "/fly/page.html", "Accept-Encoding: br", &r),
+	    200);
 	expect_decodes_to(s.dir, &r, "br", text, strlen(text));
 	http_resp_free(&r);
 	free(text);
+	free(orig);
+	srv_stop(&s);
+}
+
+/* --- compress: large files, in bounded pieces -------------------------- */
+
+static int big_setup(const char *dir)
+{
+	char *text = make_text(3 * 1024 * 1024 + 77);
+	int rc = write_file(dir, "www/fly/big.txt", text, -1);
+
+	free(text);
+	return rc;
+}
+
+Test(http, compress_large_files_streamed, .fini = hx_fini)
+{
+	struct srv s;
+	struct http_resp r;
+	char v[128];
+	size_t len;
+
+	cr_assert_eq(hx_start(&s, COMP_CFG, big_setup), 0);
+	char *orig = file_of(s.dir, "www/fly/big.txt", &len);
+	cr_assert_not_null(orig);
+	const char *encs[] = {"gzip", "br"};
+	for (size_t i = 0; i < 2; i++) {
+		char field[64];
+		snprintf(field, sizeof(field), "Accept-Encoding: %s", encs[i]);
+		cr_assert_eq(get(s.port, "GET", "/fly/big.txt", field, &r),
+			     200);
+		cr_expect(resp_header(&r, "Transfer-Encoding", v, sizeof(v)) &&
+			      strcmp(v, "chunked") == 0,
+			  "not chunked");
+		cr_expect(!resp_header(&r, "Content-Length", v, sizeof(v)));
+		expect_vary(&r);
+		expect_decodes_to(s.dir, &r, encs[i], orig, len);
+		cr_expect(r.body_len < len / 2);
+		http_resp_free(&r);
+	}
+	/* HEAD: the same headers, no body */
+	cr_assert_eq(
+	    get(s.port, "HEAD", "/fly/big.txt", "Accept-Encoding: gzip", &r),
+	    200);
+	cr_expect(resp_header(&r, "Content-Encoding", v, sizeof(v)) &&
+		  strcmp(v, "gzip") == 0);
+	cr_expect(resp_header(&r, "Transfer-Encoding", v, sizeof(v)));
+	http_resp_free(&r);
+	/* HTTP/1.0: no chunked, the end of the body is the close */
+	cr_assert_eq(http_do(s.port,
+			     "GET /fly/big.txt HTTP/1.0\r\nHost: a\r\n"
+			     "Accept-Encoding: gzip\r\n\r\n",
+			     &r),
+		     0);
+	cr_assert_eq(r.status, 200);
+	cr_expect(!resp_header(&r, "Transfer-Encoding", v, sizeof(v)));
+	expect_decodes_to(s.dir, &r, "gzip", orig, len);
+	http_resp_free(&r);
+	/* keep-alive still works after a streamed body */
+	int fd = http_connect(s.port);
+	cr_assert(fd >= 0);
+	const char *two = "GET /fly/big.txt HTTP/1.1\r\nHost: a\r\n"
+			  "Accept-Encoding: br\r\n\r\n";
+	for (int k = 0; k < 2; k++) {
+		cr_assert_eq(send_all(fd, two, strlen(two)), 0);
+		cr_assert_eq(http_read(fd, &r, false), 0);
+		expect_decodes_to(s.dir, &r, "br", orig, len);
+		http_resp_free(&r);
+	}
+	close(fd);
 	free(orig);
 	srv_stop(&s);
 }

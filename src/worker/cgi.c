@@ -29,6 +29,7 @@
 
 #include "cgi.h"
 #include "cgi_int.h"
+#include "compress.h"
 #include "conn.h"
 #include "log.h"
 #include "router.h"
@@ -107,6 +108,8 @@ void cgi_free_dead(struct worker *w)
 		w->cgi_dead = job->next;
 		free(job->in);
 		free(job->out);
+		compressor_free(job->z);
+		free(job->zin);
 		free(job);
 	}
 }
@@ -348,7 +351,7 @@ enum io_result cgi_step(struct conn *c)
 			return IO_ERROR;
 		if (rc == IO_AGAIN)
 			events |= EPOLLOUT;
-		else if (job->stdout_eof) {
+		else if (job->stdout_eof && cgi_out_complete(job)) {
 			/* complete: a body the script never read still has
 			 * to leave the connection before it can be reused */
 			if (!job->body_done)

@@ -69,7 +69,20 @@ struct cgi_job {
 	unsigned err_lines;
 	char err[512];
 	size_t err_len;
+	/* compress (DESIGN.md §10): the script's bytes wait in zin until
+	 * the compressor has taken them into out; zpending: input, a flush
+	 * or the end is still to be compressed */
+	struct compressor *z;
+	char *zin; /* CGI_OUT_CAP bytes */
+	size_t zin_len, zin_pos;
+	int zmode; /* enum compress_flush */
+	bool zpending;
+	bool zdirty; /* fed since the last flush */
+	bool zdone;  /* the compressed stream is complete in out */
 };
+
+/* cgi_out.c: the compressed output is complete (or not compressed). */
+bool cgi_out_complete(const struct cgi_job *job);
 
 /* Watch fd for events, or take it out of epoll (events 0).  0 / -1. */
 int cgi_watch(struct cgi_job *job, enum cgi_role role, int fd, uint32_t events);

@@ -488,3 +488,198 @@ Test(http, compress_large_files_streamed, .fini = hx_fini)
 	free(orig);
 	srv_stop(&s);
 }
+
+/* --- compress: CGI output ---------------------------------------------- */
+
+static int cgi_setup(const char *dir)
+{
+	char script[1024];
+
+	/* line one, then a pause until the test has seen it (bounded:
+	 * 20 s), then line two */
+	snprintf(script, sizeof(script),
+		 "printf 'Content-Type: text/plain\\r\\n\\r\\n'\n"
+		 "echo 'first line of the stream'\n"
+		 "i=0\n"
+		 "while [ ! -e %s/flag ] && [ $i -lt 400 ]; do\n"
+		 "  sleep 0.05; i=$((i+1)); done\n"
+		 "echo 'second line'\n",
+		 dir);
+	if (write_file(dir, "www/cgi/stream.sh", script, -1) == -1)
+		return -1;
+	char *text = make_text(50000);
+	char *big = malloc(60000);
+	cr_assert_not_null(big);
+	snprintf(big, 60000,
+		 "printf 'Content-Type: text/html\\r\\n\\r\\n'\n"
+		 "cat %s/www/cgi/page.txt\n",
+		 dir);
+	int rc =
+	    write_file(dir, "www/cgi/page.txt", text, -1) ||
+	    write_file(dir, "www/cgi/big.sh", big, -1) ||
+	    write_file(dir, "www/cgi/coded.sh",
+		       "printf 'Content-Type: text/html\\r\\n"
+		       "Content-Encoding: gzip\\r\\n\\r\\n'\n"
+		       "printf 'not really gzip, left alone'\n",
+		       -1) ||
+	    write_file(dir, "www/cgi/nt.sh",
+		       "printf 'Content-Type: text/html\\r\\n"
+		       "Cache-Control: no-transform\\r\\n\\r\\n'\n"
+		       "i=0; while [ $i -lt 100 ]; do\n"
+		       "  echo 'some text to compress'; i=$((i+1)); done\n",
+		       -1);
+	free(text);
+	free(big);
+	return rc;
+}
+
+/* De-chunk raw[0..len) (complete chunks only): the data into out. */
+static size_t dechunk(const char *raw, size_t len, char *out, bool *last)
+{
+	size_t pos = 0, got = 0;
+
+	*last = false;
+	while (pos < len) {
+		char *end;
+		unsigned long n = strtoul(raw + pos, &end, 16);
+		const char *crlf = memmem(raw + pos, len - pos, "\r\n", 2);
+		if (crlf == NULL || end != crlf)
+			break;
+		size_t data = (size_t)(crlf + 2 - raw);
+		if (n == 0) {
+			*last = true;
+			break;
+		}
+		if (data + n + 2 > len)
+			break;
+		memcpy(out + got, raw + data, n);
+		got += n;
+		pos = data + n + 2;
+	}
+	return got;
+}
+
+/* Decode a gzip stream, possibly cut short (what has arrived so far). */
+static char *gunzip_partial(const char *dir, const char *data, size_t len,
+			    size_t *out_len)
+{
+	char in[512], cmd[1400];
+	FILE *f;
+
+	hx_path(in, sizeof(in), dir, "partial.gz");
+	f = fopen(in, "w");
+	cr_assert_not_null(f);
+	fwrite(data, 1, len, f);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd),
+		 "python3 -c 'import sys,zlib; d=zlib.decompressobj(31); "
+		 "sys.stdout.buffer.write(d.decompress(open(sys.argv[1],"
+		 "\"rb\").read()))' %s > %s.out",
+		 in, in);
+	cr_assert_eq(system(cmd), 0);
+	snprintf(cmd, sizeof(cmd), "%s.out", in);
+	char *out = read_file(cmd, out_len);
+	cr_assert_not_null(out);
+	return out;
+}
+
+Test(http, compress_cgi_output_streams, .fini = hx_fini)
+{
+	struct srv s;
+	struct http_resp r;
+	static char raw[65536], body[65536];
+	char v[128], head[8192];
+	size_t len = 0, dlen;
+	bool last = false;
+
+	cr_assert_eq(hx_start(&s, COMP_CFG, cgi_setup), 0);
+	int fd = http_connect(s.port);
+	cr_assert(fd >= 0);
+	const char *req = "GET /cgi/stream.sh HTTP/1.1\r\nHost: a\r\n"
+			  "Accept-Encoding: br;q=0.5, gzip\r\n"
+			  "Connection: close\r\n\r\n";
+	cr_assert_eq(send_all(fd, req, strlen(req)), 0);
+	ssize_t hn = hx_read_head_raw(fd, raw, sizeof(raw), 10000);
+	cr_assert(hn > 0, "no head");
+	char *eoh = strstr(raw, "\r\n\r\n");
+	cr_assert_not_null(eoh);
+	memcpy(head, raw, (size_t)(eoh - raw + 2));
+	head[eoh - raw + 2] = '\0';
+	cr_expect(head_field(head, "Content-Encoding", v, sizeof(v)) &&
+		      strcmp(v, "gzip") == 0,
+		  "head: %s", head);
+	cr_expect(head_field(head, "Transfer-Encoding", v, sizeof(v)));
+	cr_expect(head_field(head, "Vary", v, sizeof(v)));
+	len = (size_t)hn - (size_t)(eoh + 4 - raw);
+	memmove(raw, eoh + 4, len);
+
+	/* the first line decodes while the script still waits */
+	long deadline = hx_now_ms() + 15000;
+	char *text = NULL;
+	size_t text_len = 0;
+	for (;;) {
+		dlen = dechunk(raw, len, body, &last);
+		free(text);
+		text = gunzip_partial(s.dir, body, dlen, &text_len);
+		if (memmem(text, text_len, "first line of the stream\n", 25))
+			break;
+		cr_assert(!last, "stream ended before its first line");
+		cr_assert(hx_now_ms() < deadline,
+			  "first line not there while the script runs");
+		if (!hx_readable(fd, 1000))
+			continue;
+		ssize_t n = read(fd, raw + len, sizeof(raw) - len);
+		cr_assert(n > 0, "connection ended early");
+		len += (size_t)n;
+	}
+	cr_expect(memmem(text, text_len, "second", 6) == NULL,
+		  "the script went on without the flag?");
+	cr_assert_eq(write_file(s.dir, "flag", "", 0), 0);
+	while (!last) {
+		cr_assert(hx_readable(fd, 15000), "the rest never came");
+		ssize_t n = read(fd, raw + len, sizeof(raw) - len);
+		cr_assert(n > 0, "cut before the last chunk");
+		len += (size_t)n;
+		dlen = dechunk(raw, len, body, &last);
+	}
+	free(text);
+	text = gunzip_partial(s.dir, body, dlen, &text_len);
+	cr_expect(text_len == 37 &&
+		      memcmp(text, "first line of the stream\nsecond line\n",
+			     37) == 0,
+		  "decoded: %.*s", (int)text_len, text);
+	free(text);
+	close(fd);
+
+	/* a longer output (held, then complete): decodes to the file */
+	size_t plen;
+	char *page = file_of(s.dir, "www/cgi/page.txt", &plen);
+	cr_assert_eq(get(s.port, "GET", "/cgi/big.sh",
+			 "Accept-Encoding: br, gzip;q=0.9", &r),
+		     200);
+	expect_decodes_to(s.dir, &r, "br", page, plen);
+	http_resp_free(&r);
+	cr_assert_eq(
+	    get(s.port, "GET", "/cgi/big.sh", "Accept-Encoding: gzip", &r),
+	    200);
+	expect_decodes_to(s.dir, &r, "gzip", page, plen);
+	http_resp_free(&r);
+	cr_assert_eq(get(s.port, "GET", "/cgi/big.sh", "", &r), 200);
+	cr_expect(!resp_header(&r, "Content-Encoding", v, sizeof(v)));
+	cr_expect(r.body_len == plen && memcmp(r.body, page, plen) == 0);
+	http_resp_free(&r);
+	free(page);
+
+	/* already coded by the script, or no-transform: left alone */
+	cr_assert_eq(
+	    get(s.port, "GET", "/cgi/coded.sh", "Accept-Encoding: gzip", &r),
+	    200);
+	cr_expect_str_eq(r.body, "not really gzip, left alone");
+	http_resp_free(&r);
+	cr_assert_eq(
+	    get(s.port, "GET", "/cgi/nt.sh", "Accept-Encoding: gzip", &r), 200);
+	cr_expect(!resp_header(&r, "Content-Encoding", v, sizeof(v)));
+	cr_expect_eq(r.body_len, 100 * 22);
+	http_resp_free(&r);
+	srv_stop(&s);
+}

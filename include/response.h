@@ -52,6 +52,7 @@ struct response {
 	 * closed here); the reference is dropped by response_reset */
 	struct fc_entry *cached;
 	struct body_stream *stream; /* BODY_STREAM: owned */
+	bool compressed;	    /* has a Content-Encoding (statistics) */
 };
 
 /* Reason phrase for status ("Not Found"); "Unknown" if none. */

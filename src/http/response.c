@@ -158,6 +158,7 @@ void response_init(struct response *resp)
 	resp->close = false;
 	resp->cached = NULL;
 	resp->stream = NULL;
+	resp->compressed = false;
 }
 
 /* Drop the body (memory or file), keep the head and the close flag. */

@@ -569,9 +569,11 @@ etag:
 static void static_rep_headers(const struct static_rep *rep,
 			       struct response *resp)
 {
-	if (rep->enc != ENC_IDENTITY)
+	if (rep->enc != ENC_IDENTITY) {
 		response_header(resp, "Content-Encoding", "%s",
 				encoding_name(rep->enc));
+		resp->compressed = true;
+	}
 	if (rep->vary)
 		response_header(resp, "Vary", "Accept-Encoding");
 }

@@ -182,6 +182,7 @@ static int start_compression(struct cgi_job *job,
 		job->length_left = (uint64_t)h->content_length;
 	}
 	response_header(resp, "Content-Encoding", "%s", encoding_name(enc));
+	resp->compressed = true;
 	if (x->req.minor >= 1) {
 		job->chunked = !x->head_only;
 		response_header(resp, "Transfer-Encoding", "chunked");

@@ -483,6 +483,11 @@ enum io_result conn_response_done(struct conn *c)
 	if (status_class >= 1 && status_class <= 5)
 		stats_add(&c->w->stats->ctr[STAT_RESP_1XX + status_class - 1],
 			  1);
+	if (x->resp.compressed) {
+		stats_add(&c->w->stats->ctr[STAT_COMPRESSED], 1);
+		stats_add(&c->w->stats->ctr[STAT_COMPRESSED_BYTES],
+			  x->body_bytes);
+	}
 	access_log_write(c, x->parsed);
 	x->logged = true;
 	/* Linger only when request bytes may still be unread (a refused

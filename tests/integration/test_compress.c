@@ -683,3 +683,53 @@ Test(http, compress_cgi_output_streams, .fini = hx_fini)
 	http_resp_free(&r);
 	srv_stop(&s);
 }
+
+/* --- what was sent compressed: the status page and the access log ------ */
+
+Test(http, compressed_bytes_in_status_and_access_log, .fini = hx_fini)
+{
+	struct srv s;
+	struct http_resp r;
+	char want[256];
+	size_t sent_gz, sent_br, log_len;
+
+	cr_assert_eq(hx_start(&s, COMP_CFG, fly_setup), 0);
+	cr_assert_eq(
+	    get(s.port, "GET", "/fly/page.html", "Accept-Encoding: gzip", &r),
+	    200);
+	sent_gz = r.body_len;
+	http_resp_free(&r);
+	cr_assert_eq(
+	    get(s.port, "GET", "/fly/page.html", "Accept-Encoding: br", &r),
+	    200);
+	sent_br = r.body_len;
+	http_resp_free(&r);
+	cr_assert_eq(get(s.port, "GET", "/fly/page.html", "", &r), 200);
+	http_resp_free(&r);
+
+	cr_assert_eq(get(s.port, "GET", "/status", "", &r), 200);
+	snprintf(want, sizeof(want),
+		 "Compressed responses: 2\nCompressed bytes sent: %zu\n",
+		 sent_gz + sent_br);
+	cr_expect(strstr(r.body, want), "want %s in:\n%s", want, r.body);
+	http_resp_free(&r);
+	cr_assert_eq(get(s.port, "GET", "/status?format=prometheus", "", &r),
+		     200);
+	snprintf(want, sizeof(want),
+		 "\nwebserv_compressed_sent_bytes_total %zu\n",
+		 sent_gz + sent_br);
+	cr_expect(strstr(r.body, want), "want %s", want);
+	http_resp_free(&r);
+
+	/* the access log's byte count is what was sent: compressed */
+	char *log = file_of(s.dir, "access.log", &log_len);
+	cr_assert_not_null(log);
+	snprintf(want, sizeof(want), "\"GET /fly/page.html HTTP/1.1\" 200 %zu ",
+		 sent_gz);
+	cr_expect(strstr(log, want), "want %s in:\n%s", want, log);
+	snprintf(want, sizeof(want), "\"GET /fly/page.html HTTP/1.1\" 200 %zu ",
+		 sent_br);
+	cr_expect(strstr(log, want), "want %s in:\n%s", want, log);
+	free(log);
+	srv_stop(&s);
+}

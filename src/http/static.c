@@ -486,7 +486,7 @@ struct static_rep {
 	size_t data_len;
 	bool stream; /* compressed while it is sent (not in memory) */
 	bool vary;   /* the choice depended on Accept-Encoding */
-	char etag[FC_ETAG_MAX + 4];
+	char etag[FC_ETAG_MAX + 8];
 	size_t etag_len;
 };
 

@@ -490,10 +490,15 @@ struct static_rep {
 	size_t etag_len;
 };
 
-/* The compressed copy of a file held in memory, made on first use. */
-static bool static_encoded(struct fc_entry *e, enum content_coding enc,
-			   int level)
+/*
+ * The compressed copy of a file held in memory, made on first use.  It is
+ * made once per version, so it gets the smallest output (gzip 9, brotli
+ * 11) whatever compress_level says: the cost is paid once, the bytes
+ * saved on every response.
+ */
+static bool static_encoded(struct fc_entry *e, enum content_coding enc)
 {
+	int level = enc == ENC_BR ? 11 : 9;
 	char *out;
 	size_t out_len;
 
@@ -544,7 +549,7 @@ static void static_choose(const struct location *loc,
 			      (long long)e->st.st_size, &vary);
 	rep->vary |= vary;
 	if (enc > 0 && !(req->method == HTTP_GET && req->range.len) &&
-	    (e->data == NULL || static_encoded(e, enc, loc->compress_level))) {
+	    (e->data == NULL || static_encoded(e, enc))) {
 		rep->enc = enc;
 		/* a file the cache holds: its copy compressed once; else
 		 * (large, or no room) compressed as it goes out */

@@ -125,8 +125,10 @@ struct compressor *compressor_new(enum content_coding enc, int level)
 					  (uint32_t)level);
 		BrotliEncoderSetParameter(z->br, BROTLI_PARAM_MODE,
 					  BROTLI_MODE_TEXT);
-		/* 4 MiB window: bounds the encoder's memory per stream */
-		BrotliEncoderSetParameter(z->br, BROTLI_PARAM_LGWIN, 22);
+		/* a 256 KiB window (nginx's brotli module: 512k) bounds the
+		 * encoder's memory per stream; the default 4 MiB would cost
+		 * megabytes per streaming response */
+		BrotliEncoderSetParameter(z->br, BROTLI_PARAM_LGWIN, 18);
 		return z;
 	}
 fail:

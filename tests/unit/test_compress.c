@@ -59,8 +59,8 @@ Test(compress, types_table)
 			     cases[i].dflt, "default list: %s", t);
 		cr_expect_eq(compress_type_ok(&some, t, strlen(t)),
 			     cases[i].some, "text/*, json: %s", t);
-		cr_expect_eq(compress_type_ok(&all, t, strlen(t)),
-			     cases[i].all, "*: %s", t);
+		cr_expect_eq(compress_type_ok(&all, t, strlen(t)), cases[i].all,
+			     "*: %s", t);
 	}
 }
 
@@ -112,8 +112,8 @@ Test(compress, choose_table)
 
 	off.compress_count = 0;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct http_request req = req_of(cases[i].fields, buf,
-						 sizeof(buf));
+		struct http_request req =
+		    req_of(cases[i].fields, buf, sizeof(buf));
 		const char *t = cases[i].type;
 		int got = compress_choose(&loc, &req, t, strlen(t),
 					  cases[i].size, &vary);
@@ -191,8 +191,8 @@ Test(compress, stream_flush_makes_output_decodable)
 	size_t took, made, len = 0;
 
 	cr_assert_not_null(z);
-	cr_assert_eq(compressor_step(z, "line one\n", 9, &took, out, sizeof(out),
-				     &made, COMPRESS_RUN),
+	cr_assert_eq(compressor_step(z, "line one\n", 9, &took, out,
+				     sizeof(out), &made, COMPRESS_RUN),
 		     1);
 	cr_expect_eq(took, 9);
 	len += made;
@@ -231,8 +231,8 @@ Test(compress, file_stream_is_chunked_and_decodes)
 	cr_assert(fd >= 0 && all && back);
 	unlink(path);
 	cr_assert_eq(write(fd, text, n), (ssize_t)n);
-	struct body_stream *bs =
-	    compress_file_stream(ENC_GZIP, 6, fd, 1000, (off_t)(n - 1000), true);
+	struct body_stream *bs = compress_file_stream(ENC_GZIP, 6, fd, 1000,
+						      (off_t)(n - 1000), true);
 	cr_assert_not_null(bs);
 	bool last = false;
 	for (;;) {

@@ -138,8 +138,10 @@ int cfg_list(struct cfg_ctx *ctx, const config_setting_t *s);
 const config_setting_t *cfg_list_at(const config_setting_t *s, int i);
 /* Absolute, lexically cleaned, no trailing '/' (except "/"). */
 char *cfg_path(struct cfg_ctx *ctx, const char *text);
+/* path is a directory: 0; missing (ENOENT): a warning ending with
+ * meanwhile (what requests get until it appears), 0; else an error, -1. */
 int cfg_check_dir(struct cfg_ctx *ctx, const config_setting_t *s,
-		  const char *path);
+		  const char *path, const char *meanwhile);
 size_t cfg_edit_distance(const char *a, const char *b);
 void cfg_location_clear(struct location *loc);
 int cfg_location_copy(struct cfg_ctx *ctx, struct location *dst,

@@ -37,7 +37,7 @@ void cfg_h_root(struct cfg_ctx *ctx, const config_setting_t *s,
 	path = cfg_path(ctx, v);
 	if (path == NULL)
 		return;
-	cfg_check_dir(ctx, s, path);
+	cfg_check_dir(ctx, s, path, "requests there get 404");
 	replace(&t->loc->root, path);
 	t->flags->root = s;
 }
@@ -53,7 +53,7 @@ void cfg_h_alias(struct cfg_ctx *ctx, const config_setting_t *s,
 	path = cfg_path(ctx, v);
 	if (path == NULL)
 		return;
-	cfg_check_dir(ctx, s, path);
+	cfg_check_dir(ctx, s, path, "requests there get 404");
 	replace(&t->loc->alias, path);
 	t->flags->alias = s;
 }
@@ -69,7 +69,8 @@ void cfg_h_upload_dir(struct cfg_ctx *ctx, const config_setting_t *s,
 	path = cfg_path(ctx, v);
 	if (path == NULL)
 		return;
-	cfg_check_dir(ctx, s, path);
+	cfg_check_dir(ctx, s, path,
+		      "requests there get 404, writes 500 until it is made");
 	replace(&t->loc->upload_dir, path);
 }
 

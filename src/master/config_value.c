@@ -288,10 +288,19 @@ char *cfg_path(struct cfg_ctx *ctx, const char *text)
 }
 
 int cfg_check_dir(struct cfg_ctx *ctx, const config_setting_t *s,
-		  const char *path)
+		  const char *path, const char *meanwhile)
 {
 	struct stat st;
 
+	/* nginx and lighttpd start without it: deploy tools, test suites
+	 * and late mounts make it after the server starts, and the worker
+	 * opens it per request (static.c, upload.c), so it works as soon as
+	 * it appears.  A path that is there but no directory is a mistake. */
+	if (stat(path, &st) == -1 && errno == ENOENT) {
+		cfg_warn(ctx, s, "directory \"%s\" does not exist (yet): %s",
+			 path, meanwhile);
+		return 0;
+	}
 	if (stat(path, &st) == -1) {
 		cfg_err(ctx, s, "directory \"%s\": %s", path, strerror(errno));
 		return -1;

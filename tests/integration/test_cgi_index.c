@@ -22,10 +22,13 @@ static struct srv server;
 	"  root = \"@DIR@/www\"; index = [ \"index.py\", \"index.html\" ];\n"  \
 	"  locations = (\n"                                                    \
 	"    { path = \"/\";\n"                                                \
-	"      methods = [ \"GET\", \"HEAD\", \"POST\", \"PUT\", \"DELETE\" ];\n" \
-	"      cgi = ( { ext = \".py\"; interpreter = \"/usr/bin/python3\"; } ); },\n" \
+	"      methods = [ \"GET\", \"HEAD\", \"POST\", \"PUT\", \"DELETE\" "  \
+	"];\n"                                                                 \
+	"      cgi = ( { ext = \".py\"; interpreter = \"/usr/bin/python3\"; "  \
+	"} ); },\n"                                                            \
 	"    { path = \"/ro/\"; methods = [ \"GET\", \"HEAD\" ];\n"            \
-	"      cgi = ( { ext = \".py\"; interpreter = \"/usr/bin/python3\"; } ); }\n" \
+	"      cgi = ( { ext = \".py\"; interpreter = \"/usr/bin/python3\"; "  \
+	"} ); }\n"                                                             \
 	"  ); } );\n"
 
 /* One NAME=value a line: what the tests look at, and stdin. */
@@ -47,8 +50,8 @@ static void start_index(struct srv *s)
 	cr_assert_eq(srv_start(s, NULL), 0, "webserv did not become ready");
 }
 
-static void expect_script(const char *raw, const char *method,
-			  const char *uri, const char *body)
+static void expect_script(const char *raw, const char *method, const char *uri,
+			  const char *body)
 {
 	struct cgx_resp r;
 
@@ -85,8 +88,9 @@ Test(cgi_index, every_method_reaches_the_index_script, .fini = cgx_fini)
 		      "4\r\nabcd\r\n3\r\nefg\r\n0\r\n\r\n",
 		      "POST", "/", "abcdefg");
 	/* GET still runs it */
-	expect_script("GET /?q HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
-		      "GET", "/?q", "");
+	expect_script(
+	    "GET /?q HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", "GET",
+	    "/?q", "");
 	/* where the script's location takes GET only: 405, its Allow */
 	cr_expect_eq(cgx_request(server.port,
 				 "POST /ro/ HTTP/1.1\r\nHost: a\r\n"

@@ -61,8 +61,8 @@ Test(late_dirs, missing_directories_warn_404_then_work)
 		 "requests there get 404",
 		 s.cfg, s.dir);
 	cr_expect_not_null(strstr(out, want), "want %s in: %s", want, out);
-	snprintf(want, sizeof(want), "%s:8: warning: directory \"%s/late-alias\"",
-		 s.cfg, s.dir);
+	snprintf(want, sizeof(want),
+		 "%s:8: warning: directory \"%s/late-alias\"", s.cfg, s.dir);
 	cr_expect_not_null(strstr(out, want), "want %s in: %s", want, out);
 	snprintf(want, sizeof(want), "%s:10: warning: directory \"%s/late-up\"",
 		 s.cfg, s.dir);

@@ -154,6 +154,7 @@ cfg_handler cfg_h_root, cfg_h_alias, cfg_h_index, cfg_h_autoindex,
     cfg_h_timeout, cfg_h_path, cfg_h_redirect, cfg_h_upload_dir, cfg_h_cgi,
     cfg_h_status, cfg_h_redirect_code, cfg_h_redirect_to, cfg_h_cgi_ext,
     cfg_h_cgi_interpreter, cfg_h_page_codes, cfg_h_page_uri;
+cfg_handler cfg_h_cgi_params;
 
 /* config_server.c */
 cfg_handler cfg_h_listen, cfg_h_server_names, cfg_h_default_server,

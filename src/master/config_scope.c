@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cgi.h"
 #include "config_int.h"
 #include "method.h"
 #include "router.h"
@@ -500,4 +501,76 @@ void cfg_h_page_uri(struct cfg_ctx *ctx, const config_setting_t *s,
 		return;
 	}
 	replace(&t->page->uri, cfg_strdup(ctx, v));
+}
+
+/* One cgi_params entry into loc's list: replaces its namesake (inherited
+ * from http or the server: the nearest wins) or is added. */
+static void put_cgi_param(struct cfg_ctx *ctx, struct location *loc,
+			  const char *name, const char *value)
+{
+	struct cgi_param *list;
+	char *v = cfg_strdup(ctx, value);
+
+	if (v == NULL)
+		return;
+	for (size_t i = 0; i < loc->cgi_param_count; i++) {
+		if (strcmp(loc->cgi_params[i].name, name) == 0) {
+			free(loc->cgi_params[i].value);
+			loc->cgi_params[i].value = v;
+			return;
+		}
+	}
+	list = realloc(loc->cgi_params,
+		       (loc->cgi_param_count + 1) * sizeof(*list));
+	if (list == NULL) {
+		ctx->oom = true;
+		free(v);
+		return;
+	}
+	loc->cgi_params = list;
+	list[loc->cgi_param_count].value = v;
+	list[loc->cgi_param_count].name = cfg_strdup(ctx, name);
+	if (list[loc->cgi_param_count].name == NULL) {
+		free(v);
+		return;
+	}
+	loc->cgi_param_count++;
+}
+
+/* cgi_params = { PATH_INFO = "$uri"; ... }; (DESIGN §11) */
+void cfg_h_cgi_params(struct cfg_ctx *ctx, const config_setting_t *s,
+		      struct cfg_target *t)
+{
+	int n;
+
+	if (cfg_group(ctx, s) < 0)
+		return;
+	n = config_setting_length(s);
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *e =
+		    config_setting_get_elem(s, (unsigned)i);
+		const char *name = config_setting_name(e), *value, *bad;
+		size_t bad_len;
+
+		if (cfg_string(ctx, e, &value) < 0)
+			continue;
+		if (name == NULL || !cgi_param_name_ok(name)) {
+			cfg_err(ctx, e,
+				"cgi_params: \"%s\" is no variable name "
+				"(letters, digits, '_')",
+				name ? name : "");
+			continue;
+		}
+		if ((bad = cgi_param_unknown_var(value, &bad_len)) != NULL) {
+			cfg_err(ctx, e,
+				"cgi_params: %s: unknown variable \"$%.*s\" "
+				"(known: $uri, $request_uri, $query_string, "
+				"$document_root, $script_filename, $path_info, "
+				"$host, $scheme, $remote_addr, $server_port, "
+				"$request_id)",
+				name, (int)bad_len, bad);
+			continue;
+		}
+		put_cgi_param(ctx, t->loc, name, value);
+	}
 }

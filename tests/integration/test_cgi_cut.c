@@ -19,7 +19,8 @@ static struct srv server;
 	"workers = 1;\n"                                                       \
 	"pid_file = \"@DIR@/webserv.pid\";\n"                                  \
 	"error_log = \"@DIR@/error.log\";\n"                                   \
-	"http = { access_log = \"@DIR@/access.log\"; shutdown_timeout = 10; };\n" \
+	"http = { access_log = \"@DIR@/access.log\"; shutdown_timeout = 10; "  \
+	"};\n"                                                                 \
 	"servers = ( { listen = [ \"127.0.0.1:@PORT@\" ];\n"                   \
 	"  root = \"@DIR@/www\";\n"                                            \
 	"  locations = (\n"                                                    \
@@ -111,8 +112,7 @@ static void get(const char *uri, struct cgx_resp *r)
 	cgx_request(server.port, raw, r);
 }
 
-Test(cgi_cut, killed_or_failed_script_never_looks_complete,
-     .fini = cgx_fini)
+Test(cgi_cut, killed_or_failed_script_never_looks_complete, .fini = cgx_fini)
 {
 	struct cgx_resp r;
 

@@ -1326,3 +1326,62 @@ Test(config, reload_loop_frees_everything)
 		    " interpreter = \"sh\"; } ); } ); } );\n");
 	}
 }
+
+/* cgi_params is read at http, server and location level; each level
+ * inherits the one above and the nearest wins per name. */
+static const char *param_of(const struct location *loc, const char *name)
+{
+	for (size_t i = 0; i < loc->cgi_param_count; i++)
+		if (strcmp(loc->cgi_params[i].name, name) == 0)
+			return loc->cgi_params[i].value;
+	return NULL;
+}
+
+Test(config, cgi_params_inherited_and_merged)
+{
+	load_ok("http = { cgi_params = { A = \"http\"; B = \"$uri\"; }; };\n"
+		"servers = ( { listen = [ \"8080\" ]; root = \"www\";\n"
+		"  cgi_params = { B = \"server\"; C = "
+		"\"${host}:$server_port\"; };\n"
+		"  locations = (\n"
+		"    { path = \"/t/\"; cgi_params = { PATH_INFO = \"$uri\";\n"
+		"        C = \"loc\"; }; },\n"
+		"    { path = \"/plain/\"; } ); } );\n");
+	const struct server *srv = &cfg->servers[0];
+	const struct location *t = find_loc(srv, "/t/");
+	const struct location *plain = find_loc(srv, "/plain/");
+	const struct location *root = find_loc(srv, "/");
+
+	cr_assert(t && plain && root);
+	cr_expect_eq(t->cgi_param_count, 4);
+	cr_expect_str_eq(param_of(t, "A"), "http");
+	cr_expect_str_eq(param_of(t, "B"), "server");
+	cr_expect_str_eq(param_of(t, "C"), "loc");
+	cr_expect_str_eq(param_of(t, "PATH_INFO"), "$uri");
+	cr_expect_eq(plain->cgi_param_count, 3);
+	cr_expect_str_eq(param_of(plain, "C"), "${host}:$server_port");
+	cr_expect_null(param_of(plain, "PATH_INFO"));
+	cr_expect_eq(root->cgi_param_count, 3);
+	cr_expect_str_eq(param_of(root, "B"), "server");
+}
+
+Test(config, cgi_params_errors)
+{
+	const char *text =
+	    "http = { cgi_params = { X = \"$nope\"; }; };\n"
+	    "servers = ( { listen = [ \"8080\" ]; root = \"www\";\n"
+	    "  cgi_params = ( \"not a group\" );\n"
+	    "  locations = ( { path = \"/t/\"; cgi_params = {\n"
+	    "      GOOD = \"$uri\";\n"
+	    "      NUM = 5;\n"
+	    "      BAD-NAME = \"x\";\n"
+	    "      P = \"${uri\"; }; } ); } );\n";
+
+	load_bad(text);
+	expect_at(text, "$nope", "unknown variable \"$nope\"");
+	expect_at(text, "not a group", "'cgi_params' must be a group");
+	expect_at(text, "NUM = 5", "NUM");
+	expect_at(text, "BAD-NAME", "\"BAD-NAME\" is no variable name");
+	expect_at(text, "P = ", "unknown variable \"$uri\"");
+	cr_assert_eq(error_lines(), 5, "%s", errors);
+}

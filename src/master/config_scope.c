@@ -364,27 +364,39 @@ void cfg_h_cgi_interpreter(struct cfg_ctx *ctx, const config_setting_t *s,
 			   struct cfg_target *t)
 {
 	const char *v;
+	char *path;
 	struct stat st;
 
 	t->seen_to = true;
 	if (cfg_string(ctx, s, &v) < 0)
 		return;
-	if (v[0] != '/') {
+	/* "./x", "../x": relative to the config's directory, like every
+	 * other path (a tool shipped next to the config, as the 42
+	 * cgi_tester is); a bare "python3" is no PATH lookup: refused */
+	if (v[0] != '/' && strncmp(v, "./", 2) != 0 &&
+	    strncmp(v, "../", 3) != 0) {
 		cfg_err(ctx, s,
-			"cgi interpreter \"%s\" must be an absolute path", v);
+			"cgi interpreter \"%s\" must be an absolute path (or "
+			"start with ./ for one relative to the config file)",
+			v);
 		return;
 	}
-	if (stat(v, &st) == -1) {
-		cfg_err(ctx, s, "cgi interpreter \"%s\": %s", v,
+	if ((path = cfg_path(ctx, v)) == NULL)
+		return;
+	if (stat(path, &st) == -1) {
+		cfg_err(ctx, s, "cgi interpreter \"%s\": %s", path,
 			strerror(errno));
+		free(path);
 		return;
 	}
-	if (!S_ISREG(st.st_mode) || access(v, X_OK) == -1) {
+	if (!S_ISREG(st.st_mode) || access(path, X_OK) == -1) {
 		cfg_err(ctx, s,
-			"cgi interpreter \"%s\" is not an executable file", v);
+			"cgi interpreter \"%s\" is not an executable file",
+			path);
+		free(path);
 		return;
 	}
-	replace(&t->cgi->interpreter, cfg_strdup(ctx, v));
+	replace(&t->cgi->interpreter, path);
 }
 
 /* ---- error_pages = ( { codes = [ 404 ]; uri = "/404.html"; } ) -------- */

@@ -1385,3 +1385,21 @@ Test(config, cgi_params_errors)
 	expect_at(text, "P = ", "unknown variable \"$uri\"");
 	cr_assert_eq(error_lines(), 5, "%s", errors);
 }
+
+/* An interpreter written "./x" is relative to the config's directory
+ * (a tool shipped next to it, like the 42 cgi_tester). */
+Test(config, cgi_interpreter_relative_to_config)
+{
+	char path[256], want[300];
+
+	put("tool.sh", "#!/bin/sh\n");
+	snprintf(path, sizeof(path), "%s/tool.sh", dir);
+	cr_assert_eq(chmod(path, 0755), 0);
+	load_ok("servers = ( { listen = [ \"8080\" ]; root = \"www\";\n"
+		"  locations = ( { path = \"/c/\"; cgi = (\n"
+		"    { ext = \".t\"; interpreter = \"./tool.sh\"; } ); } ); } "
+		");\n");
+	const struct location *c = find_loc(&cfg->servers[0], "/c/");
+	snprintf(want, sizeof(want), "%s/tool.sh", dir);
+	cr_expect_str_eq(c->cgi[0].interpreter, want);
+}

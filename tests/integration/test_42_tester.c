@@ -51,13 +51,12 @@ static void make_layout(const struct srv *s)
 
 	cr_assert_eq(write_file(s->dir, "42-tester/cgi_tester", tester, -1), 0);
 	free(tester);
-	cr_assert_eq(chmod(cgx_path(s, "42-tester/cgi_tester", path,
-				    sizeof(path)),
-			   0755),
-		     0);
-	cr_assert_eq(write_file(s->dir, "42-tester/www/index.html", "home\n",
-				-1),
-		     0);
+	cr_assert_eq(
+	    chmod(cgx_path(s, "42-tester/cgi_tester", path, sizeof(path)),
+		  0755),
+	    0);
+	cr_assert_eq(
+	    write_file(s->dir, "42-tester/www/index.html", "home\n", -1), 0);
 	cr_assert_eq(write_file(s->dir,
 				"42-tester/YoupiBanane/youpi.bad_extension",
 				"youpi\n", -1),
@@ -65,18 +64,15 @@ static void make_layout(const struct srv *s)
 	cr_assert_eq(write_file(s->dir, "42-tester/YoupiBanane/youpi.bla",
 				"blabla\n", -1),
 		     0);
-	cr_assert_eq(write_file(s->dir,
-				"42-tester/YoupiBanane/nop/other.pouic", "p\n",
-				-1),
+	cr_assert_eq(write_file(s->dir, "42-tester/YoupiBanane/nop/other.pouic",
+				"p\n", -1),
 		     0);
-	cr_assert_eq(mkdir(cgx_path(s, "42-tester/put_test", path,
-				    sizeof(path)),
-			   0755),
-		     0);
-	cr_assert_eq(mkdir(cgx_path(s, "42-tester/post_body", path,
-				    sizeof(path)),
-			   0755),
-		     0);
+	cr_assert_eq(
+	    mkdir(cgx_path(s, "42-tester/put_test", path, sizeof(path)), 0755),
+	    0);
+	cr_assert_eq(
+	    mkdir(cgx_path(s, "42-tester/post_body", path, sizeof(path)), 0755),
+	    0);
 }
 
 struct upper_count {

@@ -57,11 +57,9 @@ static void start_php(struct srv *s)
 		     PHP_CGI " is missing: apt-get install php-cgi");
 	cr_assert_eq(cgx_prepare(s, PHP_CFG), 0, "prepare");
 	cr_assert_eq(write_file(s->dir, "www/index.php", index_php, -1), 0);
-	cr_assert_eq(write_file(s->dir, "www/info.php", "<?php phpinfo();\n",
-				-1),
-		     0);
-	cr_assert_eq(write_file(s->dir, "www/session.php", session_php, -1),
-		     0);
+	cr_assert_eq(
+	    write_file(s->dir, "www/info.php", "<?php phpinfo();\n", -1), 0);
+	cr_assert_eq(write_file(s->dir, "www/session.php", session_php, -1), 0);
 	cr_assert_eq(write_file(s->dir, "www/path.php", path_php, -1), 0);
 	cr_assert_eq(write_file(s->dir, "sessions/.keep", "", -1), 0);
 	cr_assert_eq(srv_start(s, NULL), 0, "webserv did not become ready");

@@ -49,6 +49,12 @@ struct cgi_handler {
 	char *interpreter; /* absolute, executable */
 };
 
+/* cgi_params entry: NAME = "value with $variables" (cgi.h expands). */
+struct cgi_param {
+	char *name;
+	char *value;
+};
+
 struct location {
 	char *path; /* "/uploads/" as written */
 	size_t path_len;
@@ -73,6 +79,10 @@ struct location {
 	struct cidr *allow; /* empty: everyone allowed */
 	size_t allow_count;
 	int line; /* of its group; a synthesised "/": its server's */
+	/* cgi_params, merged down http -> server -> location (the nearest
+	 * wins per name); set or override the scripts' meta-variables */
+	struct cgi_param *cgi_params;
+	size_t cgi_param_count;
 };
 
 struct listen_addr {

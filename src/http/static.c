@@ -395,6 +395,28 @@ static const char *static_find_index(const struct location *loc,
 	return NULL;
 }
 
+int static_index_of(const struct location *loc, const char *path, size_t len,
+		    char *index_path, size_t index_cap)
+{
+	char rel[PATH_MAX];
+	const char *base, *idx;
+	struct stat st;
+	int fd, n;
+
+	if (len == 0 || path[len - 1] != '/' ||
+	    static_map(loc, path, len, &base, rel, sizeof(rel)) == -1)
+		return 0;
+	fd = static_open_beneath(base, rel, O_PATH | O_DIRECTORY, 0);
+	if (fd == -1)
+		return 0;
+	n = fstat(fd, &st) == 0 && S_ISDIR(st.st_mode);
+	close(fd);
+	if (!n || (idx = static_find_index(loc, base, rel)) == NULL)
+		return 0;
+	n = snprintf(index_path, index_cap, "%.*s%s", (int)len, path, idx);
+	return n >= 0 && (size_t)n < index_cap;
+}
+
 /* A directory (fd owned): 301, index redirect, listing or 403. */
 static int static_directory(const struct location *loc,
 			    const struct http_request *req, const char *path,

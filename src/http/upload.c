@@ -148,9 +148,14 @@ static int upload_open_in(const struct location *loc, const char *rel)
 	int fd = static_open_beneath(loc->upload_dir, rel[0] ? rel : ".",
 				     O_RDONLY | O_DIRECTORY, 0);
 
+	/* The config let it be missing (made after start, a late mount):
+	 * the operator's problem, not the client's path, so 500 and a
+	 * line that names it. */
 	if (fd == -1 && errno == ENOENT && access(loc->upload_dir, F_OK)) {
-		log_warn("upload: %s: %s", loc->upload_dir, strerror(errno));
-		errno = EIO; /* our config, not the client's path */
+		log_error("upload: upload_dir \"%s\" (location \"%s\") "
+			  "does not exist: %s",
+			  loc->upload_dir, loc->path, strerror(ENOENT));
+		errno = EIO;
 	}
 	return fd;
 }

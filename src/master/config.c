@@ -105,6 +105,7 @@ static const struct cfg_spec specs[] = {
     {"interpreter", SCOPE_CGI, cfg_h_cgi_interpreter},
     {"codes", SCOPE_ERROR_PAGE, cfg_h_page_codes},
     {"uri", SCOPE_ERROR_PAGE, cfg_h_page_uri},
+    {"cgi_params", INHERITED, cfg_h_cgi_params},
 };
 
 #define SPEC_COUNT (sizeof(specs) / sizeof(specs[0]))

@@ -298,7 +298,8 @@ static bool serves_files(const struct location *loc)
 
 /*
  * methods written in this group that nothing here can answer: a body
- * needs upload_dir or cgi, PUT and DELETE need upload_dir.  They get 405
+ * needs upload_dir or cgi, PUT and DELETE need upload_dir or a script
+ * (a CGI script takes every method its location allows).  They get 405
  * at run time; say so now (a warning: the file is valid).
  */
 static void warn_dead_methods(struct cfg_ctx *ctx, const struct location *loc,
@@ -317,7 +318,7 @@ static void warn_dead_methods(struct cfg_ctx *ctx, const struct location *loc,
 		enum http_method verb = k ? HTTP_DELETE : HTTP_PUT;
 
 		if ((loc->methods & METHOD_BIT(verb)) &&
-		    loc->upload_dir == NULL)
+		    loc->upload_dir == NULL && loc->cgi_count == 0)
 			cfg_warn(ctx, m,
 				 "%s allowed but there is no upload_dir here: "
 				 "it gets 405",

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cgi_int.h"
@@ -147,10 +148,6 @@ static int build_head(struct cgi_job *job, bool length_known)
 	job->out_len = 0;
 	if (body)
 		frame(job, body);
-	if (job->chunked && job->stdout_eof) {
-		memcpy(job->out + job->out_len, "0\r\n\r\n", 5);
-		job->out_len += 5;
-	}
 	rc = 0;
 done:
 	free(h);
@@ -192,6 +189,35 @@ bool cgi_release_head(struct cgi_job *job, bool length_known)
 	return false;
 }
 
+const char *cgi_exit_problem(const struct cgi_job *job, char *buf, size_t cap)
+{
+	int st = job->wstatus;
+
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return NULL;
+	if (WIFSIGNALED(st))
+		snprintf(buf, cap, "killed by signal %d", WTERMSIG(st));
+	else
+		snprintf(buf, cap, "exited with status %d", WEXITSTATUS(st));
+	return buf;
+}
+
+bool cgi_settle_head(struct cgi_job *job)
+{
+	char why[64];
+
+	if (job->head_done || !job->head_len || !job->stdout_eof ||
+	    !job->exited)
+		return true;
+	if (cgi_exit_problem(job, why, sizeof(why)) != NULL) {
+		log_error("cgi: %s: %s, 0 body bytes sent: 502",
+			  job->c->x->route.script_file, why);
+		fail(job, 502, NULL);
+		return false;
+	}
+	return cgi_release_head(job, true);
+}
+
 /* Read the script's stdout into the output buffer.  false when the job
  * is gone (detached after an error). */
 bool cgi_read_stdout(struct cgi_job *job)
@@ -230,8 +256,9 @@ bool cgi_read_stdout(struct cgi_job *job)
 		if (n <= 0) {
 			job->stdout_eof = true;
 			cgi_close_fd(job, ROLE_STDOUT);
+			/* the head waits for the status (cgi_settle_head) */
 			if (!job->head_done && job->head_len)
-				return cgi_release_head(job, true);
+				return cgi_settle_head(job);
 			if (!job->head_done) {
 				bad_gateway(
 				    job, job->out_len
@@ -239,10 +266,7 @@ bool cgi_read_stdout(struct cgi_job *job)
 					     : "no output");
 				return false;
 			}
-			if (job->chunked) {
-				memcpy(job->out + job->out_len, "0\r\n\r\n", 5);
-				job->out_len += 5;
-			}
+			/* the final chunk waits for the status (cgi_step) */
 			return true;
 		}
 		if (job->c)

@@ -126,7 +126,10 @@ Test(config_warn, methods_nothing_accepts)
 	    "      methods = [ \"GET\", \"PUT\", \"DELETE\" ]; },\n"
 	    "    { path = \"/cgi/\"; cgi = ( { ext = \".sh\"; interpreter = "
 	    "\"/bin/sh\"; } );\n"
-	    "      methods = [ \"GET\", \"POST\" ]; }\n"
+	    "      methods = [ \"GET\", \"POST\" ]; },\n"
+	    "    { path = \"/app/\"; cgi = ( { ext = \".sh\"; interpreter = "
+	    "\"/bin/sh\"; } );\n"
+	    "      methods = [ \"GET\", \"PUT\", \"DELETE\" ]; }\n"
 	    "  ); } );\n";
 
 	load_ok(text);
@@ -137,5 +140,8 @@ Test(config_warn, methods_nothing_accepts)
 	expect_warning(line_of(text, "\"PUT\", \"DELETE\""), "DELETE allowed");
 	/* the CGI location takes POST: not named */
 	cr_expect_null(strstr(cfg->warnings, "webserv.cfg:8:"), "%s",
+		       cfg->warnings);
+	/* a script takes PUT and DELETE too: not named */
+	cr_expect_null(strstr(cfg->warnings, "webserv.cfg:10:"), "%s",
 		       cfg->warnings);
 }

@@ -364,6 +364,7 @@ def run_wrk(srv, sc, lua, logdir, tag):
                        stderr=subprocess.DEVNULL, timeout=WARMUP + 30)
     time.sleep(0.5)
     cpu0, (busy0, all0) = tree_cpu(srv.proc.pid), machine_cpu()
+    ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.time()
     p = subprocess.Popen(base + [f'-d{DURATION}s', url], stdout=subprocess.PIPE,
                          stderr=subprocess.STDOUT, text=True)
@@ -373,6 +374,8 @@ def run_wrk(srv, sc, lua, logdir, tag):
         p.kill()
         out, _ = p.communicate()
     wall = time.time() - t0
+    ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)  # wrk, reaped
+    wrk_cpu = (ru1.ru_utime + ru1.ru_stime) - (ru0.ru_utime + ru0.ru_stime)
     cpu1, (busy1, all1) = tree_cpu(srv.proc.pid), machine_cpu()
     with open(os.path.join(logdir, f'{tag}.log'), 'w') as f:
         f.write(out)
@@ -392,6 +395,7 @@ def run_wrk(srv, sc, lua, logdir, tag):
         requests=reqs, srv_cpu_s=srv_cpu,
         cpu_us_req=srv_cpu / reqs * 1e6 if reqs else None,
         srv_cpu_pct=100 * srv_cpu / wall / ncpu,
+        wrk_cpu_us_req=wrk_cpu / reqs * 1e6 if reqs else None,
         machine_busy_pct=100 * (busy1 - busy0) / max(all1 - all0, 1e-9))
 
 
@@ -477,14 +481,15 @@ def fmt(v, nd=0, unit=''):
 
 def report(rows, servers, notes):
     out = ['| scenario | server | req/s | MB/s | p50 ms | p99 ms | errors '
-           '| srv CPU µs/req | req/s vs base | CPU/req vs base |',
-           '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|']
+           '| srv CPU µs/req | wrk CPU µs/req | req/s vs base '
+           '| CPU/req vs base |',
+           '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|']
     for sid in [s for s in ORDER if s in SCENARIOS]:
         for r in [r for r in rows if r['scenario'] == sid]:
             if 'idle' in SCEN[sid]:
-                out.append(f'| {sid}: {r["conns"]} idle conns | {r["server"]} '
-                           f'| – | – | – | – | {r["conns"] - r["alive"]} '
-                           f'| – | RSS +{r["rss_delta_mib"]:.1f} MiB = '
+                out.append(f'| {sid}: {int(r["conns"])} idle conns | {r["server"]} '
+                           f'| – | – | – | – | {int(r["conns"] - r["alive"])} '
+                           f'| – | – | RSS +{r["rss_delta_mib"]:.1f} MiB = '
                            f'{r["bytes_per_conn"]:,.0f} B/conn | '
                            f'{fmt(r.get("rss_vs_base"), 2, "x")} |')
                 continue
@@ -492,7 +497,8 @@ def report(rows, servers, notes):
                 f'| {sid}: {SCEN[sid]["desc"]} | {r["server"]} | '
                 f'{fmt(r["rps"])} | {fmt(r["mbps"], 1)} | '
                 f'{fmt(r["p50_ms"], 2)} | {fmt(r["p99_ms"], 2)} | '
-                f'{r["errors"]} | {fmt(r["cpu_us_req"], 1)} | '
+                f'{fmt(r["errors"])} | {fmt(r["cpu_us_req"], 1)} | '
+                f'{fmt(r.get("wrk_cpu_us_req"), 1)} | '
                 f'{fmt(r.get("rps_vs_base"), 2, "x")} | '
                 f'{fmt(r.get("cpu_vs_base"), 2, "x")} |')
     text = '\n'.join(out) + '\n'
@@ -505,11 +511,12 @@ def median_rows(samples):
     """One row per (scenario, server): the median of the rounds."""
     rows = []
     for (sid, name), rs in samples.items():
-        if 'idle' in SCEN[sid]:
-            r = sorted(rs, key=lambda x: x['bytes_per_conn'])[len(rs) // 2]
-        else:
-            r = sorted(rs, key=lambda x: x['rps'])[len(rs) // 2]
-        rows.append(dict(r, scenario=sid, server=name))
+        r = dict(rs[0], scenario=sid, server=name, rounds=len(rs))
+        for k, v in rs[0].items():  # each number its own median
+            if isinstance(v, (int, float)) and k != 'round':
+                vals = [x[k] for x in rs if x.get(k) is not None]
+                r[k] = statistics.median(vals) if vals else None
+        rows.append(r)
     for r in rows:
         base = SCEN[r['scenario']].get('base', 'nginx')
         b = [x for x in rows if x['scenario'] == r['scenario'] and

@@ -40,10 +40,10 @@ int listen_open(const struct listen_addr *addr)
 	 * No TCP_NOTSENT_LOWAT: with a 1 MiB bound, a 10 MiB response took
 	 * 23 sendfile calls and 10 wakeups (nginx: 12 and 5), and the
 	 * loopback delivery to the client ran inside them, on the worker's
-	 * time: 1.4-1.7x nginx's CPU per request.  Without it the worker
-	 * queues up to the autotuned buffer (4 MiB, tcp_wmem), is woken when
-	 * the free space reaches half of what is queued, and the client's
-	 * ACKs send the rest: 0.9x nginx's, no less throughput (bench c and
+	 * time: 1.3x nginx's CPU per request (median of 12 rounds).  Without it
+	 * the worker queues up to the autotuned buffer (4 MiB, tcp_wmem), is
+	 * woken when the free space reaches half of what is queued, and the
+	 * client's ACKs send the rest: 0.99x nginx's, no less throughput (bench
 	 * d, A/B in one run; README).
 	 */
 	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) == -1 ||

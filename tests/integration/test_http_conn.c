@@ -356,7 +356,7 @@ Test(http, served_connections_inherit_nodelay_and_no_unsent_bound,
 						&opt_len),
 				     0);
 			/* 0: none of its own, the system's applies; a
-			 * 1 MiB bound cost 1.5x nginx's CPU on 10 MiB */
+			 * 1 MiB bound cost 1.3x nginx's CPU on 10 MiB */
 			cr_expect_eq(on, 0, "unsent-bytes bound %d", on);
 		}
 		close(sfd);

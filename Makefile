@@ -36,6 +36,7 @@ CONFIG_DEFAULT ?= $(CURDIR)/etc/webserv.cfg
 DEFS = -DWEBSERV_CONFIG_DEFAULT='"$(CONFIG_DEFAULT)"'
 
 .PHONY: all run test unit install clean deps test-deps format format-check bench fuzz \
+	bench-smoke \
         valgrind
 all: webserv
 
@@ -156,8 +157,13 @@ FUZZ_SECONDS ?= 30
 fuzz:
 	tests/fuzz/run.sh $(FUZZ_SECONDS)
 
+# the benchmark (tests/bench): webserv next to nginx, lighttpd and h2o
 bench: webserv
 	tests/bench/run.sh
+
+# a few seconds: the benchmark runs end to end (webserv alone, scenario a)
+bench-smoke: webserv
+	SERVERS=webserv SCENARIOS=a DURATION=1 WARMUP=0 tests/bench/run.sh
 
 clean:
 	rm -rf build webserv

@@ -9,6 +9,7 @@ PKGS       := libconfig
 TEST_PKGS  := criterion
 APT_PKGS   := build-essential pkg-config libconfig-dev libcriterion-dev media-types
 TEST_TOOLS := curl wrk
+TEST_TOOLS += groff
 
 WARN       := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla
 BASE_CFLAGS = -std=c17 -D_GNU_SOURCE -Iinclude $(WARN) -MMD -MP \
@@ -34,7 +35,7 @@ TEST_OBJS := $(TEST_SRCS:%.c=build/asan/%.o)
 CONFIG_DEFAULT ?= $(CURDIR)/etc/webserv.cfg
 DEFS = -DWEBSERV_CONFIG_DEFAULT='"$(CONFIG_DEFAULT)"'
 
-.PHONY: all run test unit install clean deps test-deps format format-check bench fuzz \
+.PHONY: all run test unit install install-data clean deps test-deps format format-check bench fuzz \
         valgrind
 all: webserv
 
@@ -131,17 +132,29 @@ build/inst/webserv: $(SRCS) | build/.deps
 	$(CC) $(BASE_CFLAGS) $(REL_CFLAGS) -DWEBSERV_CONFIG_DEFAULT='"$(PREFIX)/etc/webserv/webserv.cfg"' \
 	  -o $@ $(SRCS) $(LIBS)
 
-install: build/inst/webserv
+install: build/inst/webserv install-data
 	install -D -m 0755 build/inst/webserv $(DESTDIR)$(PREFIX)/sbin/webserv
+
+# Everything but the binary (tests/integration/test_ops.c runs it into a
+# temporary DESTDIR).  The installed configuration runs its workers as
+# www-data: systemd starts the master as root, which binds 80/443, reads
+# the keys and opens the logs, then drops (issue 12 item 6).
+install-data:
 	install -d $(DESTDIR)$(PREFIX)/etc/webserv $(DESTDIR)$(PREFIX)/share/webserv \
 	  $(DESTDIR)/var/log/webserv
 	[ -e $(DESTDIR)$(PREFIX)/etc/webserv/webserv.cfg ] || \
 	  sed -e 's|"\.\./www|"$(PREFIX)/share/webserv/www|g' -e 's|"\.\./webserv\.pid"|"/run/webserv.pid"|' -e 's|"stdout"|"/var/log/webserv/access.log"|' \
+	    -e 's|^log_level = .*|&\n# workers and CGI scripts run as this user (the master stays root)\nuser = "www-data";|' \
 	    etc/webserv.cfg > $(DESTDIR)$(PREFIX)/etc/webserv/webserv.cfg
 	cp -R www $(DESTDIR)$(PREFIX)/share/webserv/
-	sed -e 's|@PREFIX@|$(PREFIX)|g' etc/webserv.service > webserv.service.tmp
-	install -D -m 0644 webserv.service.tmp $(DESTDIR)/etc/systemd/system/webserv.service
-	rm -f webserv.service.tmp
+	-[ -n "$(DESTDIR)" ] || [ "$$(id -u)" != 0 ] || ! id www-data >/dev/null 2>&1 || \
+	  chown -R www-data: $(PREFIX)/share/webserv/www/uploads
+	install -d $(DESTDIR)/etc/systemd/system $(DESTDIR)/etc/logrotate.d
+	sed -e 's|@PREFIX@|$(PREFIX)|g' etc/webserv.service > $(DESTDIR)/etc/systemd/system/webserv.service
+	sed -e 's|@PREFIX@|$(PREFIX)|g' etc/logrotate.d/webserv > $(DESTDIR)/etc/logrotate.d/webserv
+	chmod 0644 $(DESTDIR)/etc/systemd/system/webserv.service $(DESTDIR)/etc/logrotate.d/webserv
+	install -D -m 0644 man/webserv.8 $(DESTDIR)$(PREFIX)/share/man/man8/webserv.8
+	install -D -m 0644 man/webserv.cfg.5 $(DESTDIR)$(PREFIX)/share/man/man5/webserv.cfg.5
 
 # --- style, bench -----------------------------------------------------------
 FORMAT_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)

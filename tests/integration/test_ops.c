@@ -63,8 +63,8 @@ Test(ops, man_pages_render_without_a_warning, .timeout = 120)
 		cr_skip_test("groff or man-db missing: apt-get install groff "
 			     "man-db");
 	for (size_t i = 0; i < sizeof(pages) / sizeof(pages[0]); i++) {
-		snprintf(cmd, sizeof(cmd),
-			 "groff -man -ww -z '%s/%s' 2>&1", src, pages[i]);
+		snprintf(cmd, sizeof(cmd), "groff -man -ww -z '%s/%s' 2>&1",
+			 src, pages[i]);
 		cr_expect_eq(run_sh(cmd, out, sizeof(out)), 0, "%s", cmd);
 		cr_expect_str_empty(out, "groff on %s:\n%s", pages[i], out);
 		/* man-db's own check (it runs groff with -ww, and its
@@ -74,8 +74,8 @@ Test(ops, man_pages_render_without_a_warning, .timeout = 120)
 			 ">/dev/null",
 			 src, pages[i]);
 		cr_expect_eq(run_sh(cmd, out, sizeof(out)), 0, "%s", cmd);
-		cr_expect_str_empty(out, "man --warnings on %s:\n%s",
-				    pages[i], out);
+		cr_expect_str_empty(out, "man --warnings on %s:\n%s", pages[i],
+				    out);
 	}
 }
 
@@ -130,8 +130,7 @@ Test(ops, every_setting_the_loader_accepts_is_in_webserv_cfg_5)
 
 	count = collect_settings(src, names, 256);
 	/* The table has at least the settings of DESIGN section 4. */
-	cr_assert_geq(count, 30, "only %d settings found in the tables",
-		      count);
+	cr_assert_geq(count, 30, "only %d settings found in the tables", count);
 	snprintf(path, sizeof(path), "%s/man/webserv.cfg.5", src);
 	page = read_file(path, NULL);
 	cr_assert_not_null(page, "cannot read %s", path);
@@ -239,7 +238,7 @@ Test(ops, systemd_unit_is_hardened_and_verifies, .timeout = 180)
 	const char *src = src_dir();
 	static const char *const musts[] = {
 	    "\nNoNewPrivileges=yes\n", "\nProtectSystem=full\n",
-	    "\nProtectHome=yes\n",     "\nPrivateTmp=yes\n",
+	    "\nProtectHome=yes\n", "\nPrivateTmp=yes\n",
 	    "\nCapabilityBoundingSet=CAP_NET_BIND_SERVICE CAP_SETUID "
 	    "CAP_SETGID "};
 	char dir[256], cmd[2048], out[8192];

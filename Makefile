@@ -10,6 +10,7 @@ TEST_PKGS  := criterion
 APT_PKGS   := build-essential pkg-config libconfig-dev libcriterion-dev media-types
 TEST_TOOLS := curl wrk
 TEST_TOOLS += groff
+TEST_TOOLS += logrotate
 
 WARN       := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla
 BASE_CFLAGS = -std=c17 -D_GNU_SOURCE -Iinclude $(WARN) -MMD -MP \

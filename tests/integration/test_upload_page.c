@@ -89,8 +89,7 @@ Test(upload_page, a_browser_form_gets_303_to_the_listing_and_a_page,
 	cr_assert_not_null(r.body);
 	cr_expect_not_null(strstr(r.body, "<a href=\"/up/notes.txt\">"),
 			   "page without a link to the file:\n%s", r.body);
-	cr_expect_not_null(strstr(r.body, "<a href=\"/up/\">"), "%s",
-			   r.body);
+	cr_expect_not_null(strstr(r.body, "<a href=\"/up/\">"), "%s", r.body);
 	http_resp_free(&r);
 	expect_stored(&s, "up/notes.txt", "hello");
 	/* What the browser does next: GET the listing, which shows it. */

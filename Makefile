@@ -9,14 +9,15 @@ PKGS       := libconfig
 TEST_PKGS  := criterion
 APT_PKGS   := build-essential pkg-config libconfig-dev libcriterion-dev media-types
 TEST_TOOLS := curl wrk
-TEST_TOOLS += groff
-TEST_TOOLS += logrotate
 
 WARN       := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla
 BASE_CFLAGS = -std=c17 -D_GNU_SOURCE -Iinclude $(WARN) -MMD -MP \
               $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LIBS        = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 TEST_LIBS   = $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
+# man pages and the logrotate snippet (tests/integration/test_ops.c)
+TEST_TOOLS += groff
+TEST_TOOLS += logrotate
 
 REL_CFLAGS  := -O2 -g -fstack-protector-strong -D_FORTIFY_SOURCE=2
 SAN_FLAGS   := -fsanitize=address,undefined -fno-omit-frame-pointer \

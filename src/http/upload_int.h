@@ -53,6 +53,9 @@ struct upload {
 	struct upload_stored *stored;
 	size_t stored_count;
 	size_t stored_cap;
+	/* a browser's form (multipart/form-data, Accept: text/html): it gets
+	 * 303 to the listing and a short page instead of 201 */
+	bool browser_form;
 };
 
 /* upload.c */

@@ -6,9 +6,12 @@ PREFIX     ?= /usr/local
 DESTDIR    ?=
 CC         ?= cc
 PKGS       := libconfig
+PKGS       += openssl
 TEST_PKGS  := criterion
 APT_PKGS   := build-essential pkg-config libconfig-dev libcriterion-dev media-types
+APT_PKGS   += libssl-dev
 TEST_TOOLS := curl wrk
+TEST_TOOLS += openssl
 
 WARN       := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla
 BASE_CFLAGS = -std=c17 -D_GNU_SOURCE -Iinclude $(WARN) -MMD -MP \

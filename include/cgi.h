@@ -62,6 +62,7 @@ struct cgi_request_info {
 	struct slice content_type;    /* CONTENT_TYPE; len 0: not set */
 	struct slice fields;	      /* the request's field lines, as parsed
 				       * (http_request.fields) */
+	bool https; /* came over TLS: HTTPS=on, REQUEST_SCHEME=https */
 };
 
 /*

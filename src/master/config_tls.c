@@ -21,11 +21,11 @@
 
 #include "config_int.h"
 
-#define TLS_V12 (1u << 0)
-#define TLS_V13 (1u << 1)
-#define TLS_EXPIRY_WARN_S (14L * 24 * 3600)
+#define TLS_V12			 (1u << 0)
+#define TLS_V13			 (1u << 1)
+#define TLS_EXPIRY_WARN_S	 (14L * 24 * 3600)
 #define TLS_HANDSHAKE_DEFAULT_MS 10000u
-#define TLS_TIMEOUT_MAX_MS (3600u * 1000u)
+#define TLS_TIMEOUT_MAX_MS	 (3600u * 1000u)
 
 /* Mozilla's "intermediate" TLSv1.2 list: forward secret AEADs only (no
  * CBC, no RSA key exchange).  TLSv1.3 keeps OpenSSL's default suites. */
@@ -302,8 +302,7 @@ static bool load_pair(struct cfg_ctx *ctx, SSL_CTX *sc,
 		return false;
 	}
 	warn_expiry(ctx, cs, pair->certificate, SSL_CTX_get0_certificate(sc));
-	if (SSL_CTX_use_PrivateKey_file(sc, pair->key, SSL_FILETYPE_PEM) !=
-	    1) {
+	if (SSL_CTX_use_PrivateKey_file(sc, pair->key, SSL_FILETYPE_PEM) != 1) {
 		cfg_err(ctx, ks, "key \"%s\": %s (or not the key of \"%s\")",
 			pair->key, ssl_reason(), pair->certificate);
 		return false;

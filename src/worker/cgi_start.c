@@ -69,6 +69,7 @@ static char **build_env(struct conn *c, int64_t length)
 		info.remote_addr = (struct slice){remote, strlen(remote)};
 	info.content_length = length;
 	info.content_type = req->content_type;
+	info.https = c->ssl != NULL;
 	info.fields = req->fields;
 	return cgi_build_env(&info);
 }

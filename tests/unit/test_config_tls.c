@@ -123,7 +123,8 @@ Test(config_tls, rsa_and_ecdsa_pairs)
 	make_cert("e", EC, 90);
 	load("servers = ( { listen = [ \"8443 tls\" ]; root = \"www\";\n"
 	     "  tls = ( { certificate = \"r.pem\"; key = \"r.key\"; },\n"
-	     "          { certificate = \"e.pem\"; key = \"e.key\"; } ); } );\n");
+	     "          { certificate = \"e.pem\"; key = \"e.key\"; } ); } "
+	     ");\n");
 	cr_assert_not_null(cfg, "errors:\n%s", errors);
 	cr_expect_eq(cfg->servers[0].tls_count, 2);
 	cr_expect_not_null(cfg->servers[0].ssl_ctx);
@@ -240,6 +241,6 @@ Test(config_tls, unused_tls_is_a_warning)
 	load("servers = ( { root = \"www\"; listen = [ \"8080\" ];\n"
 	     "  tls = { certificate = \"a.pem\"; key = \"a.key\"; }; } );\n");
 	cr_assert_not_null(cfg, "errors:\n%s", errors);
-	cr_expect_not_null(strstr(cfg->warnings ? cfg->warnings : "",
-				  "'tls' is unused"));
+	cr_expect_not_null(
+	    strstr(cfg->warnings ? cfg->warnings : "", "'tls' is unused"));
 }

@@ -291,7 +291,8 @@ static struct http_ctx ctx_of(const struct conn *c)
 				 .listen_idx = c->listen_idx,
 				 .peer = &c->peer.sa,
 				 .files = c->w->files,
-				 .stats = c->w->stats_all};
+				 .stats = c->w->stats_all,
+				 .tls = c->ssl != NULL};
 }
 
 /* Finish the head: Connection, blank line; HEAD drops the body. 0 / -1. */

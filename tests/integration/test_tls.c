@@ -28,17 +28,23 @@
 	"  { listen = [ \"127.0.0.1:@PORT@ tls\", \"127.0.0.1:@PORT2@\" ];\n"  \
 	"    server_names = [ \"a.test\", \"localhost\" ];\n"                  \
 	"    root = \"@DIR@/www\";\n"                                          \
-	"    tls = { certificate = \"@DIR@/a.pem\"; key = \"@DIR@/a.key\"; };\n" \
+	"    tls = { certificate = \"@DIR@/a.pem\"; key = \"@DIR@/a.key\"; "   \
+	"};\n"                                                                 \
 	"    locations = ( { path = \"/\"; },\n"                               \
+	"      { path = \"/old/\"; redirect = { code = 301;\n"                 \
+	"          to = \"$scheme://$host/new$request_uri\"; }; },\n"          \
 	"      { path = \"/up/\"; upload_dir = \"@DIR@/www/up\";\n"            \
-	"        methods = [ \"GET\", \"PUT\" ]; client_max_body_size = \"8m\"; },\n"                         \
+	"        methods = [ \"GET\", \"PUT\" ]; client_max_body_size = "      \
+	"\"8m\"; },\n"                                                         \
 	"      { path = \"/cgi/\"; alias = \"@DIR@/cgi\";\n"                   \
-	"        cgi = ( { ext = \".sh\"; interpreter = \"/bin/sh\"; } ); } );\n" \
+	"        cgi = ( { ext = \".sh\"; interpreter = \"/bin/sh\"; } ); } "  \
+	");\n"                                                                 \
 	"  },\n"                                                               \
 	"  { listen = [ \"127.0.0.1:@PORT@ tls\" ];\n"                         \
 	"    server_names = [ \"b.test\" ];\n"                                 \
 	"    root = \"@DIR@/www-b\";\n"                                        \
-	"    tls = { certificate = \"@DIR@/b.pem\"; key = \"@DIR@/b.key\"; }; }\n" \
+	"    tls = { certificate = \"@DIR@/b.pem\"; key = \"@DIR@/b.key\"; "   \
+	"}; }\n"                                                               \
 	");\n"
 
 #define BIG_SIZE (3u * 1024 * 1024 + 123)
@@ -227,9 +233,9 @@ Test(http, tls_cleartext_request_gets_400, .fini = hx_fini, .timeout = 60)
 	struct http_resp r;
 
 	start(&s);
-	cr_assert_eq(http_do(s.port,
-			     "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n", &r),
-		     0);
+	cr_assert_eq(
+	    http_do(s.port, "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n", &r),
+	    0);
 	cr_expect_eq(r.status, 400);
 	cr_expect(r.body && strstr(r.body, "plain HTTP request was sent to "
 					   "HTTPS port"),
@@ -296,8 +302,8 @@ Test(http, tls_upload_and_cgi, .fini = hx_fini, .timeout = 60)
 }
 
 /* SHA-256 fingerprint of the certificate the server presents to name. */
-static void served_fingerprint(const struct srv *s, const char *name,
-			       char *out, size_t cap)
+static void served_fingerprint(const struct srv *s, const char *name, char *out,
+			       size_t cap)
 {
 	char cmd[1024];
 
@@ -351,7 +357,7 @@ Test(http, tls_reload_swaps_certificate, .fini = hx_fini, .timeout = 90)
 	    run_webserv((const char *[]){"-s", "reload", "-f", s.cfg, NULL},
 			out, sizeof(out)),
 	    1, "%s", out);
-	snprintf(cmd, sizeof(cmd), "%s:9: ", s.cfg);
+	snprintf(cmd, sizeof(cmd), "%s:9: ", s.cfg); /* the 'tls' line */
 	cr_expect(strstr(out, cmd) != NULL, "no %s in: %s", cmd, out);
 	served_fingerprint(&s, "a.test", got, sizeof(got));
 	cr_expect_str_eq(got, want);
@@ -387,5 +393,26 @@ Test(http, tls_session_resumption_across_workers, .fini = hx_fini,
 			reused++;
 	}
 	cr_expect_eq(reused, 6, "resumed %d of 6", reused);
+	srv_stop(&s);
+}
+
+Test(http, tls_redirect_expands_scheme_host_uri, .fini = hx_fini, .timeout = 60)
+{
+	struct srv s;
+	char args[512], out[4096];
+
+	start(&s);
+	snprintf(args, sizeof(args),
+		 "-o /dev/null -w '%%{http_code} %%{redirect_url}' "
+		 "'https://a.test:%d/old/x?q=1'",
+		 s.port);
+	cr_expect_eq(curl(&s, args, out, sizeof(out)), 0, "%s", out);
+	cr_expect_str_eq(out, "301 https://a.test/new/old/x?q=1");
+	snprintf(args, sizeof(args),
+		 "-o /dev/null -w '%%{http_code} %%{redirect_url}' "
+		 "-H 'Host: localhost:%d' http://127.0.0.1:%d/old/y",
+		 s.port2, s.port2);
+	cr_expect_eq(curl(&s, args, out, sizeof(out)), 0, "%s", out);
+	cr_expect_str_eq(out, "301 http://localhost/new/old/y");
 	srv_stop(&s);
 }

@@ -15,7 +15,10 @@ struct sniff_case {
 	enum tls_sniff want;
 };
 
-#define CASE(s, w) {s, sizeof(s) - 1, w}
+#define CASE(s, w)                                                             \
+	{                                                                      \
+		s, sizeof(s) - 1, w                                            \
+	}
 
 static const struct sniff_case cases[] = {
     CASE("\x16\x03\x01\x02\x00", TLS_SNIFF_TLS),
@@ -23,7 +26,7 @@ static const struct sniff_case cases[] = {
     CASE("GET / HTTP/1.1\r\n", TLS_SNIFF_PLAIN),
     CASE("POST /x HTTP/1.1", TLS_SNIFF_PLAIN),
     CASE("OPTIONS * HTTP/1.1", TLS_SNIFF_PLAIN),
-    CASE("G", TLS_SNIFF_PLAIN),    /* one byte so far */
+    CASE("G", TLS_SNIFF_PLAIN),	   /* one byte so far */
     CASE("DELE", TLS_SNIFF_PLAIN), /* a method cut short */
     CASE("get / HTTP/1.1", TLS_SNIFF_OTHER),
     CASE("\x80\x2e\x01", TLS_SNIFF_OTHER), /* SSLv2-style hello */
@@ -39,8 +42,7 @@ Test(tls_sniff, table)
 		cr_expect_eq(tls_sniff((const unsigned char *)cases[i].bytes,
 				       cases[i].len),
 			     cases[i].want, "case %zu", i);
-	cr_expect_eq(tls_sniff((const unsigned char *)"", 0),
-		     TLS_SNIFF_OTHER);
+	cr_expect_eq(tls_sniff((const unsigned char *)"", 0), TLS_SNIFF_OTHER);
 }
 
 Test(tls_sniff, every_first_byte_and_prefix)

@@ -11,7 +11,11 @@
  * old generation).  Never touches a socket.
  */
 #include <errno.h>
+#include <openssl/core_names.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <stdio.h>
@@ -209,6 +213,100 @@ void cfg_h_tls(struct cfg_ctx *ctx, const config_setting_t *s,
 			  &srv->tls[i]);
 }
 
+/* ---- session ticket keys ------------------------------------------------ */
+
+/*
+ * One random secret per master process, made at the first load that
+ * needs it and kept over every reload (this is the master's memory:
+ * -s reload and SIGHUP reuse it, workers inherit it by fork).  The keys
+ * that encrypt tickets are derived from it per period of
+ * TICKET_PERIOD_S (HMAC-SHA256 of the secret, a label and the period
+ * number), so every worker of every generation computes the same keys
+ * without talking to the others, and they rotate on their own: a ticket
+ * is made with the current period's key and accepted with the current
+ * or the previous one (then renewed); older tickets get a full handshake.
+ */
+#define TICKET_PERIOD_S 3600
+static unsigned char ticket_secret[32];
+static bool ticket_secret_made;
+
+static void ticket_derive(const char *label, uint64_t period,
+			  unsigned char out[32])
+{
+	unsigned char msg[16] = {0};
+	unsigned int len = 32;
+
+	memcpy(msg, label, strlen(label) < 8 ? strlen(label) : 8);
+	for (int i = 0; i < 8; i++)
+		msg[8 + i] = (unsigned char)(period >> (56 - 8 * i));
+	HMAC(EVP_sha256(), ticket_secret, sizeof(ticket_secret), msg,
+	     sizeof(msg), out, &len);
+}
+
+/* key_name: 8 bytes naming this master's secret, then the period. */
+static void ticket_name(uint64_t period, unsigned char name[16])
+{
+	unsigned char id[32];
+
+	ticket_derive("name", 0, id);
+	memcpy(name, id, 8);
+	for (int i = 0; i < 8; i++)
+		name[8 + i] = (unsigned char)(period >> (56 - 8 * i));
+}
+
+static int ticket_keys(SSL *ssl, unsigned char key_name[16],
+		       unsigned char iv[EVP_MAX_IV_LENGTH],
+		       EVP_CIPHER_CTX *cctx, EVP_MAC_CTX *hctx, int enc)
+{
+	uint64_t now = (uint64_t)time(NULL) / TICKET_PERIOD_S, period = now;
+	unsigned char aes[32], mac[32], name[16];
+	OSSL_PARAM params[3];
+	int rc = 1;
+
+	(void)ssl;
+	if (enc) {
+		ticket_name(now, key_name);
+		if (RAND_bytes(iv, 16) != 1)
+			return -1;
+	} else {
+		for (int i = 0; i < 8; i++)
+			period =
+			    i ? period << 8 | key_name[8 + i] : key_name[8];
+		ticket_name(period, name);
+		if (memcmp(name, key_name, 16) != 0 ||
+		    (period != now && period + 1 != now))
+			return 0; /* unknown or too old: full handshake */
+		rc = period == now ? 1 : 2; /* 2: issue a fresh ticket */
+	}
+	ticket_derive("aes", period, aes);
+	ticket_derive("hmac", period, mac);
+	params[0] = OSSL_PARAM_construct_octet_string(OSSL_MAC_PARAM_KEY, mac,
+						      sizeof(mac));
+	params[1] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+						     (char *)"SHA256", 0);
+	params[2] = OSSL_PARAM_construct_end();
+	if (EVP_MAC_CTX_set_params(hctx, params) != 1 ||
+	    (enc ? EVP_EncryptInit_ex(cctx, EVP_aes_256_cbc(), NULL, aes, iv)
+		 : EVP_DecryptInit_ex(cctx, EVP_aes_256_cbc(), NULL, aes,
+				      iv)) != 1)
+		rc = -1;
+	OPENSSL_cleanse(aes, sizeof(aes));
+	OPENSSL_cleanse(mac, sizeof(mac));
+	return rc;
+}
+
+static bool ticket_setup(SSL_CTX *sc)
+{
+	if (!ticket_secret_made) {
+		if (RAND_bytes(ticket_secret, sizeof(ticket_secret)) != 1)
+			return false;
+		ticket_secret_made = true;
+	}
+	/* a ticket outlives at most two periods of keys */
+	SSL_CTX_set_timeout(sc, 2 * TICKET_PERIOD_S);
+	return SSL_CTX_set_tlsext_ticket_key_evp_cb(sc, ticket_keys) == 1;
+}
+
 /* ---- contexts ----------------------------------------------------------- */
 
 /* The protocol a server offers by ALPN.  "h2" goes first here once
@@ -338,12 +436,15 @@ static SSL_CTX *new_context(struct cfg_ctx *ctx)
 	SSL_CTX_set_mode(sc, SSL_MODE_RELEASE_BUFFERS |
 				 SSL_MODE_ENABLE_PARTIAL_WRITE |
 				 SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-	/* One worker's session cache would miss in the others: tickets
-	 * (keys made here, before the fork, so every worker shares them). */
+	/* One worker's session cache would miss in the others: tickets,
+	 * with keys every worker derives alike (ticket_keys). */
 	SSL_CTX_set_session_cache_mode(sc, SSL_SESS_CACHE_OFF);
 	if (!cfg->tls_session_tickets) {
 		SSL_CTX_set_options(sc, SSL_OP_NO_TICKET);
 		SSL_CTX_set_num_tickets(sc, 0);
+	} else if (!ticket_setup(sc)) {
+		SSL_CTX_free(sc);
+		return NULL;
 	}
 	SSL_CTX_set_alpn_select_cb(sc, alpn_select, NULL);
 	return sc;

@@ -416,3 +416,41 @@ Test(http, tls_redirect_expands_scheme_host_uri, .fini = hx_fini, .timeout = 60)
 	cr_expect_str_eq(out, "301 http://localhost/new/old/y");
 	srv_stop(&s);
 }
+
+/* s_client over the saved session: "Reused" or not. */
+static bool resumed(const struct srv *s)
+{
+	char cmd[1024], out[16384];
+
+	snprintf(cmd, sizeof(cmd),
+		 "printf 'GET / HTTP/1.1\\r\\nHost: a.test\\r\\nConnection: "
+		 "close\\r\\n\\r\\n' | openssl s_client -connect 127.0.0.1:%d "
+		 "-servername a.test -sess_in %s/sess -ign_eof 2>&1",
+		 s->port, s->dir);
+	return sh(cmd, out, sizeof(out)) == 0 &&
+	       strstr(out, "Reused, TLS") != NULL;
+}
+
+Test(http, tls_session_resumption_survives_reload, .fini = hx_fini,
+     .timeout = 90)
+{
+	struct srv s;
+	char cmd[1024], out[16384];
+
+	start(&s);
+	snprintf(cmd, sizeof(cmd),
+		 "printf 'GET / HTTP/1.1\\r\\nHost: a.test\\r\\nConnection: "
+		 "close\\r\\n\\r\\n' | openssl s_client -connect 127.0.0.1:%d "
+		 "-servername a.test -sess_out %s/sess -ign_eof 2>&1",
+		 s.port, s.dir);
+	cr_assert_eq(sh(cmd, out, sizeof(out)), 0, "%s", out);
+	cr_expect(resumed(&s), "not resumed before the reload");
+	cr_expect_eq(
+	    run_webserv((const char *[]){"-s", "reload", "-f", s.cfg, NULL},
+			out, sizeof(out)),
+	    0, "%s", out);
+	/* the new generation's workers take it */
+	cr_expect(resumed(&s), "not resumed after the reload");
+	cr_expect(resumed(&s), "not resumed after the reload (2)");
+	srv_stop(&s);
+}

@@ -31,7 +31,8 @@ Test(redirect, expands_the_three_variables)
 	char out[128];
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		ssize_t n = redirect_expand(cases[i].tmpl, &v, out, sizeof(out));
+		ssize_t n =
+		    redirect_expand(cases[i].tmpl, &v, out, sizeof(out));
 		cr_expect_eq(n, (ssize_t)strlen(cases[i].want), "case %zu", i);
 		cr_expect_str_eq(out, cases[i].want, "case %zu", i);
 	}
@@ -39,8 +40,9 @@ Test(redirect, expands_the_three_variables)
 
 Test(redirect, refuses_what_does_not_fit)
 {
-	const struct redirect_vars v = {
-	    .scheme = S("https"), .host = S("h"), .request_uri = S("/0123456789")};
+	const struct redirect_vars v = {.scheme = S("https"),
+					.host = S("h"),
+					.request_uri = S("/0123456789")};
 	char out[16];
 
 	cr_expect_eq(redirect_expand("$scheme://$host$request_uri", &v, out,

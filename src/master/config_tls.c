@@ -492,10 +492,30 @@ void cfg_tls_build(struct cfg_ctx *ctx)
 			ctx->oom = true;
 			return;
 		}
-		for (size_t k = 0; k < srv->tls_count; k++)
-			ok = load_pair(ctx, srv->ssl_ctx, tls, k,
-				       &srv->tls[k]) &&
-			     ok;
+		int types[8] = {0};
+		for (size_t k = 0; k < srv->tls_count; k++) {
+			if (!load_pair(ctx, srv->ssl_ctx, tls, k,
+				       &srv->tls[k])) {
+				ok = false;
+				continue;
+			}
+			/* OpenSSL keeps one pair per key type: a second
+			 * would silently replace the first */
+			int type = EVP_PKEY_get_base_id(
+			    SSL_CTX_get0_privatekey(srv->ssl_ctx));
+			for (size_t j = 0; j < k && j < 8; j++)
+				if (types[j] == type)
+					cfg_err(
+					    ctx,
+					    pair_member(tls, k, "certificate"),
+					    "a second pair with the same "
+					    "key type as \"%s\" (one "
+					    "pair per type: RSA, ECDSA, "
+					    "Ed25519)",
+					    srv->tls[j].certificate);
+			if (k < 8)
+				types[k] = type;
+		}
 		ERR_clear_error();
 		(void)ok;
 	}

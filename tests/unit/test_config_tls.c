@@ -244,3 +244,14 @@ Test(config_tls, unused_tls_is_a_warning)
 	cr_expect_not_null(
 	    strstr(cfg->warnings ? cfg->warnings : "", "'tls' is unused"));
 }
+
+Test(config_tls, two_pairs_of_one_key_type)
+{
+	make_cert("a", EC, 90);
+	make_cert("b", EC, 90);
+	load("servers = ( { listen = [ \"8443 tls\" ]; root = \"www\";\n"
+	     "  tls = ( { certificate = \"a.pem\"; key = \"a.key\"; },\n"
+	     "          { certificate = \"b.pem\"; key = \"b.key\"; } ); } "
+	     ");\n");
+	expect_error(3, "same key type");
+}

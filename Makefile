@@ -6,10 +6,13 @@ PREFIX     ?= /usr/local
 DESTDIR    ?=
 CC         ?= cc
 PKGS       := libconfig
+PKGS       += openssl
 TEST_PKGS  := criterion
 APT_PKGS   := build-essential pkg-config libconfig-dev libcriterion-dev media-types
+APT_PKGS   += libssl-dev
 TEST_TOOLS := curl wrk
 TEST_TOOLS += php-cgi
+TEST_TOOLS += openssl
 
 WARN       := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla
 BASE_CFLAGS = -std=c17 -D_GNU_SOURCE -Iinclude $(WARN) -MMD -MP \
@@ -98,8 +101,25 @@ build/asan/run-tests: $(ASAN_LIB) $(TEST_OBJS) | build/.test-deps
 	$(CC) $(ASAN_CFLAGS) -o $@ $^ $(LIBS) $(TEST_LIBS)
 
 # --- run, test --------------------------------------------------------------
-run: webserv
-	./webserv -f etc/webserv.cfg
+# `make run` serves etc/webserv.cfg's site on http://127.0.0.1:8080 and,
+# with a self-signed localhost certificate made on first run (never
+# committed: build/ is ignored), on https://127.0.0.1:8443.  build/run.cfg
+# is etc/webserv.cfg plus that TLS address (build/ and etc/ are siblings,
+# so the relative paths stay right).
+run: webserv build/run.cfg
+	./webserv -f build/run.cfg
+
+build/tls/localhost.pem:
+	@mkdir -p build/tls
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	  -keyout build/tls/localhost.key -out $@ -days 365 -subj /CN=localhost \
+	  -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" 2>/dev/null
+	chmod 600 build/tls/localhost.key
+
+build/run.cfg: etc/webserv.cfg build/tls/localhost.pem
+	sed -e 's|listen = \[ "127.0.0.1:8080" \];|listen = [ "127.0.0.1:8080", "127.0.0.1:8443 tls" ];\
+	    tls = { certificate = "tls/localhost.pem"; key = "tls/localhost.key"; };|' etc/webserv.cfg > $@.tmp
+	grep -q '8443 tls' $@.tmp && mv $@.tmp $@
 
 TEST_ENV = WEBSERV_BIN=$(CURDIR)/build/asan/webserv WEBSERV_SRC=$(CURDIR) \
            ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \

@@ -502,6 +502,9 @@ char **cgi_build_env(const struct cgi_request_info *info)
 	if (info->server_addr.len)
 		env_add_slice(&t, "SERVER_ADDR", info->server_addr);
 	env_add_slice(&t, "SERVER_PROTOCOL", info->server_protocol);
+	env_add_str(&t, "REQUEST_SCHEME", info->https ? "https" : "http");
+	if (info->https)
+		env_add_str(&t, "HTTPS", "on");
 	env_add_slice(&t, "REQUEST_METHOD", info->method);
 	env_add_slice(&t, "REQUEST_URI", info->request_uri);
 	env_add_slice(&t, "QUERY_STRING", info->query);

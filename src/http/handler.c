@@ -25,6 +25,7 @@
 #include "method.h"
 #include "mime.h"
 #include "path.h"
+#include "redirect.h"
 #include "router.h"
 #include "static.h"
 #include "status.h"
@@ -202,11 +203,23 @@ static int respond_redirect(const struct http_ctx *ctx,
 {
 	const struct location *loc = route->loc;
 
+	struct redirect_vars vars = {.scheme = ctx->tls
+						   ? (struct slice){"https", 5}
+						   : (struct slice){"http", 4},
+				     .host = router_host_name(req->host),
+				     .request_uri = req->target};
+	char to[RESPONSE_HEAD_MAX / 2];
+
 	if (loc->redirect_to == NULL)
 		return respond_error(ctx, route, req, loc->redirect_code, resp);
+	if (vars.host.len == 0 && route->server->name_count > 0)
+		vars.host = (struct slice){route->server->names[0],
+					   strlen(route->server->names[0])};
+	if (redirect_expand(loc->redirect_to, &vars, to, sizeof(to)) < 0)
+		return respond_error(ctx, route, req, 500, resp);
 	response_builtin_error(resp, loc->redirect_code,
 			       method_is(req, HTTP_HEAD));
-	response_header(resp, "Location", "%s", loc->redirect_to);
+	response_header(resp, "Location", "%s", to);
 	return NEXT_RESPOND;
 }
 

@@ -161,4 +161,16 @@ cfg_handler cfg_h_listen, cfg_h_server_names, cfg_h_default_server,
     cfg_h_locations;
 void cfg_servers(struct cfg_ctx *ctx);
 
+/* config_tls.c */
+cfg_handler cfg_h_tls, cfg_h_tls_protocols, cfg_h_tls_ciphers,
+    cfg_h_tls_handshake_timeout, cfg_h_tls_session_tickets;
+void cfg_tls_defaults(struct config *cfg);
+/* "ADDR [tls]": ADDR into addr (cap bytes), the flag into *tls; -1 and
+ * *why on an unknown flag. */
+int cfg_listen_flags(const char *text, char *addr, size_t cap, bool *tls,
+		     const char **why);
+/* After cfg_servers: each TLS server's SSL_CTX, its files checked. */
+void cfg_tls_build(struct cfg_ctx *ctx);
+void cfg_tls_free(struct server *srv);
+
 #endif

@@ -343,8 +343,8 @@ enum io_result cgi_flush_out(struct conn *c, struct cgi_job *job)
 		    head ? resp->head + x->head_sent : job->out + job->out_sent;
 		size_t len = head ? resp->head_len - x->head_sent
 				  : job->out_len - job->out_sent;
-		int more = head && job->out_len ? MSG_MORE : 0;
-		ssize_t n = send(c->fd, p, len, MSG_NOSIGNAL | more);
+		bool more = head && job->out_len;
+		ssize_t n = conn_send(c, p, len, more);
 
 		if (n == -1 && errno == EINTR)
 			continue;

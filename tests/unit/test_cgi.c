@@ -150,6 +150,8 @@ static const struct env_expect full_expect[] = {
     {"HTTP_X_UNDER", NULL},
     {"HTTP_X_DOT", NULL},
     {"HTTP_X.DOT", NULL},
+    {"REQUEST_SCHEME", "http"},
+    {"HTTPS", NULL}, /* only over TLS */
     /* nothing else of the server's environment */
     {"WEBSERV_TEST_SECRET", NULL},
     {"HOME", NULL},
@@ -1306,4 +1308,16 @@ Test(cgi_env, param_variables_checked)
 	cr_expect_not(cgi_param_name_ok("9X"));
 	cr_expect_not(cgi_param_name_ok("A-B"));
 	cr_expect_not(cgi_param_name_ok(""));
+}
+Test(cgi_env, https_request)
+{
+	struct cgi_request_info info = test_info();
+	char **envp;
+
+	info.https = true;
+	envp = cgi_build_env(&info);
+	cr_assert_not_null(envp);
+	cr_expect_str_eq(env_get(envp, "HTTPS"), "on");
+	cr_expect_str_eq(env_get(envp, "REQUEST_SCHEME"), "https");
+	cgi_free_env(envp);
 }

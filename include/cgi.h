@@ -69,7 +69,7 @@ struct cgi_request_info {
 	size_t param_count;
 	struct slice uri;    /* $uri: canonical path (after an index) */
 	struct slice scheme; /* $scheme: "http" (len 0: "http") */
-	bool https; /* came over TLS: HTTPS=on, REQUEST_SCHEME=https */
+	bool https;	     /* came over TLS: HTTPS=on, REQUEST_SCHEME=https */
 };
 
 /*

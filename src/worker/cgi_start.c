@@ -74,8 +74,8 @@ static char **build_env(struct conn *c, int64_t length)
 	info.params = route->loc->cgi_params;
 	info.param_count = route->loc->cgi_param_count;
 	info.uri = (struct slice){route->path, route->path_len};
-	info.scheme = info.https ? (struct slice){"https", 5}
-				  : (struct slice){"http", 4};
+	info.scheme =
+	    info.https ? (struct slice){"https", 5} : (struct slice){"http", 4};
 	return cgi_build_env(&info);
 }
 

@@ -28,7 +28,8 @@ if ! pkg-config --exists libconfig; then
 fi
 
 CFG_CFLAGS=$(pkg-config --cflags libconfig)
-CFG_LIBS=$(pkg-config --libs libconfig)
+# libssl: the config loader builds the TLS contexts (config_tls.c)
+CFG_LIBS="$(pkg-config --libs libconfig) $(pkg-config --libs openssl)"
 BASE="-std=c17 -D_GNU_SOURCE -Iinclude $CFG_CFLAGS -g -O1 \
 -fno-omit-frame-pointer -fsanitize=address,undefined \
 -fno-sanitize-recover=undefined"

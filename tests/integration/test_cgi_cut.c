@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cgi_helpers.h"
 
@@ -66,10 +67,19 @@ static char *file_text(const struct srv *s, const char *name)
 /* The access log's line for uri has status. */
 static void expect_access(const struct srv *s, const char *uri, int status)
 {
-	char *log = file_text(s, "access.log");
 	char want[256];
+	char *log = NULL;
 
 	snprintf(want, sizeof(want), "\"GET %s HTTP/1.1\" %d ", uri, status);
+	/* the line is written once the response has left: the client may
+	 * read the answer first (bounded wait, 5 s) */
+	for (int i = 0; i < 500; i++) {
+		free(log);
+		log = file_text(s, "access.log");
+		if (strstr(log, want))
+			break;
+		usleep(10 * 1000);
+	}
 	cr_expect_not_null(strstr(log, want), "want %s in:\n%s", want, log);
 	free(log);
 }
@@ -78,14 +88,19 @@ static void expect_access(const struct srv *s, const char *uri, int status)
 static void expect_error_line(const struct srv *s, const char *script,
 			      const char *what)
 {
-	char *log = file_text(s, "error.log");
 	bool found = false;
 
-	for (char *line = strtok(log, "\n"); line && !found;
-	     line = strtok(NULL, "\n"))
-		found = strstr(line, script) && strstr(line, what);
+	for (int i = 0; i < 500 && !found; i++) { /* as expect_access */
+		char *log = file_text(s, "error.log");
+
+		for (char *line = strtok(log, "\n"); line && !found;
+		     line = strtok(NULL, "\n"))
+			found = strstr(line, script) && strstr(line, what);
+		free(log);
+		if (!found)
+			usleep(10 * 1000);
+	}
 	cr_expect(found, "no error line with %s and %s", script, what);
-	free(log);
 }
 
 static long five_xx(const struct srv *s)

@@ -53,7 +53,7 @@ build/.deps:
 	    echo "installing build dependencies with apt-get"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PKGS) >/dev/null || exit 1; \
 	  else \
-	    echo "missing libconfig (pkg-config libconfig). Run:"; \
+	    echo "missing build dependencies (pkg-config $(PKGS)). Run:"; \
 	    echo "  sudo apt-get install -y $(APT_PKGS)"; exit 1; \
 	  fi; \
 	fi

@@ -29,8 +29,6 @@
 #include "precond.h"
 #include "static.h"
 
-#define STATIC_ETAG_MAX 48
-
 int static_map(const struct location *loc, const char *path, size_t len,
 	       const char **base, char *rel, size_t cap)
 {
@@ -216,11 +214,14 @@ int static_open_nofollow(const char *base, const char *rel, int flags,
 size_t static_etag(const struct stat *st, char *out, size_t cap)
 {
 	/* nanoseconds: a same-size rewrite within one second still changes
-	 * the tag, which a strong validator (If-Range) relies on */
+	 * the tag, which a strong validator (If-Range, If-Match) relies on;
+	 * the inode: the kernel stamps mtime at a clock tick (~4 ms), and an
+	 * upload (a new file renamed over the old) of the same size within
+	 * one tick would otherwise keep the old tag */
 	uint64_t mtime_ns = (uint64_t)st->st_mtim.tv_sec * 1000000000u +
 			    (uint64_t)st->st_mtim.tv_nsec;
-	int n = snprintf(out, cap, "\"%" PRIx64 "-%" PRIx64 "\"", mtime_ns,
-			 (uint64_t)st->st_size);
+	int n = snprintf(out, cap, "\"%" PRIx64 "-%" PRIx64 "-%" PRIx64 "\"",
+			 (uint64_t)st->st_ino, mtime_ns, (uint64_t)st->st_size);
 
 	if (n < 0 || (size_t)n >= cap) {
 		if (cap > 0)

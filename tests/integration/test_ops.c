@@ -15,7 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "harness.h"
+#include "harness_extra.h"
 
 static const char *src_dir(void)
 {
@@ -35,21 +35,6 @@ static bool have(const char *tool)
 		 "[ -x /usr/sbin/%s ] || [ -x /sbin/%s ]",
 		 tool, tool, tool);
 	return system(cmd) == 0;
-}
-
-/* Run a shell command; its stdout+stderr into out (NUL-terminated). */
-static int run_sh(const char *cmd, char *out, size_t cap)
-{
-	FILE *p = popen(cmd, "r");
-	size_t len = 0, n;
-	int status;
-
-	cr_assert_not_null(p, "popen %s", cmd);
-	while (len + 1 < cap && (n = fread(out + len, 1, cap - 1 - len, p)) > 0)
-		len += n;
-	out[len] = '\0';
-	status = pclose(p);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 /* Remove a temporary directory of a test (best effort). */
@@ -77,7 +62,7 @@ Test(ops, man_pages_render_without_a_warning, .timeout = 120)
 	for (size_t i = 0; i < sizeof(pages) / sizeof(pages[0]); i++) {
 		snprintf(cmd, sizeof(cmd), "groff -man -ww -z '%s/%s' 2>&1",
 			 src, pages[i]);
-		cr_expect_eq(run_sh(cmd, out, sizeof(out)), 0, "%s", cmd);
+		cr_expect_eq(hx_sh(cmd, out, sizeof(out)), 0, "%s", cmd);
 		cr_expect_str_empty(out, "groff on %s:\n%s", pages[i], out);
 		/* man-db's own check (it runs groff with -ww, and its
 		 * preprocessors); only the warnings reach the pipe. */
@@ -85,7 +70,7 @@ Test(ops, man_pages_render_without_a_warning, .timeout = 120)
 			 "MANWIDTH=80 man --warnings -l '%s/%s' 2>&1 "
 			 ">/dev/null",
 			 src, pages[i]);
-		cr_expect_eq(run_sh(cmd, out, sizeof(out)), 0, "%s", cmd);
+		cr_expect_eq(hx_sh(cmd, out, sizeof(out)), 0, "%s", cmd);
 		cr_expect_str_empty(out, "man --warnings on %s:\n%s", pages[i],
 				    out);
 	}
@@ -107,7 +92,7 @@ static int collect_settings(const char *src, char names[][64], int max)
 		 "sed -n 's/^[[:space:]]*{\"\\([a-z_0-9]*\\)\", "
 		 "*\\(SCOPE_[A-Z_]*\\|INHERITED\\).*/\\1/p' | sort -u",
 		 src);
-	cr_assert_eq(run_sh(cmd, out, sizeof(out)), 0);
+	cr_assert_eq(hx_sh(cmd, out, sizeof(out)), 0);
 	for (char *line = strtok(out, "\n"); line && count < max;
 	     line = strtok(NULL, "\n"))
 		snprintf(names[count++], 64, "%s", line);
@@ -162,7 +147,7 @@ static void install_data(const char *src, const char *dir)
 	snprintf(cmd, sizeof(cmd),
 		 "make -s -C '%s' install-data DESTDIR='%s' PREFIX=/usr 2>&1",
 		 src, dir);
-	cr_assert_eq(run_sh(cmd, out, sizeof(out)), 0, "%s:\n%s", cmd, out);
+	cr_assert_eq(hx_sh(cmd, out, sizeof(out)), 0, "%s:\n%s", cmd, out);
 }
 
 Test(ops, make_install_puts_pages_snippet_unit_and_a_www_data_config,
@@ -215,7 +200,7 @@ Test(ops, make_install_puts_pages_snippet_unit_and_a_www_data_config,
 			 "'%s/usr/etc/webserv/webserv.cfg' > '%s/t.cfg' && "
 			 "'%s' -t -f '%s/t.cfg' 2>&1",
 			 dir, dir, dir, dir, dir, getenv("WEBSERV_BIN"), dir);
-		cr_expect_eq(run_sh(cmd, out, sizeof(out)), 0,
+		cr_expect_eq(hx_sh(cmd, out, sizeof(out)), 0,
 			     "installed config fails -t:\n%s", out);
 	}
 	for (int i = 0; i < 2; i++) {
@@ -254,7 +239,7 @@ Test(ops, logrotate_snippet_parses_and_reopens_the_logs, .timeout = 120)
 	snprintf(cmd, sizeof(cmd),
 		 "logrotate -d -s '%s/state' '%s/etc/logrotate.d/webserv' 2>&1",
 		 dir, dir);
-	rc = run_sh(cmd, out, sizeof(out));
+	rc = hx_sh(cmd, out, sizeof(out));
 	cr_expect_eq(rc, 0, "%s:\n%s", cmd, out);
 	cr_expect_null(strstr(out, "error:"), "%s", out);
 	cr_expect_not_null(strstr(out, "rotating pattern: /var/log/webserv/"),
@@ -292,7 +277,7 @@ Test(ops, systemd_unit_is_hardened_and_verifies, .timeout = 180)
 		 "sed 's|@PREFIX@|%s|g' '%s/etc/webserv.service' > "
 		 "'%s/webserv.service' 2>&1",
 		 dir, src, dir, dir, src, dir);
-	if (run_sh(cmd, out, sizeof(out)) != 0)
+	if (hx_sh(cmd, out, sizeof(out)) != 0)
 		cr_skip_test("no release binary %s/webserv to verify the unit "
 			     "with (`make test` builds it)",
 			     src);
@@ -300,7 +285,7 @@ Test(ops, systemd_unit_is_hardened_and_verifies, .timeout = 180)
 		 "SYSTEMD_LOG_COLOR=0 timeout 120 systemd-analyze verify "
 		 "'%s/webserv.service' 2>&1",
 		 dir);
-	rc = run_sh(cmd, out, sizeof(out));
+	rc = hx_sh(cmd, out, sizeof(out));
 	rm_tree(dir);
 	if (rc != 0 && (strstr(out, "Failed to initialize manager") ||
 			strstr(out, "Failed to setup") ||

@@ -10,6 +10,7 @@
  * Suite "http" (integration): `make unit` leaves it out.
  */
 #include <criterion/criterion.h>
+#include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,24 +50,6 @@
 
 #define BIG_SIZE (3u * 1024 * 1024 + 123)
 
-/* Run cmd through sh; its stdout (and stderr when asked in cmd) into
- * out.  Returns the exit status (-1: could not run). */
-static int sh(const char *cmd, char *out, size_t cap)
-{
-	FILE *p = popen(cmd, "r");
-	size_t len = 0, n;
-	int st;
-
-	if (p == NULL)
-		return -1;
-	while (cap > 1 && (n = fread(out + len, 1, cap - 1 - len, p)) > 0)
-		len += n;
-	if (cap > 0)
-		out[len] = '\0';
-	st = pclose(p);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 /* A CA, then NAME.pem/NAME.key for the DNS names san, signed by it. */
 static int make_leaf(const char *dir, const char *name, const char *san)
 {
@@ -79,7 +62,7 @@ static int make_leaf(const char *dir, const char *name, const char *san)
 		 "openssl x509 -req -in %s.csr -CA ca.pem -CAkey ca.key "
 		 "-CAcreateserial -days 30 -extfile %s.ext -out %s.pem 2>&1",
 		 dir, san, name, name, name, name, name, name, name);
-	return sh(cmd, out, sizeof(out)) == 0 ? 0 : -1;
+	return hx_sh(cmd, out, sizeof(out)) == 0 ? 0 : -1;
 }
 
 static int tls_files(const char *dir)
@@ -92,7 +75,7 @@ static int tls_files(const char *dir)
 		 "ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.pem "
 		 "-days 30 -subj /CN=webserv-test-ca 2>&1",
 		 dir);
-	if (sh(cmd, out, sizeof(out)) != 0)
+	if (hx_sh(cmd, out, sizeof(out)) != 0)
 		return -1;
 	rc |= make_leaf(dir, "a", "DNS:a.test,DNS:localhost");
 	rc |= make_leaf(dir, "b", "DNS:b.test");
@@ -120,53 +103,64 @@ static void start(struct srv *s)
 }
 
 /* curl with the test CA and a.test/b.test/localhost on 127.0.0.1. */
-static int curl(const struct srv *s, const char *args, char *out, size_t cap)
+static int curl(const struct srv *s, char *out, size_t cap, const char *fmt,
+		...) __attribute__((format(printf, 4, 5)));
+static int curl(const struct srv *s, char *out, size_t cap, const char *fmt,
+		...)
 {
-	char cmd[2048];
+	char cmd[2048], args[1024];
+	va_list ap;
 
+	va_start(ap, fmt);
+	vsnprintf(args, sizeof(args), fmt, ap);
+	va_end(ap);
 	snprintf(cmd, sizeof(cmd),
 		 "curl -sS --max-time 20 --cacert %s/ca.pem "
 		 "--resolve a.test:%d:127.0.0.1 --resolve b.test:%d:127.0.0.1 "
 		 "%s 2>&1",
 		 s->dir, s->port, s->port, args);
-	return sh(cmd, out, cap);
+	return hx_sh(cmd, out, cap);
 }
 
 Test(http, tls_static_get_range_keepalive, .fini = hx_fini, .timeout = 60)
 {
 	struct srv s;
-	char args[1024], out[4096];
+	char out[4096];
 
 	start(&s);
-	snprintf(args, sizeof(args), "https://localhost:%d/", s.port);
-	cr_expect_eq(curl(&s, args, out, sizeof(out)), 0, "%s", out);
+	cr_expect_eq(
+	    curl(&s, out, sizeof(out), "https://localhost:%d/", s.port), 0,
+	    "%s", out);
 	cr_expect_str_eq(out, "hello\n");
 	/* a file larger than any TLS buffer, compared byte for byte */
-	snprintf(args, sizeof(args),
+	cr_expect_eq(
+	    curl(&s, out, sizeof(out),
 		 "-o %s/got.bin https://a.test:%d/big.bin && cmp %s/got.bin "
 		 "%s/www/big.bin && echo same",
-		 s.dir, s.port, s.dir, s.dir);
-	cr_expect_eq(curl(&s, args, out, sizeof(out)), 0, "%s", out);
+		 s.dir, s.port, s.dir, s.dir),
+	    0, "%s", out);
 	cr_expect(strstr(out, "same") != NULL, "%s", out);
 	/* Range in the middle of the file */
-	snprintf(args, sizeof(args),
+	char cmd[512], ref[256];
+	cr_expect_eq(
+	    curl(&s, out, sizeof(out),
 		 "-r 1048570-1048579 -w ' %%{http_code}' "
 		 "https://a.test:%d/big.bin | od -An -c | tr -d ' \\n'",
-		 s.port);
-	char cmd[512], ref[256];
-	cr_expect_eq(curl(&s, args, out, sizeof(out)), 0, "%s", out);
+		 s.port),
+	    0, "%s", out);
 	snprintf(cmd, sizeof(cmd),
 		 "{ dd if=%s/www/big.bin bs=1 skip=1048570 count=10 "
 		 "2>/dev/null; printf ' 206'; } | od -An -c | tr -d ' \\n'",
 		 s.dir);
-	cr_assert_eq(sh(cmd, ref, sizeof(ref)), 0);
+	cr_assert_eq(hx_sh(cmd, ref, sizeof(ref)), 0);
 	cr_expect_str_eq(out, ref);
 	/* two requests, one connection */
-	snprintf(args, sizeof(args),
+	cr_expect_eq(
+	    curl(&s, out, sizeof(out),
 		 "-o /dev/null -o /dev/null -w '%%{http_code} "
 		 "%%{num_connects}\\n' https://a.test:%d/ https://a.test:%d/",
-		 s.port, s.port);
-	cr_expect_eq(curl(&s, args, out, sizeof(out)), 0, "%s", out);
+		 s.port, s.port),
+	    0, "%s", out);
 	cr_expect_str_eq(out, "200 1\n200 0\n");
 	srv_stop(&s);
 }
@@ -174,55 +168,57 @@ Test(http, tls_static_get_range_keepalive, .fini = hx_fini, .timeout = 60)
 Test(http, tls_protocol_versions, .fini = hx_fini, .timeout = 60)
 {
 	struct srv s;
-	char args[512], out[4096];
+	char out[4096];
 
 	start(&s);
-	snprintf(args, sizeof(args),
+	cr_expect_eq(
+	    curl(&s, out, sizeof(out),
 		 "--tlsv1.2 --tls-max 1.2 -w '%%{http_code}' -o /dev/null "
 		 "https://a.test:%d/",
-		 s.port);
-	cr_expect_eq(curl(&s, args, out, sizeof(out)), 0, "%s", out);
+		 s.port),
+	    0, "%s", out);
 	cr_expect_str_eq(out, "200");
-	snprintf(args, sizeof(args),
-		 "--tlsv1.3 -w '%%{http_code}' -o /dev/null "
-		 "https://a.test:%d/",
-		 s.port);
-	cr_expect_eq(curl(&s, args, out, sizeof(out)), 0, "%s", out);
+	cr_expect_eq(curl(&s, out, sizeof(out),
+			  "--tlsv1.3 -w '%%{http_code}' -o /dev/null "
+			  "https://a.test:%d/",
+			  s.port),
+		     0, "%s", out);
 	cr_expect_str_eq(out, "200");
-	snprintf(args, sizeof(args),
+	cr_expect_neq(
+	    curl(&s, out, sizeof(out),
 		 "--tlsv1 --tls-max 1.1 -o /dev/null https://a.test:%d/",
-		 s.port);
-	cr_expect_neq(curl(&s, args, out, sizeof(out)), 0,
-		      "TLS 1.1 was accepted: %s", out);
+		 s.port),
+	    0, "TLS 1.1 was accepted: %s", out);
 	/* still serving after the refusal */
-	snprintf(args, sizeof(args), "https://a.test:%d/", s.port);
-	cr_expect_eq(curl(&s, args, out, sizeof(out)), 0, "%s", out);
+	cr_expect_eq(curl(&s, out, sizeof(out), "https://a.test:%d/", s.port),
+		     0, "%s", out);
 	srv_stop(&s);
 }
 
 Test(http, tls_sni_picks_server_and_421, .fini = hx_fini, .timeout = 60)
 {
 	struct srv s;
-	char args[512], out[4096];
+	char out[4096];
 
 	start(&s);
 	/* --cacert verifies the name: each name gets its own certificate */
-	snprintf(args, sizeof(args), "https://b.test:%d/", s.port);
-	cr_expect_eq(curl(&s, args, out, sizeof(out)), 0, "%s", out);
+	cr_expect_eq(curl(&s, out, sizeof(out), "https://b.test:%d/", s.port),
+		     0, "%s", out);
 	cr_expect_str_eq(out, "this is b\n");
-	snprintf(args, sizeof(args), "https://a.test:%d/", s.port);
-	cr_expect_eq(curl(&s, args, out, sizeof(out)), 0, "%s", out);
+	cr_expect_eq(curl(&s, out, sizeof(out), "https://a.test:%d/", s.port),
+		     0, "%s", out);
 	cr_expect_str_eq(out, "hello\n");
 	/* SNI b.test, Host a.test: another certificate, 421 */
-	snprintf(args, sizeof(args),
-		 "-H 'Host: a.test' -o /dev/null -w '%%{http_code}' "
-		 "https://b.test:%d/",
-		 s.port);
-	cr_expect_eq(curl(&s, args, out, sizeof(out)), 0, "%s", out);
+	cr_expect_eq(curl(&s, out, sizeof(out),
+			  "-H 'Host: a.test' -o /dev/null -w '%%{http_code}' "
+			  "https://b.test:%d/",
+			  s.port),
+		     0, "%s", out);
 	cr_expect_str_eq(out, "421");
 	/* no SNI (an address): the default server, the first */
-	snprintf(args, sizeof(args), "-k https://127.0.0.1:%d/", s.port);
-	cr_expect_eq(curl(&s, args, out, sizeof(out)), 0, "%s", out);
+	cr_expect_eq(
+	    curl(&s, out, sizeof(out), "-k https://127.0.0.1:%d/", s.port), 0,
+	    "%s", out);
 	cr_expect_str_eq(out, "hello\n");
 	srv_stop(&s);
 }
@@ -272,30 +268,33 @@ Test(http, tls_handshake_trickler_is_cut, .fini = hx_fini, .timeout = 60)
 Test(http, tls_upload_and_cgi, .fini = hx_fini, .timeout = 60)
 {
 	struct srv s;
-	char args[1024], out[4096];
+	char out[4096];
 
 	start(&s);
 	/* PUT 3 MiB over TLS, read it back */
-	snprintf(args, sizeof(args),
-		 "-T %s/www/big.bin -o /dev/null -w '%%{http_code}' "
-		 "https://a.test:%d/up/copy.bin",
-		 s.dir, s.port);
-	cr_expect_eq(curl(&s, args, out, sizeof(out)), 0, "%s", out);
+	cr_expect_eq(curl(&s, out, sizeof(out),
+			  "-T %s/www/big.bin -o /dev/null -w '%%{http_code}' "
+			  "https://a.test:%d/up/copy.bin",
+			  s.dir, s.port),
+		     0, "%s", out);
 	cr_expect_str_eq(out, "201");
-	snprintf(args, sizeof(args),
+	cr_expect_eq(
+	    curl(&s, out, sizeof(out),
 		 "https://a.test:%d/up/copy.bin | cmp - %s/www/big.bin && "
 		 "echo same",
-		 s.port, s.dir);
-	cr_expect_eq(curl(&s, args, out, sizeof(out)), 0, "%s", out);
+		 s.port, s.dir),
+	    0, "%s", out);
 	cr_expect(strstr(out, "same") != NULL, "%s", out);
 	/* CGI sees HTTPS=on and the scheme */
-	snprintf(args, sizeof(args), "https://a.test:%d/cgi/env.sh", s.port);
-	cr_expect_eq(curl(&s, args, out, sizeof(out)), 0, "%s", out);
+	cr_expect_eq(
+	    curl(&s, out, sizeof(out), "https://a.test:%d/cgi/env.sh", s.port),
+	    0, "%s", out);
 	cr_expect(strstr(out, "HTTPS=on\n") != NULL, "%s", out);
 	cr_expect(strstr(out, "SCHEME=https\n") != NULL, "%s", out);
 	/* and on the cleartext port, http and no HTTPS */
-	snprintf(args, sizeof(args), "http://127.0.0.1:%d/cgi/env.sh", s.port2);
-	cr_expect_eq(curl(&s, args, out, sizeof(out)), 0, "%s", out);
+	cr_expect_eq(curl(&s, out, sizeof(out),
+			  "http://127.0.0.1:%d/cgi/env.sh", s.port2),
+		     0, "%s", out);
 	cr_expect(strstr(out, "HTTPS=\n") != NULL, "%s", out);
 	cr_expect(strstr(out, "SCHEME=http\n") != NULL, "%s", out);
 	srv_stop(&s);
@@ -312,7 +311,7 @@ static void served_fingerprint(const struct srv *s, const char *name, char *out,
 		 "</dev/null 2>/dev/null | openssl x509 -noout -fingerprint "
 		 "-sha256",
 		 s->port, name);
-	sh(cmd, out, cap);
+	hx_sh(cmd, out, cap);
 }
 
 static void file_fingerprint(const char *path, char *out, size_t cap)
@@ -321,7 +320,7 @@ static void file_fingerprint(const char *path, char *out, size_t cap)
 
 	snprintf(cmd, sizeof(cmd),
 		 "openssl x509 -noout -fingerprint -sha256 -in %s", path);
-	sh(cmd, out, cap);
+	hx_sh(cmd, out, cap);
 }
 
 Test(http, tls_reload_swaps_certificate, .fini = hx_fini, .timeout = 90)
@@ -340,7 +339,7 @@ Test(http, tls_reload_swaps_certificate, .fini = hx_fini, .timeout = 90)
 		 "cd %s && cp a.pem a-old.pem && cp a.key a-old.key && "
 		 "cp a2.pem a.pem && cp a2.key a.key",
 		 s.dir);
-	cr_assert_eq(sh(cmd, out, sizeof(out)), 0);
+	cr_assert_eq(hx_sh(cmd, out, sizeof(out)), 0);
 	cr_expect_eq(
 	    run_webserv((const char *[]){"-s", "reload", "-f", s.cfg, NULL},
 			out, sizeof(out)),
@@ -352,7 +351,7 @@ Test(http, tls_reload_swaps_certificate, .fini = hx_fini, .timeout = 90)
 	/* a key that does not match: the reload fails with FILE:LINE, the
 	 * running certificate stays */
 	snprintf(cmd, sizeof(cmd), "cd %s && cp b.key a.key", s.dir);
-	cr_assert_eq(sh(cmd, out, sizeof(out)), 0);
+	cr_assert_eq(hx_sh(cmd, out, sizeof(out)), 0);
 	cr_expect_eq(
 	    run_webserv((const char *[]){"-s", "reload", "-f", s.cfg, NULL},
 			out, sizeof(out)),
@@ -377,7 +376,7 @@ Test(http, tls_session_resumption_across_workers, .fini = hx_fini,
 		 "close\\r\\n\\r\\n' | openssl s_client -connect 127.0.0.1:%d "
 		 "-servername a.test -sess_out %s/sess -ign_eof 2>&1",
 		 s.port, s.dir);
-	cr_assert_eq(sh(cmd, out, sizeof(out)), 0, "%s", out);
+	cr_assert_eq(hx_sh(cmd, out, sizeof(out)), 0, "%s", out);
 	cr_expect(strstr(out, "hello") != NULL, "%s", out);
 	/* the kernel spreads connections over both workers: every
 	 * resumption must work, whichever worker takes it */
@@ -388,7 +387,7 @@ Test(http, tls_session_resumption_across_workers, .fini = hx_fini,
 			 "-connect 127.0.0.1:%d -servername a.test -sess_in "
 			 "%s/sess -ign_eof 2>&1",
 			 s.port, s.dir);
-		cr_assert_eq(sh(cmd, out, sizeof(out)), 0, "%s", out);
+		cr_assert_eq(hx_sh(cmd, out, sizeof(out)), 0, "%s", out);
 		if (strstr(out, "Reused, TLS") != NULL)
 			reused++;
 	}
@@ -399,20 +398,20 @@ Test(http, tls_session_resumption_across_workers, .fini = hx_fini,
 Test(http, tls_redirect_expands_scheme_host_uri, .fini = hx_fini, .timeout = 60)
 {
 	struct srv s;
-	char args[512], out[4096];
+	char out[4096];
 
 	start(&s);
-	snprintf(args, sizeof(args),
-		 "-o /dev/null -w '%%{http_code} %%{redirect_url}' "
-		 "'https://a.test:%d/old/x?q=1'",
-		 s.port);
-	cr_expect_eq(curl(&s, args, out, sizeof(out)), 0, "%s", out);
+	cr_expect_eq(curl(&s, out, sizeof(out),
+			  "-o /dev/null -w '%%{http_code} %%{redirect_url}' "
+			  "'https://a.test:%d/old/x?q=1'",
+			  s.port),
+		     0, "%s", out);
 	cr_expect_str_eq(out, "301 https://a.test/new/old/x?q=1");
-	snprintf(args, sizeof(args),
-		 "-o /dev/null -w '%%{http_code} %%{redirect_url}' "
-		 "-H 'Host: localhost:%d' http://127.0.0.1:%d/old/y",
-		 s.port2, s.port2);
-	cr_expect_eq(curl(&s, args, out, sizeof(out)), 0, "%s", out);
+	cr_expect_eq(curl(&s, out, sizeof(out),
+			  "-o /dev/null -w '%%{http_code} %%{redirect_url}' "
+			  "-H 'Host: localhost:%d' http://127.0.0.1:%d/old/y",
+			  s.port2, s.port2),
+		     0, "%s", out);
 	cr_expect_str_eq(out, "301 http://localhost/new/old/y");
 	srv_stop(&s);
 }
@@ -427,7 +426,7 @@ static bool resumed(const struct srv *s)
 		 "close\\r\\n\\r\\n' | openssl s_client -connect 127.0.0.1:%d "
 		 "-servername a.test -sess_in %s/sess -ign_eof 2>&1",
 		 s->port, s->dir);
-	return sh(cmd, out, sizeof(out)) == 0 &&
+	return hx_sh(cmd, out, sizeof(out)) == 0 &&
 	       strstr(out, "Reused, TLS") != NULL;
 }
 
@@ -443,7 +442,7 @@ Test(http, tls_session_resumption_survives_reload, .fini = hx_fini,
 		 "close\\r\\n\\r\\n' | openssl s_client -connect 127.0.0.1:%d "
 		 "-servername a.test -sess_out %s/sess -ign_eof 2>&1",
 		 s.port, s.dir);
-	cr_assert_eq(sh(cmd, out, sizeof(out)), 0, "%s", out);
+	cr_assert_eq(hx_sh(cmd, out, sizeof(out)), 0, "%s", out);
 	cr_expect(resumed(&s), "not resumed before the reload");
 	cr_expect_eq(
 	    run_webserv((const char *[]){"-s", "reload", "-f", s.cfg, NULL},

@@ -16,37 +16,12 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "config_fixture.h"
 #include "method.h"
-
-static char dir[64];
-static char *errors;
-static struct config *cfg;
-
-static void put(const char *name, const char *text)
-{
-	char path[256];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "w");
-	cr_assert_not_null(f, "cannot write %s", path);
-	fputs(text, f);
-	fclose(f);
-}
-
-static void mkdir_in(const char *name)
-{
-	char path[256];
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	cr_assert_eq(mkdir(path, 0755), 0, "mkdir %s", path);
-}
 
 static void setup(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/wscfg-XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
-	mkdir_in("www");
+	fixture_start("wscfg");
 	mkdir_in("up");
 	mkdir_in("cgi");
 	mkdir_in("conf.d");
@@ -55,24 +30,6 @@ static void setup(void)
 	char path[256];
 	snprintf(path, sizeof(path), "%s/noexec.sh", dir);
 	cr_assert_eq(chmod(path, 0644), 0);
-	errors = NULL;
-	cfg = NULL;
-}
-
-static int rm_entry(const char *path, const struct stat *st, int flag,
-		    struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static void teardown(void)
-{
-	config_free(cfg);
-	free(errors);
-	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 TestSuite(config, .init = setup, .fini = teardown);
@@ -125,17 +82,6 @@ static void load_bad(const char *text)
 }
 
 /* 1-based line of the first line of text containing marker. */
-static int line_of(const char *text, const char *marker)
-{
-	const char *hit = strstr(text, marker);
-	int line = 1;
-
-	cr_assert_not_null(hit, "marker %s", marker);
-	for (const char *p = text; p < hit; p++)
-		line += *p == '\n';
-	return line;
-}
-
 /* Some line of errors starts with "DIR/file:line: " and holds needle. */
 static void expect_error(const char *file, int line, const char *needle)
 {

@@ -13,22 +13,7 @@
 #include <unistd.h>
 
 #include "config.h"
-
-static char dir[64];
-static char *errors;
-static struct config *cfg;
-
-static void put(const char *name, const char *text)
-{
-	char path[256];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "w");
-	cr_assert_not_null(f, "cannot write %s", path);
-	fputs(text, f);
-	fclose(f);
-}
+#include "config_fixture.h"
 
 /* A self-signed certificate NAME.pem and key NAME.key, valid for days. */
 static void make_cert(const char *name, const char *alg, int days)
@@ -46,30 +31,7 @@ static void make_cert(const char *name, const char *alg, int days)
 
 static void setup(void)
 {
-	char path[256];
-
-	snprintf(dir, sizeof(dir), "/tmp/wstlscfg-XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/www", dir);
-	cr_assert_eq(mkdir(path, 0755), 0);
-	errors = NULL;
-	cfg = NULL;
-}
-
-static int rm_entry(const char *path, const struct stat *st, int flag,
-		    struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static void teardown(void)
-{
-	config_free(cfg);
-	free(errors);
-	nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	fixture_start("wstlscfg");
 }
 
 TestSuite(config_tls, .init = setup, .fini = teardown);

@@ -62,7 +62,8 @@
  * of upload_dir; the final component is never followed.  (A test build
  * may define UPLOAD_NO_TMPFILE to run the named-temporary fallback.)
  * The naming of new files, their record and the multipart parts live in
- * upload_form.c; this file owns the target, the temporary and the link.
+ * upload_form.c, the answers (201 list, 303 page) in upload_reply.c; this
+ * file owns the target, the temporary and the link.
  * Never: buffers a body, follows a symlink out of upload_dir, leaves a
  * temporary or partial file behind after an error or upload_abort.
  */
@@ -74,7 +75,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -501,55 +501,6 @@ static int upload_target(struct upload *up, const struct location *loc,
 	return upload_tmp_open(up) == -1 ? upload_errno_status(errno) : 0;
 }
 
-/* The client takes an HTML page: its Accept names text/html (a browser's
- * navigation sends "text/html,application/xhtml+xml,..."; curl sends
- * a wildcard of any type, an API client its own type).  q=0 refuses it. */
-static bool upload_accepts_html(const struct http_request *req)
-{
-	struct slice accept = http_header_get(req, "Accept");
-	static const char want[] = "text/html";
-	const size_t want_len = sizeof(want) - 1;
-	size_t i = 0;
-
-	while (i < accept.len) {
-		size_t end = i, j;
-
-		while (end < accept.len && accept.ptr[end] != ',')
-			end++;
-		while (i < end &&
-		       (accept.ptr[i] == ' ' || accept.ptr[i] == '\t'))
-			i++;
-		if (end - i >= want_len &&
-		    strncasecmp(accept.ptr + i, want, want_len) == 0) {
-			j = i + want_len;
-			while (j < end &&
-			       (accept.ptr[j] == ' ' || accept.ptr[j] == '\t'))
-				j++;
-			if (j == end)
-				return true;
-			if (accept.ptr[j] == ';') {
-				/* a q of 0 (0, 0.0, 0.000) refuses it */
-				const char *q =
-				    memmem(accept.ptr + j, end - j, "q=0", 3);
-				size_t k = q ? (size_t)(q - accept.ptr) + 3 : 0;
-
-				while (q && k < end &&
-				       (accept.ptr[k] == '0' ||
-					accept.ptr[k] == '.'))
-					k++;
-				if (!q || (k < end && accept.ptr[k] >= '1' &&
-					   accept.ptr[k] <= '9'))
-					return true;
-				if (k < end && accept.ptr[k] != ' ' &&
-				    accept.ptr[k] != ';')
-					return true;
-			}
-		}
-		i = end + 1;
-	}
-	return false;
-}
-
 struct upload *upload_begin(const struct location *loc,
 			    const struct http_request *req, const char *path,
 			    size_t path_len, int *status)
@@ -576,7 +527,7 @@ struct upload *upload_begin(const struct location *loc,
 		return NULL;
 	}
 	up->browser_form =
-	    up->mode == UPLOAD_MULTIPART && upload_accepts_html(req);
+	    up->mode == UPLOAD_MULTIPART && upload_wants_page(req);
 	return up;
 }
 
@@ -597,144 +548,6 @@ fail:
 		up->status = 500;
 	*status = up->status;
 	return -1;
-}
-
-/* The URI of name in the target directory, percent-encoded. */
-static ssize_t upload_uri(const struct upload *up, const char *name, char *out,
-			  size_t cap)
-{
-	char raw[sizeof(up->dir_uri) + NAME_MAX + 1];
-	size_t name_len = strlen(name);
-
-	memcpy(raw, up->dir_uri, up->dir_uri_len);
-	memcpy(raw + up->dir_uri_len, name, name_len);
-	return path_url_encode(raw, up->dir_uri_len + name_len, out, cap);
-}
-
-/* Append len bytes of text to the malloc'd *body (*total so far).  -1
- * when out of memory (the body is then left as it was). */
-static int upload_append(char **body, size_t *total, const char *text,
-			 size_t len)
-{
-	char *grown = realloc(*body, *total + len + 1);
-
-	if (grown == NULL)
-		return -1;
-	memcpy(grown + *total, text, len);
-	*total += len;
-	grown[*total] = '\0';
-	*body = grown;
-	return 0;
-}
-
-/*
- * A browser's form: 303 See Other (RFC 9110 §15.4.4) to the directory,
- * whose listing shows the new files, and a short page for a client that
- * does not follow it.  The URIs are percent-encoded (no byte that HTML
- * treats specially is left), and escaped all the same.
- */
-static void upload_respond_page(const struct upload *up, struct response *resp,
-				bool head_only)
-{
-	static const char head[] =
-	    "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
-	    "<meta charset=\"utf-8\">\n<title>Uploaded</title>\n"
-	    "<link rel=\"stylesheet\" href=\"/style.css\">\n"
-	    "</head>\n<body>\n<main>\n<h1>Uploaded</h1>\n<ul>\n";
-	char uri[3 * (PATH_MAX + NAME_MAX) + 2];
-	char esc[6 * sizeof(uri)];
-	char line[2 * sizeof(esc) + 64];
-	char *body = NULL;
-	size_t total = 0;
-	ssize_t n, e;
-	int len;
-
-	response_status(resp, 303);
-	n = path_url_encode(up->dir_uri, up->dir_uri_len, uri, sizeof(uri));
-	if (n >= 0)
-		response_header(resp, "Location", "%s", uri);
-	upload_append(&body, &total, head, sizeof(head) - 1);
-	for (size_t i = 0; i < up->stored_count; i++) {
-		n = upload_uri(up, up->stored[i].name, uri, sizeof(uri));
-		if (n < 0 ||
-		    (e = html_escape(uri, (size_t)n, esc, sizeof(esc))) < 0)
-			continue;
-		len = snprintf(line, sizeof(line),
-			       "<li><a href=\"%.*s\">%.*s</a></li>\n", (int)e,
-			       esc, (int)e, esc);
-		if (len > 0 && (size_t)len < sizeof(line))
-			upload_append(&body, &total, line, (size_t)len);
-	}
-	n = path_url_encode(up->dir_uri, up->dir_uri_len, uri, sizeof(uri));
-	if (n >= 0 &&
-	    (e = html_escape(uri, (size_t)n, esc, sizeof(esc))) >= 0) {
-		len = snprintf(line, sizeof(line),
-			       "</ul>\n<p><a href=\"%.*s\">See every file "
-			       "in %.*s</a> &middot; <a href=\"/\">Home</a>"
-			       "</p>\n</main>\n</body>\n</html>\n",
-			       (int)e, esc, (int)e, esc);
-		if (len > 0 && (size_t)len < sizeof(line))
-			upload_append(&body, &total, line, (size_t)len);
-	}
-	response_header(resp, "Content-Type", "text/html; charset=utf-8");
-	response_header(resp, "Content-Length", "%zu", total);
-	if (body != NULL && !head_only && total > 0) {
-		resp->body_kind = BODY_MEM;
-		resp->mem = body;
-		resp->mem_len = total;
-	} else {
-		free(body);
-	}
-}
-
-/*
- * 201 Created (RFC 9110 §15.3.2): Location of the first file and a
- * text/plain body with the URI of each stored file, one per line.
- * A replacing PUT is 204, without content (RFC 9110 §9.3.4).
- */
-static void upload_respond(const struct upload *up, struct response *resp,
-			   bool head_only)
-{
-	char uri[3 * (PATH_MAX + NAME_MAX) + 2];
-	size_t count = up->mode == UPLOAD_FILE ? 1 : up->stored_count;
-	size_t total = 0;
-	char *body = NULL, *grown;
-	ssize_t n;
-
-	if (up->mode == UPLOAD_FILE && up->replaced) {
-		response_status(resp, 204);
-		return;
-	}
-	if (up->browser_form && up->mode == UPLOAD_MULTIPART) {
-		upload_respond_page(up, resp, head_only);
-		return;
-	}
-	response_status(resp, 201);
-	for (size_t i = 0; i < count; i++) {
-		n = upload_uri(
-		    up, up->mode == UPLOAD_FILE ? up->name : up->stored[i].name,
-		    uri, sizeof(uri));
-		if (n < 0)
-			continue;
-		if (total == 0)
-			response_header(resp, "Location", "%s", uri);
-		if (!head_only) {
-			/* Out of memory: a shorter list; the files are in. */
-			if (!(grown = realloc(body, total + (size_t)n + 1)))
-				break;
-			body = grown;
-			memcpy(body + total, uri, (size_t)n);
-			body[total + (size_t)n] = '\n';
-		}
-		total += (size_t)n + 1;
-	}
-	response_header(resp, "Content-Type", "text/plain");
-	response_header(resp, "Content-Length", "%zu", total);
-	if (body) {
-		resp->body_kind = BODY_MEM;
-		resp->mem = body;
-		resp->mem_len = total;
-	}
 }
 
 int upload_finish(struct upload *up, struct response *resp, bool head_only,

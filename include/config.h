@@ -51,6 +51,12 @@ struct cgi_handler {
 	char *interpreter; /* absolute, executable */
 };
 
+/* cgi_params entry: NAME = "value with $variables" (cgi.h expands). */
+struct cgi_param {
+	char *name;
+	char *value;
+};
+
 struct location {
 	char *path; /* "/uploads/" as written */
 	size_t path_len;
@@ -85,13 +91,26 @@ struct location {
 	size_t compress_type_count;
 	size_t compress_min_size;
 	int compress_level; /* 1..9: gzip level and brotli quality */
+	/* cgi_params, merged down http -> server -> location (the nearest
+	 * wins per name); set or override the scripts' meta-variables */
+	struct cgi_param *cgi_params;
+	size_t cgi_param_count;
 };
 
 struct listen_addr {
 	struct sockaddr_storage addr;
 	socklen_t addr_len;
 	char *text; /* canonical: "127.0.0.1:8080", "[::1]:8080" */
+	bool tls;   /* "8443 tls": every server on it speaks TLS */
 };
+
+/* One certificate (leaf + chain, PEM) and its private key; absolute. */
+struct tls_pair {
+	char *certificate;
+	char *key;
+};
+
+struct ssl_ctx_st;
 
 struct server {
 	size_t *listens; /* indexes into config.listens */
@@ -104,6 +123,11 @@ struct server {
 	struct location *locations;
 	size_t location_count;
 	int line;
+	/* TLS: the pairs of its 'tls' setting and the context built from
+	 * them by the master at load (NULL when none); workers inherit it. */
+	struct tls_pair *tls;
+	size_t tls_count;
+	struct ssl_ctx_st *ssl_ctx;
 };
 
 struct config {
@@ -128,6 +152,11 @@ struct config {
 	 * but are probably not what was meant (shown by -t, logged at start
 	 * and reload) */
 	char *warnings;
+	/* TLS (http scope) */
+	unsigned tls_protocols;		/* bit 0: TLSv1.2, bit 1: TLSv1.3 */
+	char *tls_ciphers;		/* TLSv1.2 cipher list; NULL: default */
+	uint64_t tls_handshake_timeout; /* ms */
+	bool tls_session_tickets;
 };
 
 /*

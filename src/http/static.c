@@ -31,8 +31,6 @@
 #include "precond.h"
 #include "static.h"
 
-#define STATIC_ETAG_MAX 48
-
 int static_map(const struct location *loc, const char *path, size_t len,
 	       const char **base, char *rel, size_t cap)
 {
@@ -218,11 +216,14 @@ int static_open_nofollow(const char *base, const char *rel, int flags,
 size_t static_etag(const struct stat *st, char *out, size_t cap)
 {
 	/* nanoseconds: a same-size rewrite within one second still changes
-	 * the tag, which a strong validator (If-Range) relies on */
+	 * the tag, which a strong validator (If-Range, If-Match) relies on;
+	 * the inode: the kernel stamps mtime at a clock tick (~4 ms), and an
+	 * upload (a new file renamed over the old) of the same size within
+	 * one tick would otherwise keep the old tag */
 	uint64_t mtime_ns = (uint64_t)st->st_mtim.tv_sec * 1000000000u +
 			    (uint64_t)st->st_mtim.tv_nsec;
-	int n = snprintf(out, cap, "\"%" PRIx64 "-%" PRIx64 "\"", mtime_ns,
-			 (uint64_t)st->st_size);
+	int n = snprintf(out, cap, "\"%" PRIx64 "-%" PRIx64 "-%" PRIx64 "\"",
+			 (uint64_t)st->st_ino, mtime_ns, (uint64_t)st->st_size);
 
 	if (n < 0 || (size_t)n >= cap) {
 		if (cap > 0)
@@ -395,6 +396,28 @@ static const char *static_find_index(const struct location *loc,
 			return idx;
 	}
 	return NULL;
+}
+
+int static_index_of(const struct location *loc, const char *path, size_t len,
+		    char *index_path, size_t index_cap)
+{
+	char rel[PATH_MAX];
+	const char *base, *idx;
+	struct stat st;
+	int fd, n;
+
+	if (len == 0 || path[len - 1] != '/' ||
+	    static_map(loc, path, len, &base, rel, sizeof(rel)) == -1)
+		return 0;
+	fd = static_open_beneath(base, rel, O_PATH | O_DIRECTORY, 0);
+	if (fd == -1)
+		return 0;
+	n = fstat(fd, &st) == 0 && S_ISDIR(st.st_mode);
+	close(fd);
+	if (!n || (idx = static_find_index(loc, base, rel)) == NULL)
+		return 0;
+	n = snprintf(index_path, index_cap, "%.*s%s", (int)len, path, idx);
+	return n >= 0 && (size_t)n < index_cap;
 }
 
 /* A directory (fd owned): 301, index redirect, listing or 403. */

@@ -79,6 +79,11 @@ struct cgi_job {
 	bool zpending;
 	bool zdirty; /* fed since the last flush */
 	bool zdone;  /* the compressed stream is complete in out */
+	/* The end of the response waits for the script's status (a script
+	 * killed or failing after part of its output must not look
+	 * complete): wstatus once exited, final chunk queued. */
+	int wstatus;
+	bool final_queued;
 };
 
 /* cgi_out.c: the compressed output is complete (or not compressed). */
@@ -103,6 +108,13 @@ bool cgi_read_stdout(struct cgi_job *job);
 void cgi_read_stderr(struct cgi_job *job);
 /* Stop holding the parsed head: build it.  false when the job is gone. */
 bool cgi_release_head(struct cgi_job *job, bool length_known);
+/* NULL when the script exited 0, else what happened ("killed by
+ * signal 9", "exited with status 3") in buf.  Only once job->exited. */
+const char *cgi_exit_problem(const struct cgi_job *job, char *buf, size_t cap);
+/* stdout ended with the head held: once the status is known, build the
+ * head (length known) or, if the script failed, answer 502.  false when
+ * the job is gone. */
+bool cgi_settle_head(struct cgi_job *job);
 /* Send the response head, then the framed output.  IO_OK: all sent. */
 enum io_result cgi_flush_out(struct conn *c, struct cgi_job *job);
 

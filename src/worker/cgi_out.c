@@ -17,6 +17,7 @@
 #include <strings.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cgi_int.h"
@@ -51,8 +52,8 @@ static size_t clamp(struct cgi_job *job, size_t n)
 	return n;
 }
 
-/* Room kept in out for a chunk's framing and the last chunk. */
-#define Z_RESERVE (CGI_CHUNK_HEAD + 2 + 5)
+/* Room kept in out for a chunk's framing. */
+#define Z_RESERVE (CGI_CHUNK_HEAD + 2)
 
 /*
  * Compress what waits in zin (and the flush or end asked for) into out,
@@ -80,14 +81,10 @@ static int zpump(struct cgi_job *job)
 		if (rc == 1) {
 			job->zin_pos = job->zin_len = 0;
 			job->zpending = false;
-			if (job->zmode == COMPRESS_FINISH) {
+			/* the final chunk waits for the script's status
+			 * (cgi.c: flush_end) */
+			if (job->zmode == COMPRESS_FINISH)
 				job->zdone = true;
-				if (job->chunked) {
-					memcpy(job->out + job->out_len,
-					       "0\r\n\r\n", 5);
-					job->out_len += 5;
-				}
-			}
 			job->zmode = COMPRESS_RUN;
 		}
 	}
@@ -289,10 +286,6 @@ static int build_head(struct cgi_job *job, bool length_known)
 	}
 	if (body)
 		frame(job, body);
-	if (job->chunked && job->stdout_eof) {
-		memcpy(job->out + job->out_len, "0\r\n\r\n", 5);
-		job->out_len += 5;
-	}
 	rc = 0;
 done:
 	free(h);
@@ -382,6 +375,35 @@ static int zread(struct cgi_job *job)
 	return 1;
 }
 
+const char *cgi_exit_problem(const struct cgi_job *job, char *buf, size_t cap)
+{
+	int st = job->wstatus;
+
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return NULL;
+	if (WIFSIGNALED(st))
+		snprintf(buf, cap, "killed by signal %d", WTERMSIG(st));
+	else
+		snprintf(buf, cap, "exited with status %d", WEXITSTATUS(st));
+	return buf;
+}
+
+bool cgi_settle_head(struct cgi_job *job)
+{
+	char why[64];
+
+	if (job->head_done || !job->head_len || !job->stdout_eof ||
+	    !job->exited)
+		return true;
+	if (cgi_exit_problem(job, why, sizeof(why)) != NULL) {
+		log_error("cgi: %s: %s, 0 body bytes sent: 502",
+			  job->c->x->route.script_file, why);
+		fail(job, 502, NULL);
+		return false;
+	}
+	return cgi_release_head(job, true);
+}
+
 /* Read the script's stdout into the output buffer.  false when the job
  * is gone (detached after an error). */
 bool cgi_read_stdout(struct cgi_job *job)
@@ -426,8 +448,9 @@ bool cgi_read_stdout(struct cgi_job *job)
 		if (n <= 0) {
 			job->stdout_eof = true;
 			cgi_close_fd(job, ROLE_STDOUT);
+			/* the head waits for the status (cgi_settle_head) */
 			if (!job->head_done && job->head_len)
-				return cgi_release_head(job, true);
+				return cgi_settle_head(job);
 			if (!job->head_done) {
 				bad_gateway(
 				    job, job->out_len
@@ -435,10 +458,7 @@ bool cgi_read_stdout(struct cgi_job *job)
 					     : "no output");
 				return false;
 			}
-			if (job->chunked) {
-				memcpy(job->out + job->out_len, "0\r\n\r\n", 5);
-				job->out_len += 5;
-			}
+			/* the final chunk waits for the status (cgi_step) */
 			return true;
 		}
 		if (job->c)
@@ -516,8 +536,8 @@ again:
 		    head ? resp->head + x->head_sent : job->out + job->out_sent;
 		size_t len = head ? resp->head_len - x->head_sent
 				  : job->out_len - job->out_sent;
-		int more = head && job->out_len ? MSG_MORE : 0;
-		ssize_t n = send(c->fd, p, len, MSG_NOSIGNAL | more);
+		bool more = head && job->out_len;
+		ssize_t n = conn_send(c, p, len, more);
 
 		if (n == -1 && errno == EINTR)
 			continue;

@@ -298,6 +298,7 @@ static int setup(struct worker *w, const int *listen_fds)
 	sigset_t set;
 
 	signal(SIGPIPE, SIG_IGN);
+	conn_tls_init(w->cfg);
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGUSR1, SIG_IGN);
 	sigemptyset(&set);

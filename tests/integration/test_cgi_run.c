@@ -85,6 +85,7 @@ static void expect_only_cgi_names(const char *dump)
 	    "REMOTE_ADDR",	 "REMOTE_PORT",
 	    "REQUEST_URI",	 "DOCUMENT_ROOT",
 	    "REDIRECT_STATUS",	 "PATH",
+	    "REQUEST_SCHEME", /* "http"; HTTPS=on only over TLS */
 	};
 
 	for (const char *line = dump; line && *line;) {

@@ -527,6 +527,12 @@ static int cgi_setup(const char *dir)
 		       "Cache-Control: no-transform\\r\\n\\r\\n'\n"
 		       "i=0; while [ $i -lt 100 ]; do\n"
 		       "  echo 'some text to compress'; i=$((i+1)); done\n",
+		       -1) ||
+	    write_file(dir, "www/cgi/fails.sh",
+		       "printf 'Content-Type: text/html\\r\\n\\r\\n'\n"
+		       "i=0; while [ $i -lt 10000 ]; do\n"
+		       "  echo \"line $i of a page\"; i=$((i+1)); done\n"
+		       "exit 3\n",
 		       -1);
 	free(text);
 	free(big);
@@ -681,6 +687,42 @@ Test(http, compress_cgi_output_streams, .fini = hx_fini)
 	cr_expect(!resp_header(&r, "Content-Encoding", v, sizeof(v)));
 	cr_expect_eq(r.body_len, 100 * 22);
 	http_resp_free(&r);
+	srv_stop(&s);
+}
+
+/* A script that fails after its output (more than the head is held
+ * for, so the head has left): compressed or not, the response must not
+ * end like a complete one (no final chunk, issue 12 item 5). */
+Test(http, compressed_cgi_that_fails_never_looks_complete, .fini = hx_fini)
+{
+	struct srv s;
+	static char raw[65536], body[65536];
+	const char *req = "GET /cgi/fails.sh HTTP/1.1\r\nHost: a\r\n"
+			  "Accept-Encoding: gzip\r\nConnection: close\r\n\r\n";
+	size_t len = 0;
+	bool last = true;
+
+	cr_assert_eq(hx_start(&s, COMP_CFG, cgi_setup), 0);
+	int fd = http_connect(s.port);
+	cr_assert(fd >= 0);
+	cr_assert_eq(send_all(fd, req, strlen(req)), 0);
+	while (len < sizeof(raw) && hx_readable(fd, 15000)) {
+		ssize_t n = read(fd, raw + len, sizeof(raw) - len);
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	char *eoh = memmem(raw, len, "\r\n\r\n", 4);
+	cr_assert_not_null(eoh, "no head");
+	cr_expect(memmem(raw, (size_t)(eoh - raw), "Content-Encoding: gzip",
+			 22) != NULL,
+		  "not compressed: %.*s", (int)(eoh - raw), raw);
+	size_t off = (size_t)(eoh + 4 - raw);
+	size_t dlen = dechunk(raw + off, len - off, body, &last);
+	cr_expect_not(last, "a failed script's response ended with the final "
+			    "chunk");
+	cr_expect_gt(dlen, 0, "the output before the failure was not sent");
 	srv_stop(&s);
 }
 

@@ -26,6 +26,7 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
+#include "config.h"
 #include "http.h"
 
 /* ---- environment (src/http/cgi_env.c) -------------------------------- */
@@ -63,7 +64,28 @@ struct cgi_request_info {
 	struct slice fields;	      /* the request's field lines, as parsed
 				       * (http_request.fields) */
 	struct slice request_id;      /* REQUEST_ID; len 0: not set */
+	/* cgi_params of the location, set last: each overrides the
+	 * variable of its name (count 0: none) */
+	const struct cgi_param *params;
+	size_t param_count;
+	struct slice uri;    /* $uri: canonical path (after an index) */
+	struct slice scheme; /* $scheme: "http" (len 0: "http") */
+	bool https;	     /* came over TLS: HTTPS=on, REQUEST_SCHEME=https */
 };
+
+/*
+ * cgi_params values: "$name" or "${name}" is a variable, any other '$'
+ * is itself.  Variables (DESIGN §11, nginx's names): $uri, $request_uri,
+ * $query_string, $document_root, $script_filename, $path_info, $host
+ * (SERVER_NAME), $scheme, $remote_addr, $server_port, $request_id (the
+ * request's id: its valid X-Request-Id, else the one made for it).
+ * The first unknown variable of value: its name (*len bytes, after '$'
+ * or "${"), or NULL when every one is known.  A "${" without its '}' is
+ * reported as unknown (the rest of the value).
+ */
+const char *cgi_param_unknown_var(const char *value, size_t *len);
+/* NAME is a meta-variable name: [A-Za-z_][A-Za-z0-9_]*. */
+bool cgi_param_name_ok(const char *name);
 
 /*
  * Build the environment for a CGI script from info.  Returns a
@@ -94,6 +116,10 @@ struct cgi_request_info {
  * Transfer-Encoding, Upgrade (RFC 3875 §4.1.18).  Authorization IS passed
  * (HTTP_AUTHORIZATION): webserv does no authentication itself, so the script is
  * the only party that can check credentials (as nginx and lighttpd do).
+ *
+ * Last, info->params (cgi_params, nginx's fastcgi_param): each sets
+ * NAME to its value with the variables expanded, replacing any variable
+ * above of the same name (PATH_INFO = "$uri" for the 42 cgi_tester).
  */
 char **cgi_build_env(const struct cgi_request_info *info);
 

@@ -14,6 +14,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "encoding.h"
+
 struct mime_table;
 
 enum log_level {
@@ -55,6 +57,12 @@ struct header_field {
 	char *value;
 };
 
+/* cgi_params entry: NAME = "value with $variables" (cgi.h expands). */
+struct cgi_param {
+	char *name;
+	char *value;
+};
+
 struct location {
 	char *path; /* "/uploads/" as written */
 	size_t path_len;
@@ -83,13 +91,36 @@ struct location {
 	 * nearest level wins), in the order first written */
 	struct header_field *headers;
 	size_t header_count;
+	/* Compression (DESIGN.md §10): codings as enum content_coding, in
+	 * the order written (the server's preference on a tie). */
+	uint8_t static_compressed[ENC_OFFER_MAX]; /* .br / .gz siblings */
+	size_t static_compressed_count;
+	uint8_t compress[ENC_OFFER_MAX]; /* on the fly */
+	size_t compress_count;
+	char **compress_types; /* lower-case; NULL: the built-in list */
+	size_t compress_type_count;
+	size_t compress_min_size;
+	int compress_level; /* 1..9: gzip level and brotli quality */
+	/* cgi_params, merged down http -> server -> location (the nearest
+	 * wins per name); set or override the scripts' meta-variables */
+	struct cgi_param *cgi_params;
+	size_t cgi_param_count;
 };
 
 struct listen_addr {
 	struct sockaddr_storage addr;
 	socklen_t addr_len;
 	char *text; /* canonical: "127.0.0.1:8080", "[::1]:8080" */
+	bool tls;   /* "8443 tls": every server on it speaks TLS */
 };
+
+/* One certificate (leaf + chain, PEM) and its private key; absolute. */
+struct tls_pair {
+	char *certificate;
+	char *key;
+};
+
+struct ssl_ctx_st;
 
 struct server {
 	size_t *listens; /* indexes into config.listens */
@@ -102,6 +133,11 @@ struct server {
 	struct location *locations;
 	size_t location_count;
 	int line;
+	/* TLS: the pairs of its 'tls' setting and the context built from
+	 * them by the master at load (NULL when none); workers inherit it. */
+	struct tls_pair *tls;
+	size_t tls_count;
+	struct ssl_ctx_st *ssl_ctx;
 };
 
 struct config {
@@ -130,6 +166,11 @@ struct config {
 	 * (a request that does not parse) */
 	struct header_field *headers;
 	size_t header_count;
+	/* TLS (http scope) */
+	unsigned tls_protocols;		/* bit 0: TLSv1.2, bit 1: TLSv1.3 */
+	char *tls_ciphers;		/* TLSv1.2 cipher list; NULL: default */
+	uint64_t tls_handshake_timeout; /* ms */
+	bool tls_session_tickets;
 };
 
 /*

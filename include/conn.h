@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 #include "body.h"
 #include "config.h"
@@ -78,6 +79,7 @@ enum conn_state {
 	CONN_CGI,    /* body to the script, its output to the client */
 	CONN_LINGER, /* response sent, draining input before close */
 	CONN_CLOSED,
+	CONN_TLS_HANDSHAKE, /* before READ_HEAD on a TLS address */
 };
 
 enum body_sink { SINK_NONE, SINK_DISCARD, SINK_UPLOAD, SINK_CGI };
@@ -138,6 +140,13 @@ struct conn {
 		struct sockaddr_in in;
 		struct sockaddr_in6 in6;
 	} peer;
+	/* TLS (conn_tls.c); ssl NULL on a cleartext address */
+	struct ssl_st *ssl;
+	const struct server *tls_server; /* chosen by SNI, else default */
+	bool tls_sni;			 /* the client sent a server name */
+	bool tls_sniffed;		 /* first bytes looked at */
+	bool tls_plain;			 /* cleartext on a TLS address: 400 */
+	bool tls_flip;			 /* a read waits to write */
 };
 
 /* Take over an accepted socket.  NULL on ENOMEM (fd closed). */
@@ -185,6 +194,28 @@ const struct timeouts *conn_timeouts(const struct conn *c);
  * after MIN_PROGRESS bytes, so a trickling client is still cut. */
 void conn_progress(struct conn *c, size_t n, uint64_t duration);
 void conn_arm(struct conn *c, uint64_t duration);
+
+/* Transport (conn_tls.c): the socket calls, or OpenSSL on a TLS
+ * address.  >0 bytes, 0 EOF (recv), -1 with errno (EAGAIN: wait). */
+ssize_t conn_recv(struct conn *c, void *buf, size_t len);
+ssize_t conn_send(struct conn *c, const void *buf, size_t len, bool more);
+ssize_t conn_sendv(struct conn *c, const struct iovec *iov, int count,
+		   bool more);
+ssize_t conn_send_file(struct conn *c, int fd, off_t off, size_t len);
+/* Register the SNI callback on every server context (worker start). */
+void conn_tls_init(const struct config *cfg);
+/* A connection on a TLS address: its SSL, state CONN_TLS_HANDSHAKE. */
+int conn_tls_start(struct conn *c);
+enum io_result conn_tls_step_handshake(struct conn *c);
+/* Decrypted bytes wait inside OpenSSL (epoll cannot tell). */
+bool conn_tls_pending(const struct conn *c);
+/* close_notify, best effort. */
+void conn_tls_shutdown(struct conn *c);
+void conn_tls_free(struct conn *c);
+/* The 400 for a cleartext request on a TLS address. */
+enum io_result conn_tls_plain_reply(struct conn *c);
+/* Host picked srv, SNI another server with another certificate: 421. */
+bool conn_tls_misdirected(const struct conn *c, const struct server *srv);
 
 /* CGI driver (cgi.c). */
 enum io_result cgi_start(struct conn *c);

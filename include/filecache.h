@@ -22,6 +22,8 @@
 #include <stdint.h>
 #include <sys/stat.h>
 
+#include "encoding.h"
+
 #define FC_ETAG_MAX 64
 
 struct file_cache;
@@ -33,6 +35,10 @@ struct fc_entry {
 	char etag[FC_ETAG_MAX];
 	size_t etag_len;
 	char modified[30]; /* Last-Modified, IMF-fixdate */
+	/* data compressed with each coding (compress.c), made once per
+	 * version on first use (fc_set_encoded); NULL: not yet */
+	char *enc_data[ENC_COUNT];
+	size_t enc_len[ENC_COUNT];
 	/* private to filecache.c */
 	struct file_cache *cache; /* NULL: not cached, freed on release */
 	struct fc_entry *hnext;
@@ -70,6 +76,10 @@ struct fc_entry *fc_insert(struct file_cache *fc, const char *base,
  * not hold one for long (call it every few seconds).
  */
 void fc_sweep(struct file_cache *fc, unsigned idle_ms);
+/* Keep data[0..len) (malloc'd, taken over) as e's content compressed
+ * with enc; counted in the cache's bytes.  Freed with the entry. */
+void fc_set_encoded(struct fc_entry *e, enum content_coding enc, char *data,
+		    size_t len);
 /* Drop a reference taken by fc_lookup / fc_insert. */
 void fc_release(struct fc_entry *e);
 

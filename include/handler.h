@@ -26,6 +26,7 @@ struct http_ctx {
 	struct file_cache *files; /* the worker's open-file cache, or NULL */
 	/* the server's counters, for status locations (NULL: 503) */
 	const struct stats_shared *stats;
+	bool tls; /* the request came over TLS ($scheme, 421) */
 };
 
 struct http_route {

@@ -15,8 +15,6 @@
  * that time against header_timeout.
  */
 #define LISTEN_DEFER_MS 1000
-/* most unsent bytes a connection's socket may hold: see listen_open() */
-#define LISTEN_NOTSENT_LOWAT (1 << 20)
 
 /* Bind and listen on addr: non-blocking, CLOEXEC, SO_REUSEADDR,
  * TCP_NODELAY, deferred accept, IPV6_V6ONLY for IPv6.  Returns the fd, or -1

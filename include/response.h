@@ -17,7 +17,22 @@
 
 struct fc_entry;
 
-enum body_kind { BODY_NONE, BODY_MEM, BODY_FILE };
+enum body_kind { BODY_NONE, BODY_MEM, BODY_FILE, BODY_STREAM };
+
+/*
+ * BODY_STREAM: a body made while it is sent, in bounded pieces (a file
+ * compressed on the fly).  next() sets *piece to the next bytes to send
+ * (framing included; valid until the next call) and returns their
+ * length, 0 when the body is over, -1 on error.  The connection layer
+ * keeps piece / piece_len / piece_sent; free() releases the stream.
+ */
+struct body_stream {
+	ssize_t (*next)(struct body_stream *bs, const char **piece);
+	void (*free)(struct body_stream *bs);
+	const char *piece;
+	size_t piece_len;
+	size_t piece_sent;
+};
 
 struct response {
 	int status;
@@ -36,6 +51,8 @@ struct response {
 	/* set: mem / fd belong to this file cache entry (not freed or
 	 * closed here); the reference is dropped by response_reset */
 	struct fc_entry *cached;
+	struct body_stream *stream; /* BODY_STREAM: owned */
+	bool compressed;	    /* has a Content-Encoding (statistics) */
 };
 
 /* Reason phrase for status ("Not Found"); "Unknown" if none. */

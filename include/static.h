@@ -57,6 +57,16 @@ int static_serve(const struct location *loc, const struct http_request *req,
 		 struct file_cache *cache, char *index_path, size_t index_cap,
 		 struct response *resp);
 
+/*
+ * The index file of the directory path names (it ends with '/'), as
+ * static_serve would redirect to it: 1 with index_path (path + name,
+ * NUL-terminated) set, 0 when path is no such directory or holds no
+ * index.  For the methods other than GET, which judge the resource that
+ * will answer (an index CGI script) rather than the directory.
+ */
+int static_index_of(const struct location *loc, const char *path, size_t len,
+		    char *index_path, size_t index_cap);
+
 /* 301 to path + "/" (query kept), for a directory named without its
  * slash (RFC 9110 §15.4.2).  Returns 301, or 414 when too long. */
 int static_redirect_slash(const struct http_request *req, const char *path,

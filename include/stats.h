@@ -30,6 +30,8 @@ enum stats_counter {
 	STAT_RESP_4XX,
 	STAT_RESP_5XX,
 	STAT_BYTES_SENT, /* every byte written to clients, heads included */
+	STAT_COMPRESSED, /* responses sent with a Content-Encoding */
+	STAT_COMPRESSED_BYTES, /* their body bytes sent (chunk framing too) */
 	STAT_COUNTERS
 };
 

@@ -269,13 +269,194 @@ static void env_add_paths(struct env_text *t,
 	env_end(t);
 }
 
-/* Lay the strings out behind the vector in one block. */
-static char **env_finish(struct env_text *t)
+/* --- cgi_params ----------------------------------------------------- */
+
+enum cgi_var {
+	VAR_URI,
+	VAR_REQUEST_URI,
+	VAR_QUERY_STRING,
+	VAR_DOCUMENT_ROOT,
+	VAR_SCRIPT_FILENAME,
+	VAR_PATH_INFO,
+	VAR_HOST,
+	VAR_SCHEME,
+	VAR_REMOTE_ADDR,
+	VAR_SERVER_PORT,
+	VAR_REQUEST_ID,
+	VAR_COUNT
+};
+
+static const char *const var_names[VAR_COUNT] = {
+    [VAR_URI] = "uri",
+    [VAR_REQUEST_URI] = "request_uri",
+    [VAR_QUERY_STRING] = "query_string",
+    [VAR_DOCUMENT_ROOT] = "document_root",
+    [VAR_SCRIPT_FILENAME] = "script_filename",
+    [VAR_PATH_INFO] = "path_info",
+    [VAR_HOST] = "host",
+    [VAR_SCHEME] = "scheme",
+    [VAR_REMOTE_ADDR] = "remote_addr",
+    [VAR_SERVER_PORT] = "server_port",
+    [VAR_REQUEST_ID] = "request_id",
+};
+
+static bool var_char(char c)
+{
+	return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9');
+}
+
+/* The variable at p[0] == '$': its index (-1 unknown), its name
+ * (*name, *name_len) and the bytes it spans (*span); *span 0: a plain
+ * '$'. */
+static int var_at(const char *p, const char **name, size_t *name_len,
+		  size_t *span)
+{
+	size_t n = 0;
+	bool braced = p[1] == '{';
+	const char *start = p + 1 + braced;
+
+	/* a name starts with a letter or '_': "$5" is text */
+	while (var_char(start[n]) &&
+	       (n > 0 || start[0] < '0' || start[0] > '9'))
+		n++;
+	*name = start;
+	*name_len = n;
+	*span = 0;
+	if (braced && start[n] != '}') {
+		*name_len = strlen(start);
+		*span = 2 + *name_len;
+		return -1;
+	}
+	if (n == 0 && !braced)
+		return -1; /* a '$' of its own */
+	*span = 1 + braced + n + braced;
+	for (int v = 0; v < VAR_COUNT; v++)
+		if (strlen(var_names[v]) == n &&
+		    strncmp(var_names[v], start, n) == 0)
+			return v;
+	return -1;
+}
+
+const char *cgi_param_unknown_var(const char *value, size_t *len)
+{
+	for (const char *p = strchr(value, '$'); p; p = strchr(p + 1, '$')) {
+		const char *name;
+		size_t span;
+
+		if (var_at(p, &name, len, &span) == -1 && span > 0)
+			return name;
+		if (span > 1)
+			p += span - 1;
+	}
+	return NULL;
+}
+
+bool cgi_param_name_ok(const char *name)
+{
+	if (name[0] == '\0' || (name[0] >= '0' && name[0] <= '9'))
+		return false;
+	for (const char *p = name; *p; p++)
+		if (!var_char(*p))
+			return false;
+	return true;
+}
+
+static void env_put_var(struct env_text *t, const struct cgi_request_info *info,
+			int v)
+{
+	char num[16];
+	struct slice s = {"", 0};
+
+	switch ((enum cgi_var)v) {
+	case VAR_URI:
+		s = info->uri;
+		break;
+	case VAR_REQUEST_URI:
+		s = info->request_uri;
+		break;
+	case VAR_QUERY_STRING:
+		s = info->query;
+		break;
+	case VAR_DOCUMENT_ROOT:
+		s = info->document_root;
+		break;
+	case VAR_SCRIPT_FILENAME:
+		s = info->script_filename;
+		break;
+	case VAR_PATH_INFO:
+		s = info->path_info;
+		break;
+	case VAR_HOST:
+		s = info->server_name;
+		break;
+	case VAR_SCHEME:
+		s = info->scheme.len ? info->scheme : (struct slice){"http", 4};
+		break;
+	case VAR_REMOTE_ADDR:
+		s = info->remote_addr;
+		break;
+	case VAR_SERVER_PORT:
+		snprintf(num, sizeof(num), "%u", info->server_port);
+		s = (struct slice){num, strlen(num)};
+		break;
+	case VAR_REQUEST_ID:
+		s = info->request_id;
+		break;
+	case VAR_COUNT:
+		break;
+	}
+	env_put_value(t, s.ptr, s.len);
+}
+
+/* NAME=value with the variables of value expanded (an unknown one, which
+ * the config loader refuses, stays as written). */
+static void env_add_param(struct env_text *t,
+			  const struct cgi_request_info *info,
+			  const struct cgi_param *param)
+{
+	const char *p = param->value, *dollar;
+
+	env_put(t, param->name, strlen(param->name));
+	env_put(t, "=", 1);
+	while ((dollar = strchr(p, '$')) != NULL) {
+		const char *name;
+		size_t name_len, span;
+		int v = var_at(dollar, &name, &name_len, &span);
+
+		env_put_value(t, p, (size_t)(dollar - p));
+		if (v >= 0)
+			env_put_var(t, info, v);
+		else
+			env_put(t, dollar, span ? span : 1);
+		p = dollar + (span ? span : 1);
+	}
+	env_put_value(t, p, strlen(p));
+	env_end(t);
+}
+
+/* The entry s ("NAME=value") is overridden by a cgi_params entry. */
+static bool overridden(const char *s, const struct cgi_request_info *info)
+{
+	size_t n = strcspn(s, "=");
+
+	for (size_t i = 0; i < info->param_count; i++)
+		if (strlen(info->params[i].name) == n &&
+		    memcmp(info->params[i].name, s, n) == 0)
+			return true;
+	return false;
+}
+
+/* Lay the strings out behind the vector in one block; the first fixed
+ * entries are the server's own, dropped where a cgi_params entry (they
+ * follow) gives the same name. */
+static char **env_finish(struct env_text *t,
+			 const struct cgi_request_info *info, size_t fixed)
 {
 	size_t vec_size = (t->count + 1) * sizeof(char *);
 	char **envp;
 	char *strings;
-	size_t off = 0;
+	size_t off = 0, kept = 0;
 
 	if (t->failed || t->len > SIZE_MAX - vec_size)
 		goto fail;
@@ -284,10 +465,11 @@ static char **env_finish(struct env_text *t)
 	strings = (char *)(envp + t->count + 1);
 	memcpy(strings, t->data, t->len);
 	for (size_t i = 0; i < t->count; i++) {
-		envp[i] = strings + off;
+		if (i >= fixed || !overridden(strings + off, info))
+			envp[kept++] = strings + off;
 		off += strlen(strings + off) + 1;
 	}
-	envp[t->count] = NULL;
+	envp[kept] = NULL;
 	free(t->data);
 	return envp;
 fail:
@@ -308,6 +490,9 @@ char **cgi_build_env(const struct cgi_request_info *info)
 	if (info->server_addr.len)
 		env_add_slice(&t, "SERVER_ADDR", info->server_addr);
 	env_add_slice(&t, "SERVER_PROTOCOL", info->server_protocol);
+	env_add_str(&t, "REQUEST_SCHEME", info->https ? "https" : "http");
+	if (info->https)
+		env_add_str(&t, "HTTPS", "on");
 	env_add_slice(&t, "REQUEST_METHOD", info->method);
 	env_add_slice(&t, "REQUEST_URI", info->request_uri);
 	env_add_slice(&t, "QUERY_STRING", info->query);
@@ -325,7 +510,10 @@ char **cgi_build_env(const struct cgi_request_info *info)
 		env_add_slice(&t, "REQUEST_ID", info->request_id);
 	env_add_str(&t, "PATH", path && *path ? path : CGI_DEFAULT_PATH);
 	env_add_headers(&t, info);
-	return env_finish(&t);
+	size_t fixed = t.count;
+	for (size_t i = 0; i < info->param_count; i++)
+		env_add_param(&t, info, &info->params[i]);
+	return env_finish(&t, info, fixed);
 }
 
 void cgi_free_env(char **envp)

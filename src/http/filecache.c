@@ -74,6 +74,8 @@ static void entry_free(struct fc_entry *e)
 	if (e->fd != -1)
 		close(e->fd);
 	free((void *)e->data);
+	for (int i = 0; i < ENC_COUNT; i++)
+		free(e->enc_data[i]);
 	free(e);
 }
 
@@ -276,6 +278,22 @@ struct fc_entry *fc_insert(struct file_cache *fc, const char *base,
 	fc->count++;
 	fc->bytes += e->bytes;
 	return e;
+}
+
+void fc_set_encoded(struct fc_entry *e, enum content_coding enc, char *data,
+		    size_t len)
+{
+	if (e->enc_data[enc]) {
+		e->bytes -= e->enc_len[enc];
+		if (e->cache)
+			e->cache->bytes -= e->enc_len[enc];
+		free(e->enc_data[enc]);
+	}
+	e->enc_data[enc] = data;
+	e->enc_len[enc] = len;
+	e->bytes += len;
+	if (e->cache)
+		e->cache->bytes += len;
 }
 
 void fc_release(struct fc_entry *e)

@@ -25,6 +25,7 @@
 #include "method.h"
 #include "mime.h"
 #include "path.h"
+#include "redirect.h"
 #include "router.h"
 #include "static.h"
 #include "status.h"
@@ -202,11 +203,23 @@ static int respond_redirect(const struct http_ctx *ctx,
 {
 	const struct location *loc = route->loc;
 
+	struct redirect_vars vars = {.scheme = ctx->tls
+						   ? (struct slice){"https", 5}
+						   : (struct slice){"http", 4},
+				     .host = router_host_name(req->host),
+				     .request_uri = req->target};
+	char to[RESPONSE_HEAD_MAX / 2];
+
 	if (loc->redirect_to == NULL)
 		return respond_error(ctx, route, req, loc->redirect_code, resp);
+	if (vars.host.len == 0 && route->server->name_count > 0)
+		vars.host = (struct slice){route->server->names[0],
+					   strlen(route->server->names[0])};
+	if (redirect_expand(loc->redirect_to, &vars, to, sizeof(to)) < 0)
+		return respond_error(ctx, route, req, 500, resp);
 	response_builtin_error(resp, loc->redirect_code,
 			       method_is(req, HTTP_HEAD));
-	response_header(resp, "Location", "%s", loc->redirect_to);
+	response_header(resp, "Location", "%s", to);
 	return NEXT_RESPOND;
 }
 
@@ -352,6 +365,37 @@ not_allowed:
 	return respond_error(ctx, route, req, 405, resp);
 }
 
+/*
+ * DESIGN §4: an index is an internal redirect.  For a method other than
+ * GET/HEAD (which static_serve redirects itself), a directory whose index
+ * is a CGI script is answered by that script: route->path becomes the
+ * index so that methods, Allow and the body are judged there (POST / to
+ * an index.php front controller).  A plain index file keeps the
+ * directory's answer (405, or a write into upload_dir).
+ */
+static bool reroute_index_script(struct http_route *route,
+				 const struct http_request *req)
+{
+	char index_path[PATH_MAX];
+	const struct location *target;
+	size_t len, script_len;
+
+	if (method_is(req, HTTP_GET) || method_is(req, HTTP_HEAD) ||
+	    route->loc->status ||
+	    !static_index_of(route->loc, route->path, route->path_len,
+			     index_path, sizeof(index_path)))
+		return false;
+	len = strlen(index_path);
+	target = router_location(route->server, index_path, len);
+	if (target->redirect_code != 0 ||
+	    cgi_split(target, index_path, len, &script_len) == NULL ||
+	    len >= sizeof(route->path))
+		return false;
+	memcpy(route->path, index_path, len + 1);
+	route->path_len = len;
+	return true;
+}
+
 /* One pass of the decisions for route->path in route->loc. */
 static int handle_location(const struct http_ctx *ctx, struct http_route *route,
 			   const struct http_request *req,
@@ -368,6 +412,8 @@ static int handle_location(const struct http_ctx *ctx, struct http_route *route,
 		return respond_error(ctx, route, req, 403, resp);
 	if (loc->redirect_code != 0)
 		return respond_redirect(ctx, route, req, resp);
+	if (reroute_index_script(route, req))
+		return HANDLE_REROUTE;
 	if (req->method < 0 || req->method >= HTTP_METHOD_COUNT ||
 	    !(loc->methods & METHOD_BIT(req->method)))
 		return respond_error(ctx, route, req, 405, resp);

@@ -157,11 +157,17 @@ void response_init(struct response *resp)
 	resp->file_len = 0;
 	resp->close = false;
 	resp->cached = NULL;
+	resp->stream = NULL;
+	resp->compressed = false;
 }
 
 /* Drop the body (memory or file), keep the head and the close flag. */
 void response_body_release(struct response *resp)
 {
+	if (resp->stream) {
+		resp->stream->free(resp->stream);
+		resp->stream = NULL;
+	}
 	if (resp->cached) {
 		fc_release(resp->cached);
 		resp->cached = NULL;

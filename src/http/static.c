@@ -24,12 +24,12 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "compress.h"
+#include "encoding.h"
 #include "log.h"
 #include "path.h"
 #include "precond.h"
 #include "static.h"
-
-#define STATIC_ETAG_MAX 48
 
 int static_map(const struct location *loc, const char *path, size_t len,
 	       const char **base, char *rel, size_t cap)
@@ -216,11 +216,14 @@ int static_open_nofollow(const char *base, const char *rel, int flags,
 size_t static_etag(const struct stat *st, char *out, size_t cap)
 {
 	/* nanoseconds: a same-size rewrite within one second still changes
-	 * the tag, which a strong validator (If-Range) relies on */
+	 * the tag, which a strong validator (If-Range, If-Match) relies on;
+	 * the inode: the kernel stamps mtime at a clock tick (~4 ms), and an
+	 * upload (a new file renamed over the old) of the same size within
+	 * one tick would otherwise keep the old tag */
 	uint64_t mtime_ns = (uint64_t)st->st_mtim.tv_sec * 1000000000u +
 			    (uint64_t)st->st_mtim.tv_nsec;
-	int n = snprintf(out, cap, "\"%" PRIx64 "-%" PRIx64 "\"", mtime_ns,
-			 (uint64_t)st->st_size);
+	int n = snprintf(out, cap, "\"%" PRIx64 "-%" PRIx64 "-%" PRIx64 "\"",
+			 (uint64_t)st->st_ino, mtime_ns, (uint64_t)st->st_size);
 
 	if (n < 0 || (size_t)n >= cap) {
 		if (cap > 0)
@@ -395,6 +398,28 @@ static const char *static_find_index(const struct location *loc,
 	return NULL;
 }
 
+int static_index_of(const struct location *loc, const char *path, size_t len,
+		    char *index_path, size_t index_cap)
+{
+	char rel[PATH_MAX];
+	const char *base, *idx;
+	struct stat st;
+	int fd, n;
+
+	if (len == 0 || path[len - 1] != '/' ||
+	    static_map(loc, path, len, &base, rel, sizeof(rel)) == -1)
+		return 0;
+	fd = static_open_beneath(base, rel, O_PATH | O_DIRECTORY, 0);
+	if (fd == -1)
+		return 0;
+	n = fstat(fd, &st) == 0 && S_ISDIR(st.st_mode);
+	close(fd);
+	if (!n || (idx = static_find_index(loc, base, rel)) == NULL)
+		return 0;
+	n = snprintf(index_path, index_cap, "%.*s%s", (int)len, path, idx);
+	return n >= 0 && (size_t)n < index_cap;
+}
+
 /* A directory (fd owned): 301, index redirect, listing or 403. */
 static int static_directory(const struct location *loc,
 			    const struct http_request *req, const char *path,
@@ -438,20 +463,209 @@ static int static_unsatisfiable(uint64_t size, char *out, size_t cap)
 }
 
 /*
+ * The precompressed sibling rel + ".br" / ".gz" beneath base: a regular
+ * file not older than orig (DESIGN.md §10), referenced, or NULL.
+ */
+static struct fc_entry *static_sibling(struct file_cache *cache,
+				       const char *base, const char *rel,
+				       enum content_coding enc,
+				       const struct stat *orig)
+{
+	char name[PATH_MAX];
+	struct fc_entry *e;
+	struct stat st;
+	int fd,
+	    n = snprintf(name, sizeof(name), "%s%s", rel, encoding_suffix(enc));
+
+	if (n < 0 || (size_t)n >= sizeof(name) || strcmp(rel, ".") == 0)
+		return NULL;
+	if ((e = fc_lookup(cache, base, name)) == NULL) {
+		fd = static_open_beneath(base, name,
+					 O_RDONLY | O_NONBLOCK | O_NOCTTY, 0);
+		if (fd == -1)
+			return NULL;
+		if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+			close(fd);
+			return NULL;
+		}
+		if ((e = fc_insert(cache, base, name, fd, &st)) == NULL)
+			return NULL;
+	}
+	/* older than the file: a stale leftover of an earlier version */
+	if (e->st.st_mtim.tv_sec < orig->st_mtim.tv_sec ||
+	    (e->st.st_mtim.tv_sec == orig->st_mtim.tv_sec &&
+	     e->st.st_mtim.tv_nsec < orig->st_mtim.tv_nsec)) {
+		fc_release(e);
+		return NULL;
+	}
+	return e;
+}
+
+/* The representation a GET of a file is answered with (RFC 9110 §3.2). */
+struct static_rep {
+	struct fc_entry *e; /* the file or its sibling (referenced) */
+	int enc;	    /* Content-Encoding, ENC_IDENTITY: none */
+	const char *data;   /* compressed here (e's cached copy), or NULL */
+	size_t data_len;
+	bool stream; /* compressed while it is sent (not in memory) */
+	bool vary;   /* the choice depended on Accept-Encoding */
+	char etag[FC_ETAG_MAX + 8];
+	size_t etag_len;
+};
+
+/*
+ * The compressed copy of a file held in memory, made on first use.  It is
+ * made once per version, so it gets the smallest output (gzip 9, brotli
+ * 11) whatever compress_level says: the cost is paid once, the bytes
+ * saved on every response.
+ */
+static bool static_encoded(struct fc_entry *e, enum content_coding enc)
+{
+	int level = enc == ENC_BR ? 11 : 9;
+	char *out;
+	size_t out_len;
+
+	if (e->enc_data[enc])
+		return true;
+	if (compress_whole(enc, level, e->data, (size_t)e->st.st_size, &out,
+			   &out_len) == -1) {
+		log_error("%s: %s: cannot compress", __func__, e->key);
+		return false;
+	}
+	fc_set_encoded(e, enc, out, out_len);
+	return true;
+}
+
+/*
+ * Choose the representation of e (our reference moves into rep): a
+ * precompressed sibling (static_compressed), a copy compressed in memory
+ * (compress, for a file the cache holds), or the file itself.  A GET
+ * with Range gets identity: a 206 is never compressed on the fly.
+ */
+static void static_choose(const struct location *loc,
+			  const struct http_request *req,
+			  struct file_cache *cache, const char *base,
+			  const char *rel, const char *type, struct fc_entry *e,
+			  struct static_rep *rep)
+{
+	struct slice ae = http_header_get(req, "Accept-Encoding");
+	bool vary;
+	int enc;
+
+	*rep = (struct static_rep){.e = e, .enc = ENC_IDENTITY};
+	if (loc->static_compressed_count > 0) {
+		rep->vary = true;
+		enc = encoding_choose(ae.ptr ? ae.ptr : "", ae.len,
+				      ae.ptr != NULL, loc->static_compressed,
+				      loc->static_compressed_count);
+		struct fc_entry *sib =
+		    enc > 0 ? static_sibling(cache, base, rel, enc, &e->st)
+			    : NULL;
+		if (sib) {
+			fc_release(e);
+			rep->e = sib;
+			rep->enc = enc;
+			goto etag;
+		}
+	}
+	enc = compress_choose(loc, req, type, strlen(type),
+			      (long long)e->st.st_size, &vary);
+	rep->vary |= vary;
+	if (enc > 0 && !(req->method == HTTP_GET && req->range.len) &&
+	    (e->data == NULL || static_encoded(e, enc))) {
+		rep->enc = enc;
+		/* a file the cache holds: its copy compressed once; else
+		 * (large, or no room) compressed as it goes out */
+		rep->stream = e->data == NULL;
+		rep->data = e->data ? e->enc_data[enc] : NULL;
+		rep->data_len = e->data ? e->enc_len[enc] : 0;
+		/* RFC 9110 §8.8.3: another representation, another tag:
+		 * the file's with the coding inside the quotes */
+		int n = snprintf(rep->etag, sizeof(rep->etag), "%.*s-%s\"",
+				 (int)(e->etag_len - 1), e->etag,
+				 encoding_name(enc));
+		rep->etag_len =
+		    n > 0 && (size_t)n < sizeof(rep->etag) ? (size_t)n : 0;
+		return;
+	}
+etag:
+	memcpy(rep->etag, rep->e->etag, rep->e->etag_len + 1);
+	rep->etag_len = rep->e->etag_len;
+}
+
+/* Content-Encoding and Vary of a representation. */
+static void static_rep_headers(const struct static_rep *rep,
+			       struct response *resp)
+{
+	if (rep->enc != ENC_IDENTITY) {
+		response_header(resp, "Content-Encoding", "%s",
+				encoding_name(rep->enc));
+		resp->compressed = true;
+	}
+	if (rep->vary)
+		response_header(resp, "Vary", "Accept-Encoding");
+}
+
+/*
+ * 200 with a file compressed as it is sent: its length is not known
+ * before, so chunked (HTTP/1.0: close-delimited).  rep->e's reference
+ * goes to the response (the stream reads its fd).
+ */
+static int static_stream(const struct location *loc,
+			 const struct http_request *req, const char *type,
+			 const struct static_rep *rep, struct response *resp)
+{
+	struct fc_entry *e = rep->e;
+	bool chunked = req->minor >= 1;
+
+	response_status(resp, 200);
+	response_header(resp, "Content-Type", "%s", type);
+	if (chunked)
+		response_header(resp, "Transfer-Encoding", "chunked");
+	else
+		resp->close = true;
+	response_header(resp, "Last-Modified", "%s", e->modified);
+	response_header(resp, "ETag", "%s", rep->etag);
+	static_rep_headers(rep, resp);
+	resp->body_kind = BODY_NONE;
+	if (req->method == HTTP_HEAD) {
+		fc_release(e);
+		return 200;
+	}
+	resp->stream =
+	    compress_file_stream(rep->enc, loc->compress_level, e->fd, 0,
+				 (off_t)e->st.st_size, chunked);
+	if (resp->stream == NULL) {
+		fc_release(e);
+		return 500;
+	}
+	resp->cached = e;
+	resp->body_kind = BODY_STREAM;
+	return 200;
+}
+
+/*
  * A regular file (the entry's reference is ours): 200, 206, 304, or 412
  * and 416 with resp untouched (416: Content-Range's value in out).  The
  * preconditions see the very ETag and Last-Modified this response sends
- * (RFC 9110 §13.2.2: before Range).
+ * (RFC 9110 §13.2.2: before Range), those of the representation chosen.
  */
-static int static_file(const struct http_request *req, const char *path,
+static int static_file(const struct location *loc,
+		       const struct http_request *req, const char *path,
 		       size_t len, const struct mime_table *mime,
-		       struct fc_entry *e, char *out, size_t cap,
-		       struct response *resp)
+		       struct file_cache *cache, const char *base,
+		       const char *rel, struct fc_entry *orig, char *out,
+		       size_t cap, struct response *resp)
 {
+	const char *type = mime_type(mime, path, len);
+	struct static_rep rep;
+
+	static_choose(loc, req, cache, base, rel, type, orig, &rep);
+	struct fc_entry *e = rep.e;
 	const struct stat *st = &e->st;
-	const struct precond_target now = {true, e->etag, e->etag_len,
+	const struct precond_target now = {true, rep.etag, rep.etag_len,
 					   st->st_mtime};
-	uint64_t size = (uint64_t)st->st_size;
+	uint64_t size = rep.data ? rep.data_len : (uint64_t)st->st_size;
 	uint64_t first = 0, last = size ? size - 1 : 0;
 	int status = precond_eval(req, &now, time(NULL));
 
@@ -460,17 +674,22 @@ static int static_file(const struct http_request *req, const char *path,
 		return 412;
 	}
 	if (status == 304) {
-		/* §15.4.5: ETag yes; other metadata SHOULD NOT */
+		/* §15.4.5: ETag and Vary yes; other metadata SHOULD NOT */
 		response_status(resp, 304);
-		response_header(resp, "ETag", "%s", e->etag);
+		response_header(resp, "ETag", "%s", rep.etag);
+		if (rep.vary)
+			response_header(resp, "Vary", "Accept-Encoding");
 		resp->body_kind = BODY_NONE;
 		fc_release(e);
 		return 304;
 	}
+	if (rep.stream)
+		return static_stream(loc, req, type, &rep, resp);
 	status = 200;
-	/* §14.2: Range is defined for GET only; HEAD ignores it */
-	if (req->method == HTTP_GET && req->range.len > 0 &&
-	    static_if_range_ok(req, e->etag, e->etag_len, st->st_mtime)) {
+	/* §14.2: Range is defined for GET only; HEAD ignores it.  It
+	 * applies to the representation sent (a sibling's bytes). */
+	if (req->method == HTTP_GET && req->range.len > 0 && rep.data == NULL &&
+	    static_if_range_ok(req, rep.etag, rep.etag_len, st->st_mtime)) {
 		switch (static_parse_range(req->range.ptr, req->range.len, size,
 					   &first, &last)) {
 		case RANGE_OK:
@@ -485,11 +704,13 @@ static int static_file(const struct http_request *req, const char *path,
 	}
 	uint64_t body_len = size ? last - first + 1 : 0;
 	response_status(resp, status);
-	response_header(resp, "Content-Type", "%s", mime_type(mime, path, len));
+	response_header(resp, "Content-Type", "%s", type);
 	response_header(resp, "Content-Length", "%" PRIu64, body_len);
 	response_header(resp, "Last-Modified", "%s", e->modified);
-	response_header(resp, "ETag", "%s", e->etag);
-	response_header(resp, "Accept-Ranges", "bytes");
+	response_header(resp, "ETag", "%s", rep.etag);
+	if (rep.data == NULL)
+		response_header(resp, "Accept-Ranges", "bytes");
+	static_rep_headers(&rep, resp);
 	if (status == 206)
 		response_header(resp, "Content-Range",
 				"bytes %" PRIu64 "-%" PRIu64 "/%" PRIu64, first,
@@ -501,9 +722,9 @@ static int static_file(const struct http_request *req, const char *path,
 	}
 	/* the response borrows the entry's content or fd */
 	resp->cached = e;
-	if (e->data) {
+	if (rep.data || e->data) {
 		resp->body_kind = BODY_MEM;
-		resp->mem = (char *)e->data + first;
+		resp->mem = (char *)(rep.data ? rep.data : e->data) + first;
 		resp->mem_len = (size_t)body_len;
 	} else {
 		resp->body_kind = BODY_FILE;
@@ -528,8 +749,8 @@ int static_serve(const struct location *loc, const struct http_request *req,
 	if (static_map(loc, path, len, &base, rel, sizeof(rel)) == -1)
 		return errno == ENAMETOOLONG ? 414 : 500;
 	if ((e = fc_lookup(cache, base, rel)) != NULL)
-		return static_file(req, path, len, mime, e, index_path,
-				   index_cap, resp);
+		return static_file(loc, req, path, len, mime, cache, base, rel,
+				   e, index_path, index_cap, resp);
 	/* O_NONBLOCK: opening a FIFO must not hang the worker */
 	fd =
 	    static_open_beneath(base, rel, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0);
@@ -555,6 +776,6 @@ int static_serve(const struct location *loc, const struct http_request *req,
 	}
 	if ((e = fc_insert(cache, base, rel, fd, &st)) == NULL)
 		return 500;
-	return static_file(req, path, len, mime, e, index_path, index_cap,
-			   resp);
+	return static_file(loc, req, path, len, mime, cache, base, rel, e,
+			   index_path, index_cap, resp);
 }

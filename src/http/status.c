@@ -108,6 +108,9 @@ static void render_text(struct page *p, const struct stats_totals *t)
 	put(p, "Workers: %" PRIu64 "\n", t->workers);
 	put(p, "Generation: %" PRIu64 "\n", t->generation);
 	put(p, "Uptime: %" PRIu64 "\n", t->uptime_s);
+	put(p, "Compressed responses: %" PRIu64 "\n", c[STAT_COMPRESSED]);
+	put(p, "Compressed bytes sent: %" PRIu64 "\n",
+	    c[STAT_COMPRESSED_BYTES]);
 }
 
 /* One family without labels: # HELP, # TYPE, the sample. */
@@ -160,6 +163,13 @@ static void render_prometheus(struct page *p, const struct stats_totals *t)
 	       "Seconds since the master process started.", t->uptime_s);
 	family(p, "start_time_seconds", "gauge",
 	       "Start time of the master process, Unix time.", t->start_time_s);
+	family(p, "compressed_responses_total", "counter",
+	       "Responses sent with a Content-Encoding (compress, "
+	       "static_compressed).",
+	       c[STAT_COMPRESSED]);
+	family(p, "compressed_sent_bytes_total", "counter",
+	       "Body bytes of those responses sent, as compressed.",
+	       c[STAT_COMPRESSED_BYTES]);
 }
 
 size_t status_render(const struct stats_totals *t, enum status_format format,

@@ -27,10 +27,14 @@
  *   . any other body: stored as "upload-<unix time>-<8 hex digits>", no
  *     extension (the type is unknown).
  *   201, Location of the first stored file, and a text/plain body with
- *   one URI per stored file.  An existing file is never overwritten: the
- *   next free of "name-1.ext" .. "name-99.ext" is used, then a generated
- *   name.  A failed multipart body removes the files it already stored.
- *   More than UPLOAD_MAX_FILES files in one body is 413.
+ *   one URI per stored file.  A browser's form (multipart/form-data from
+ *   a client whose Accept names text/html, as every browser's navigation
+ *   does, and curl's does not) gets 303 See Other to the directory (its
+ *   listing) and a short HTML page linking each stored file instead, so
+ *   the person who pressed "Upload" lands on the listing.  An existing file is
+ * never overwritten: the next free of "name-1.ext" .. "name-99.ext" is used,
+ * then a generated name.  A failed multipart body removes the files it already
+ * stored. More than UPLOAD_MAX_FILES files in one body is 413.
  * - DELETE: a file or symlink (the link itself) is unlinked: 204; missing
  *   404; a directory, the location prefix itself or anything outside the
  *   upload area 403.
@@ -58,7 +62,8 @@
  * of upload_dir; the final component is never followed.  (A test build
  * may define UPLOAD_NO_TMPFILE to run the named-temporary fallback.)
  * The naming of new files, their record and the multipart parts live in
- * upload_form.c; this file owns the target, the temporary and the link.
+ * upload_form.c, the answers (201 list, 303 page) in upload_reply.c; this
+ * file owns the target, the temporary and the link.
  * Never: buffers a body, follows a symlink out of upload_dir, leaves a
  * temporary or partial file behind after an error or upload_abort.
  */
@@ -148,9 +153,14 @@ static int upload_open_in(const struct location *loc, const char *rel)
 	int fd = static_open_beneath(loc->upload_dir, rel[0] ? rel : ".",
 				     O_RDONLY | O_DIRECTORY, 0);
 
+	/* The config let it be missing (made after start, a late mount):
+	 * the operator's problem, not the client's path, so 500 and a
+	 * line that names it. */
 	if (fd == -1 && errno == ENOENT && access(loc->upload_dir, F_OK)) {
-		log_warn("upload: %s: %s", loc->upload_dir, strerror(errno));
-		errno = EIO; /* our config, not the client's path */
+		log_error("upload: upload_dir \"%s\" (location \"%s\") "
+			  "does not exist: %s",
+			  loc->upload_dir, loc->path, strerror(ENOENT));
+		errno = EIO;
 	}
 	return fd;
 }
@@ -516,6 +526,8 @@ struct upload *upload_begin(const struct location *loc,
 		upload_free(up);
 		return NULL;
 	}
+	up->browser_form =
+	    up->mode == UPLOAD_MULTIPART && upload_wants_page(req);
 	return up;
 }
 
@@ -536,64 +548,6 @@ fail:
 		up->status = 500;
 	*status = up->status;
 	return -1;
-}
-
-/* The URI of name in the target directory, percent-encoded. */
-static ssize_t upload_uri(const struct upload *up, const char *name, char *out,
-			  size_t cap)
-{
-	char raw[sizeof(up->dir_uri) + NAME_MAX + 1];
-	size_t name_len = strlen(name);
-
-	memcpy(raw, up->dir_uri, up->dir_uri_len);
-	memcpy(raw + up->dir_uri_len, name, name_len);
-	return path_url_encode(raw, up->dir_uri_len + name_len, out, cap);
-}
-
-/*
- * 201 Created (RFC 9110 §15.3.2): Location of the first file and a
- * text/plain body with the URI of each stored file, one per line.
- * A replacing PUT is 204, without content (RFC 9110 §9.3.4).
- */
-static void upload_respond(const struct upload *up, struct response *resp,
-			   bool head_only)
-{
-	char uri[3 * (PATH_MAX + NAME_MAX) + 2];
-	size_t count = up->mode == UPLOAD_FILE ? 1 : up->stored_count;
-	size_t total = 0;
-	char *body = NULL, *grown;
-	ssize_t n;
-
-	if (up->mode == UPLOAD_FILE && up->replaced) {
-		response_status(resp, 204);
-		return;
-	}
-	response_status(resp, 201);
-	for (size_t i = 0; i < count; i++) {
-		n = upload_uri(
-		    up, up->mode == UPLOAD_FILE ? up->name : up->stored[i].name,
-		    uri, sizeof(uri));
-		if (n < 0)
-			continue;
-		if (total == 0)
-			response_header(resp, "Location", "%s", uri);
-		if (!head_only) {
-			/* Out of memory: a shorter list; the files are in. */
-			if (!(grown = realloc(body, total + (size_t)n + 1)))
-				break;
-			body = grown;
-			memcpy(body + total, uri, (size_t)n);
-			body[total + (size_t)n] = '\n';
-		}
-		total += (size_t)n + 1;
-	}
-	response_header(resp, "Content-Type", "text/plain");
-	response_header(resp, "Content-Length", "%zu", total);
-	if (body) {
-		resp->body_kind = BODY_MEM;
-		resp->mem = body;
-		resp->mem_len = total;
-	}
 }
 
 int upload_finish(struct upload *up, struct response *resp, bool head_only,

@@ -1,7 +1,8 @@
 /*
  * upload_int.h - private to src/http/upload*.c: the upload's state and
- * the helpers upload.c (target, temporary file, linking into place) and
- * upload_form.c (new names, stored files, multipart parts) share.
+ * the helpers upload.c (target, temporary file, linking into place),
+ * upload_form.c (new names, stored files, multipart parts) and
+ * upload_reply.c (the answer) share.
  * Nothing outside the upload module includes this.
  */
 #ifndef WEBSERV_UPLOAD_INT_H
@@ -15,6 +16,7 @@
 
 #include "http.h"
 #include "multipart.h"
+#include "response.h"
 
 #define UPLOAD_NAME_TRIES   100	 /* "name.ext", "name-1.ext" .. "-99" */
 #define UPLOAD_RANDOM_TRIES 16	 /* generated names before giving up */
@@ -53,6 +55,9 @@ struct upload {
 	struct upload_stored *stored;
 	size_t stored_count;
 	size_t stored_cap;
+	/* a browser's form (multipart/form-data, Accept: text/html): it gets
+	 * 303 to the listing and a short page instead of 201 */
+	bool browser_form;
 };
 
 /* upload.c */
@@ -89,5 +94,15 @@ int upload_form_write(struct upload *up, const char *data, size_t len);
 /* The form's body is complete.  0 / -1 with up->status set (400 when
  * malformed or when no file was stored), or left 0 for the caller's 500. */
 int upload_form_finish(struct upload *up);
+
+/* upload_reply.c */
+
+/* The client takes an HTML page: its Accept names text/html with a q
+ * above 0 (a browser's navigation; curl sends a wildcard of any type, an
+ * API client its own type). */
+bool upload_wants_page(const struct http_request *req);
+/* The answer to a completed upload into resp (head_only: HEAD). */
+void upload_respond(const struct upload *up, struct response *resp,
+		    bool head_only);
 
 #endif

@@ -23,6 +23,9 @@
  *   header_buffer        "8k"     (1k .. 1m)
  *   client_max_body_size "1m"
  *   max_connections      10000    (per worker, 1 .. 1048576)
+ *   static_compressed    none     compress       none
+ *   compress_types       text, JavaScript, JSON, XML, SVG... (compress.c)
+ *   compress_min_size    256      compress_level 6 (1 .. 9)
  *   index                [ "index.html" ]
  *   autoindex            false
  *   error_pages          none (built-in pages)
@@ -100,12 +103,23 @@ static const struct cfg_spec specs[] = {
     {"upload_dir", SCOPE_LOCATION, cfg_h_upload_dir},
     {"cgi", SCOPE_LOCATION, cfg_h_cgi},
     {"status", SCOPE_LOCATION, cfg_h_status},
+    {"tls", SCOPE_SERVER, cfg_h_tls},
+    {"tls_protocols", SCOPE_HTTP, cfg_h_tls_protocols},
+    {"tls_ciphers", SCOPE_HTTP, cfg_h_tls_ciphers},
+    {"tls_handshake_timeout", SCOPE_HTTP, cfg_h_tls_handshake_timeout},
+    {"tls_session_tickets", SCOPE_HTTP, cfg_h_tls_session_tickets},
     {"code", SCOPE_REDIRECT, cfg_h_redirect_code},
     {"to", SCOPE_REDIRECT, cfg_h_redirect_to},
     {"ext", SCOPE_CGI, cfg_h_cgi_ext},
     {"interpreter", SCOPE_CGI, cfg_h_cgi_interpreter},
     {"codes", SCOPE_ERROR_PAGE, cfg_h_page_codes},
     {"uri", SCOPE_ERROR_PAGE, cfg_h_page_uri},
+    {"static_compressed", INHERITED, cfg_h_codings},
+    {"compress", INHERITED, cfg_h_codings},
+    {"compress_types", INHERITED, cfg_h_compress_types},
+    {"compress_min_size", INHERITED, cfg_h_compress_min_size},
+    {"compress_level", INHERITED, cfg_h_compress_level},
+    {"cgi_params", INHERITED, cfg_h_cgi_params},
 };
 
 #define SPEC_COUNT (sizeof(specs) / sizeof(specs[0]))
@@ -420,6 +434,7 @@ static void set_defaults(struct cfg_ctx *ctx)
 
 	cfg->workers = 0;
 	cfg->log_level = LOG_LEVEL_INFO;
+	cfg_tls_defaults(cfg);
 	cfg->header_buffer = 8 * 1024;
 	cfg->max_connections = 10000;
 	cfg_template_defaults(&ctx->http_tpl);
@@ -483,6 +498,7 @@ static void read_file(struct cfg_ctx *ctx, config_t *lc)
 			    "(servers = ( { listen = [ ... ]; ... } );)");
 	} else {
 		cfg_servers(ctx);
+		cfg_tls_build(ctx);
 	}
 }
 
@@ -566,6 +582,7 @@ void config_free(struct config *cfg)
 		free(srv->names);
 		free(srv->locations);
 		free(srv->listens);
+		cfg_tls_free(srv);
 	}
 	free(cfg->servers);
 	cfg_headers_free(cfg->headers, cfg->header_count);
@@ -579,6 +596,7 @@ void config_free(struct config *cfg)
 	free(cfg->group);
 	free(cfg->access_log);
 	free(cfg->warnings);
+	free(cfg->tls_ciphers);
 	if (cfg->mime != NULL)
 		mime_free(cfg->mime);
 	free(cfg);

@@ -138,8 +138,10 @@ int cfg_list(struct cfg_ctx *ctx, const config_setting_t *s);
 const config_setting_t *cfg_list_at(const config_setting_t *s, int i);
 /* Absolute, lexically cleaned, no trailing '/' (except "/"). */
 char *cfg_path(struct cfg_ctx *ctx, const char *text);
+/* path is a directory: 0; missing (ENOENT): a warning ending with
+ * meanwhile (what requests get until it appears), 0; else an error, -1. */
 int cfg_check_dir(struct cfg_ctx *ctx, const config_setting_t *s,
-		  const char *path);
+		  const char *path, const char *meanwhile);
 size_t cfg_edit_distance(const char *a, const char *b);
 void cfg_location_clear(struct location *loc);
 int cfg_location_copy(struct cfg_ctx *ctx, struct location *dst,
@@ -152,6 +154,7 @@ cfg_handler cfg_h_root, cfg_h_alias, cfg_h_index, cfg_h_autoindex,
     cfg_h_timeout, cfg_h_path, cfg_h_redirect, cfg_h_upload_dir, cfg_h_cgi,
     cfg_h_status, cfg_h_redirect_code, cfg_h_redirect_to, cfg_h_cgi_ext,
     cfg_h_cgi_interpreter, cfg_h_page_codes, cfg_h_page_uri;
+cfg_handler cfg_h_cgi_params;
 
 /* config_headers.c: headers = { Name = "value"; } */
 cfg_handler cfg_h_headers;
@@ -163,5 +166,23 @@ void cfg_headers_free(struct header_field *h, size_t count);
 cfg_handler cfg_h_listen, cfg_h_server_names, cfg_h_default_server,
     cfg_h_locations;
 void cfg_servers(struct cfg_ctx *ctx);
+
+/* config_compress.c */
+cfg_handler cfg_h_codings, cfg_h_compress_types, cfg_h_compress_min_size,
+    cfg_h_compress_level;
+void cfg_compress_clear(struct location *loc);
+int cfg_compress_copy(struct cfg_ctx *ctx, struct location *dst,
+		      const struct location *src);
+/* config_tls.c */
+cfg_handler cfg_h_tls, cfg_h_tls_protocols, cfg_h_tls_ciphers,
+    cfg_h_tls_handshake_timeout, cfg_h_tls_session_tickets;
+void cfg_tls_defaults(struct config *cfg);
+/* "ADDR [tls]": ADDR into addr (cap bytes), the flag into *tls; -1 and
+ * *why on an unknown flag. */
+int cfg_listen_flags(const char *text, char *addr, size_t cap, bool *tls,
+		     const char **why);
+/* After cfg_servers: each TLS server's SSL_CTX, its files checked. */
+void cfg_tls_build(struct cfg_ctx *ctx);
+void cfg_tls_free(struct server *srv);
 
 #endif

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cgi.h"
 #include "config_int.h"
 #include "method.h"
 #include "router.h"
@@ -37,7 +38,7 @@ void cfg_h_root(struct cfg_ctx *ctx, const config_setting_t *s,
 	path = cfg_path(ctx, v);
 	if (path == NULL)
 		return;
-	cfg_check_dir(ctx, s, path);
+	cfg_check_dir(ctx, s, path, "requests there get 404");
 	replace(&t->loc->root, path);
 	t->flags->root = s;
 }
@@ -53,7 +54,7 @@ void cfg_h_alias(struct cfg_ctx *ctx, const config_setting_t *s,
 	path = cfg_path(ctx, v);
 	if (path == NULL)
 		return;
-	cfg_check_dir(ctx, s, path);
+	cfg_check_dir(ctx, s, path, "requests there get 404");
 	replace(&t->loc->alias, path);
 	t->flags->alias = s;
 }
@@ -69,7 +70,8 @@ void cfg_h_upload_dir(struct cfg_ctx *ctx, const config_setting_t *s,
 	path = cfg_path(ctx, v);
 	if (path == NULL)
 		return;
-	cfg_check_dir(ctx, s, path);
+	cfg_check_dir(ctx, s, path,
+		      "requests there get 404, writes 500 until it is made");
 	replace(&t->loc->upload_dir, path);
 }
 
@@ -362,27 +364,39 @@ void cfg_h_cgi_interpreter(struct cfg_ctx *ctx, const config_setting_t *s,
 			   struct cfg_target *t)
 {
 	const char *v;
+	char *path;
 	struct stat st;
 
 	t->seen_to = true;
 	if (cfg_string(ctx, s, &v) < 0)
 		return;
-	if (v[0] != '/') {
+	/* "./x", "../x": relative to the config's directory, like every
+	 * other path (a tool shipped next to the config, as the 42
+	 * cgi_tester is); a bare "python3" is no PATH lookup: refused */
+	if (v[0] != '/' && strncmp(v, "./", 2) != 0 &&
+	    strncmp(v, "../", 3) != 0) {
 		cfg_err(ctx, s,
-			"cgi interpreter \"%s\" must be an absolute path", v);
+			"cgi interpreter \"%s\" must be an absolute path (or "
+			"start with ./ for one relative to the config file)",
+			v);
 		return;
 	}
-	if (stat(v, &st) == -1) {
-		cfg_err(ctx, s, "cgi interpreter \"%s\": %s", v,
+	if ((path = cfg_path(ctx, v)) == NULL)
+		return;
+	if (stat(path, &st) == -1) {
+		cfg_err(ctx, s, "cgi interpreter \"%s\": %s", path,
 			strerror(errno));
+		free(path);
 		return;
 	}
-	if (!S_ISREG(st.st_mode) || access(v, X_OK) == -1) {
+	if (!S_ISREG(st.st_mode) || access(path, X_OK) == -1) {
 		cfg_err(ctx, s,
-			"cgi interpreter \"%s\" is not an executable file", v);
+			"cgi interpreter \"%s\" is not an executable file",
+			path);
+		free(path);
 		return;
 	}
-	replace(&t->cgi->interpreter, cfg_strdup(ctx, v));
+	replace(&t->cgi->interpreter, path);
 }
 
 /* ---- error_pages = ( { codes = [ 404 ]; uri = "/404.html"; } ) -------- */
@@ -499,4 +513,76 @@ void cfg_h_page_uri(struct cfg_ctx *ctx, const config_setting_t *s,
 		return;
 	}
 	replace(&t->page->uri, cfg_strdup(ctx, v));
+}
+
+/* One cgi_params entry into loc's list: replaces its namesake (inherited
+ * from http or the server: the nearest wins) or is added. */
+static void put_cgi_param(struct cfg_ctx *ctx, struct location *loc,
+			  const char *name, const char *value)
+{
+	struct cgi_param *list;
+	char *v = cfg_strdup(ctx, value);
+
+	if (v == NULL)
+		return;
+	for (size_t i = 0; i < loc->cgi_param_count; i++) {
+		if (strcmp(loc->cgi_params[i].name, name) == 0) {
+			free(loc->cgi_params[i].value);
+			loc->cgi_params[i].value = v;
+			return;
+		}
+	}
+	list = realloc(loc->cgi_params,
+		       (loc->cgi_param_count + 1) * sizeof(*list));
+	if (list == NULL) {
+		ctx->oom = true;
+		free(v);
+		return;
+	}
+	loc->cgi_params = list;
+	list[loc->cgi_param_count].value = v;
+	list[loc->cgi_param_count].name = cfg_strdup(ctx, name);
+	if (list[loc->cgi_param_count].name == NULL) {
+		free(v);
+		return;
+	}
+	loc->cgi_param_count++;
+}
+
+/* cgi_params = { PATH_INFO = "$uri"; ... }; (DESIGN §11) */
+void cfg_h_cgi_params(struct cfg_ctx *ctx, const config_setting_t *s,
+		      struct cfg_target *t)
+{
+	int n;
+
+	if (cfg_group(ctx, s) < 0)
+		return;
+	n = config_setting_length(s);
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *e =
+		    config_setting_get_elem(s, (unsigned)i);
+		const char *name = config_setting_name(e), *value, *bad;
+		size_t bad_len;
+
+		if (cfg_string(ctx, e, &value) < 0)
+			continue;
+		if (name == NULL || !cgi_param_name_ok(name)) {
+			cfg_err(ctx, e,
+				"cgi_params: \"%s\" is no variable name "
+				"(letters, digits, '_')",
+				name ? name : "");
+			continue;
+		}
+		if ((bad = cgi_param_unknown_var(value, &bad_len)) != NULL) {
+			cfg_err(ctx, e,
+				"cgi_params: %s: unknown variable \"$%.*s\" "
+				"(known: $uri, $request_uri, $query_string, "
+				"$document_root, $script_filename, $path_info, "
+				"$host, $scheme, $remote_addr, $server_port, "
+				"$request_id)",
+				name, (int)bad_len, bad);
+			continue;
+		}
+		put_cgi_param(ctx, t->loc, name, value);
+	}
 }

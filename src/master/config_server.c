@@ -178,6 +178,9 @@ void cfg_h_listen(struct cfg_ctx *ctx, const config_setting_t *s,
 		struct sockaddr_storage ss;
 		socklen_t len;
 		const char *v, *why;
+		char addr[INET6_ADDRSTRLEN + 16];
+		size_t known;
+		bool tls;
 		long idx;
 		if (config_setting_type(e) != CONFIG_TYPE_STRING) {
 			cfg_err(ctx, e,
@@ -187,12 +190,22 @@ void cfg_h_listen(struct cfg_ctx *ctx, const config_setting_t *s,
 		}
 		if (cfg_string(ctx, e, &v) < 0)
 			continue;
-		if ((why = parse_listen(v, &ss, &len)) != NULL) {
+		if (cfg_listen_flags(v, addr, sizeof(addr), &tls, &why) < 0 ||
+		    (why = parse_listen(addr, &ss, &len)) != NULL) {
 			cfg_err(ctx, e, "listen \"%s\": %s", v, why);
 			continue;
 		}
+		known = ctx->cfg->listen_count;
 		if ((idx = listen_index(ctx, e, &ss, len)) < 0)
 			return;
+		if ((size_t)idx == known)
+			ctx->cfg->listens[idx].tls = tls;
+		else if (ctx->cfg->listens[idx].tls != tls)
+			cfg_err(ctx, e,
+				"listen \"%s\": %s is %s in another server "
+				"(one address is TLS for all or for none)",
+				v, ctx->cfg->listens[idx].text,
+				tls ? "cleartext" : "TLS");
 		for (size_t k = 0; k < srv->listen_count; k++)
 			if (srv->listens[k] == (size_t)idx) {
 				cfg_err(ctx, e, "listen \"%s\" is listed twice",
@@ -298,7 +311,8 @@ static bool serves_files(const struct location *loc)
 
 /*
  * methods written in this group that nothing here can answer: a body
- * needs upload_dir or cgi, PUT and DELETE need upload_dir.  They get 405
+ * needs upload_dir or cgi, PUT and DELETE need upload_dir or a script
+ * (a CGI script takes every method its location allows).  They get 405
  * at run time; say so now (a warning: the file is valid).
  */
 static void warn_dead_methods(struct cfg_ctx *ctx, const struct location *loc,
@@ -317,7 +331,7 @@ static void warn_dead_methods(struct cfg_ctx *ctx, const struct location *loc,
 		enum http_method verb = k ? HTTP_DELETE : HTTP_PUT;
 
 		if ((loc->methods & METHOD_BIT(verb)) &&
-		    loc->upload_dir == NULL)
+		    loc->upload_dir == NULL && loc->cgi_count == 0)
 			cfg_warn(ctx, m,
 				 "%s allowed but there is no upload_dir here: "
 				 "it gets 405",

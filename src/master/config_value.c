@@ -288,10 +288,19 @@ char *cfg_path(struct cfg_ctx *ctx, const char *text)
 }
 
 int cfg_check_dir(struct cfg_ctx *ctx, const config_setting_t *s,
-		  const char *path)
+		  const char *path, const char *meanwhile)
 {
 	struct stat st;
 
+	/* nginx and lighttpd start without it: deploy tools, test suites
+	 * and late mounts make it after the server starts, and the worker
+	 * opens it per request (static.c, upload.c), so it works as soon as
+	 * it appears.  A path that is there but no directory is a mistake. */
+	if (stat(path, &st) == -1 && errno == ENOENT) {
+		cfg_warn(ctx, s, "directory \"%s\" does not exist (yet): %s",
+			 path, meanwhile);
+		return 0;
+	}
 	if (stat(path, &st) == -1) {
 		cfg_err(ctx, s, "directory \"%s\": %s", path, strerror(errno));
 		return -1;
@@ -350,6 +359,12 @@ void cfg_location_clear(struct location *loc)
 	free(loc->error_pages);
 	free(loc->allow);
 	cfg_headers_free(loc->headers, loc->header_count);
+	cfg_compress_clear(loc);
+	for (size_t i = 0; i < loc->cgi_param_count; i++) {
+		free(loc->cgi_params[i].name);
+		free(loc->cgi_params[i].value);
+	}
+	free(loc->cgi_params);
 	memset(loc, 0, sizeof(*loc));
 }
 
@@ -397,6 +412,26 @@ static int copy_lists(struct cfg_ctx *ctx, struct location *dst,
 	return 0;
 }
 
+/* dst's cgi_params = a copy of src's (dst's fields are already clear). */
+static int copy_cgi_params(struct cfg_ctx *ctx, struct location *dst,
+			   const struct location *src)
+{
+	if (src->cgi_param_count == 0)
+		return 0;
+	dst->cgi_params =
+	    cfg_calloc(ctx, src->cgi_param_count, sizeof(*dst->cgi_params));
+	if (dst->cgi_params == NULL)
+		return -1;
+	for (size_t i = 0; i < src->cgi_param_count; i++) {
+		struct cgi_param *p = &dst->cgi_params[i];
+		dst->cgi_param_count++;
+		if (dup_str(ctx, &p->name, src->cgi_params[i].name) ||
+		    dup_str(ctx, &p->value, src->cgi_params[i].value))
+			return -1;
+	}
+	return 0;
+}
+
 /* dst = deep copy of src; on failure dst is left empty (cleared). */
 int cfg_location_copy(struct cfg_ctx *ctx, struct location *dst,
 		      const struct location *src)
@@ -410,6 +445,10 @@ int cfg_location_copy(struct cfg_ctx *ctx, struct location *dst,
 	dst->allow_count = 0;
 	dst->headers = NULL;
 	dst->header_count = 0;
+	dst->compress_types = NULL; /* copied by cfg_compress_copy */
+	dst->compress_type_count = 0;
+	dst->cgi_params = NULL;
+	dst->cgi_param_count = 0;
 	/* Each dup_str first sets its field to NULL: never a shared one. */
 	dst->path = dst->root = dst->alias = NULL;
 	dst->redirect_to = dst->upload_dir = NULL;
@@ -418,7 +457,9 @@ int cfg_location_copy(struct cfg_ctx *ctx, struct location *dst,
 	    dup_str(ctx, &dst->alias, src->alias) ||
 	    dup_str(ctx, &dst->redirect_to, src->redirect_to) ||
 	    dup_str(ctx, &dst->upload_dir, src->upload_dir) ||
-	    copy_lists(ctx, dst, src) || cfg_headers_copy(ctx, dst, src)) {
+	    copy_lists(ctx, dst, src) || copy_cgi_params(ctx, dst, src) ||
+	    cfg_compress_copy(ctx, dst, src) ||
+	    cfg_headers_copy(ctx, dst, src)) {
 		cfg_location_clear(dst);
 		return -1;
 	}
@@ -438,4 +479,6 @@ void cfg_template_defaults(struct location *tpl)
 	tpl->timeouts.send = 30 * 1000;
 	tpl->timeouts.cgi = 30 * 1000;
 	tpl->timeouts.shutdown = 30 * 1000;
+	tpl->compress_min_size = 256;
+	tpl->compress_level = 6;
 }

@@ -20,7 +20,6 @@ int listen_open(const struct listen_addr *addr)
 {
 	int family = addr->addr.ss_family;
 	int one = 1, defer_secs = LISTEN_DEFER_MS / 1000;
-	int lowat = LISTEN_NOTSENT_LOWAT;
 	int fd;
 
 	fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -36,21 +35,20 @@ int listen_open(const struct listen_addr *addr)
 	/*
 	 * No Nagle: the tail of a response (or a whole small one written
 	 * after a pipelined one) would otherwise wait for the peer's delayed
-	 * ACK, about 40 ms.  Accepted sockets inherit it from this one, and
-	 * the unsent-bytes bound below.
+	 * ACK, about 40 ms.  Accepted sockets inherit it from this one.
 	 *
-	 * TCP_NOTSENT_LOWAT: a socket takes (and polls writable for) at most
-	 * 1 MiB not yet sent, beyond what is in flight.  Without it, sendfile
-	 * filled the autotuned buffer (4 MiB) and the rest went out from
-	 * inside the client's ACK processing; with it the worker sends as the
-	 * window opens: +18 % on 10 MiB files, +12 % on 100 KiB (A/B, bench
-	 * kit scenarios d and c).  Slow clients also pin less kernel memory.
+	 * No TCP_NOTSENT_LOWAT: with a 1 MiB bound, a 10 MiB response took
+	 * 23 sendfile calls and 10 wakeups (nginx: 12 and 5), and the
+	 * loopback delivery to the client ran inside them, on the worker's
+	 * time: 1.3x nginx's CPU per request (median of 12 rounds).  Without it
+	 * the worker queues up to the autotuned buffer (4 MiB, tcp_wmem), is
+	 * woken when the free space reaches half of what is queued, and the
+	 * client's ACKs send the rest: 0.99x nginx's, no less throughput (bench
+	 * d, A/B in one run; README).
 	 */
 	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) == -1 ||
 	    setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer_secs,
-		       sizeof(defer_secs)) == -1 ||
-	    setsockopt(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat,
-		       sizeof(lowat)) == -1)
+		       sizeof(defer_secs)) == -1)
 		goto fail_close;
 	if (bind(fd, (const struct sockaddr *)&addr->addr, addr->addr_len) ==
 	    -1)

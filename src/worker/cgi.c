@@ -29,6 +29,7 @@
 
 #include "cgi.h"
 #include "cgi_int.h"
+#include "compress.h"
 #include "conn.h"
 #include "log.h"
 #include "router.h"
@@ -107,6 +108,8 @@ void cgi_free_dead(struct worker *w)
 		w->cgi_dead = job->next;
 		free(job->in);
 		free(job->out);
+		compressor_free(job->z);
+		free(job->zin);
 		free(job);
 	}
 }
@@ -171,9 +174,11 @@ void cgi_on_timer(struct timer *t)
 		kill_step(job);
 		return;
 	}
-	/* the head hold is over: the script streams */
-	if (!job->head_done && cgi_release_head(job, false) &&
-	    c->state == CONN_CGI && c->x->cgi == job)
+	/* the head hold is over: the script streams (unless its output
+	 * has ended: then the head waits for its status) */
+	if (!job->head_done && !job->stdout_eof &&
+	    cgi_release_head(job, false) && c->state == CONN_CGI &&
+	    c->x->cgi == job)
 		conn_run(c);
 }
 
@@ -315,6 +320,45 @@ static enum io_result local_redirect(struct conn *c, struct cgi_job *job)
 	return conn_start_request(c);
 }
 
+/*
+ * The script's output is all sent, and it failed (killed by a signal,
+ * non-zero exit): the response must not end like a complete one.  Close
+ * without the final chunk (or short of Content-Length), logged and
+ * counted as 502.
+ */
+static enum io_result cut_response(struct conn *c, struct cgi_job *job,
+				   const char *why)
+{
+	struct xfer *x = c->x;
+
+	log_error("cgi: %s: %s after %llu body bytes were sent: response "
+		  "cut, 502",
+		  x->route.script_file, why, (unsigned long long)x->body_bytes);
+	cgi_job_detach(job, false);
+	x->resp.status = 502;
+	stats_add(&c->w->stats->ctr[STAT_RESP_1XX + 4], 1);
+	access_log_write(c, x->parsed);
+	x->logged = true;
+	return IO_ERROR;
+}
+
+/* Everything framed so far is sent and stdout ended: once the script's
+ * status is known, the final chunk (chunked, exit 0) follows. */
+static enum io_result flush_end(struct conn *c, struct cgi_job *job)
+{
+	enum io_result rc = cgi_flush_out(c, job);
+	char why[64];
+
+	if (rc != IO_OK || !job->stdout_eof || !job->exited || !job->chunked ||
+	    job->final_queued || !cgi_out_complete(job) ||
+	    cgi_exit_problem(job, why, sizeof(why)) != NULL)
+		return rc;
+	memcpy(job->out, "0\r\n\r\n", 5);
+	job->out_len = 5;
+	job->final_queued = true;
+	return cgi_flush_out(c, job);
+}
+
 enum io_result cgi_step(struct conn *c)
 {
 	struct xfer *x = c->x;
@@ -344,12 +388,19 @@ enum io_result cgi_step(struct conn *c)
 	if (rc == IO_AGAIN && job->in_len == 0)
 		events |= EPOLLIN;
 	if (job->head_done) {
-		rc = cgi_flush_out(c, job);
+		char why[64];
+
+		rc = flush_end(c, job);
 		if (rc == IO_ERROR)
 			return IO_ERROR;
 		if (rc == IO_AGAIN)
 			events |= EPOLLOUT;
-		else if (job->stdout_eof) {
+		else if (job->stdout_eof && job->exited &&
+			 cgi_out_complete(job) &&
+			 cgi_exit_problem(job, why, sizeof(why)) != NULL)
+			return cut_response(c, job, why);
+		else if (job->stdout_eof && job->exited &&
+			 cgi_out_complete(job)) {
 			/* complete: a body the script never read still has
 			 * to leave the connection before it can be reused */
 			if (!job->body_done)
@@ -430,16 +481,20 @@ void cgi_on_event(void *tag, uint32_t events)
 		if (cgi_reap(&job->proc, &wstatus) != 1)
 			return;
 		job->exited = true;
+		job->wstatus = wstatus;
 		cgi_close_fd(job, ROLE_PIDFD);
-		if (WIFSIGNALED(wstatus) && !job->killing)
-			log_error("cgi: pid %d killed by signal %d",
-				  (int)job->proc.pid, WTERMSIG(wstatus));
 		if (c == NULL) {
+			if (WIFSIGNALED(wstatus) && !job->killing)
+				log_error("cgi: pid %d killed by signal %d",
+					  (int)job->proc.pid,
+					  WTERMSIG(wstatus));
 			/* stragglers in its group go too */
 			cgi_kill(&job->proc, SIGKILL);
 			job_free(job);
 			return;
 		}
+		if (!cgi_settle_head(job))
+			return;
 		break;
 	default:
 		return;

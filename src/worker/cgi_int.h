@@ -71,7 +71,25 @@ struct cgi_job {
 	size_t err_len;
 	/* its request's id, for log lines after the client is gone */
 	char request_id[REQUEST_ID_MAX + 1];
+	/* compress (DESIGN.md §10): the script's bytes wait in zin until
+	 * the compressor has taken them into out; zpending: input, a flush
+	 * or the end is still to be compressed */
+	struct compressor *z;
+	char *zin; /* CGI_OUT_CAP bytes */
+	size_t zin_len, zin_pos;
+	int zmode; /* enum compress_flush */
+	bool zpending;
+	bool zdirty; /* fed since the last flush */
+	bool zdone;  /* the compressed stream is complete in out */
+	/* The end of the response waits for the script's status (a script
+	 * killed or failing after part of its output must not look
+	 * complete): wstatus once exited, final chunk queued. */
+	int wstatus;
+	bool final_queued;
 };
+
+/* cgi_out.c: the compressed output is complete (or not compressed). */
+bool cgi_out_complete(const struct cgi_job *job);
 
 /* Watch fd for events, or take it out of epoll (events 0).  0 / -1. */
 int cgi_watch(struct cgi_job *job, enum cgi_role role, int fd, uint32_t events);
@@ -92,6 +110,13 @@ bool cgi_read_stdout(struct cgi_job *job);
 void cgi_read_stderr(struct cgi_job *job);
 /* Stop holding the parsed head: build it.  false when the job is gone. */
 bool cgi_release_head(struct cgi_job *job, bool length_known);
+/* NULL when the script exited 0, else what happened ("killed by
+ * signal 9", "exited with status 3") in buf.  Only once job->exited. */
+const char *cgi_exit_problem(const struct cgi_job *job, char *buf, size_t cap);
+/* stdout ended with the head held: once the status is known, build the
+ * head (length known) or, if the script failed, answer 502.  false when
+ * the job is gone. */
+bool cgi_settle_head(struct cgi_job *job);
 /* Send the response head, then the framed output.  IO_OK: all sent. */
 enum io_result cgi_flush_out(struct conn *c, struct cgi_job *job);
 

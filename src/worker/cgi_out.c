@@ -3,18 +3,25 @@
  * block parsed (and held CGI_HOLD_MS to learn the length), the client's
  * response head built, the body framed (Content-Length, chunked, or
  * close-delimited), stderr forwarded to the error log.
- * Invariant: at most CGI_OUT_CAP bytes wait for the client; past that the
- * script's stdout is not read (back-pressure).  Never blocks.
+ * With compress, the body is compressed as it streams: a sync flush
+ * each time the script pauses (its pipe is empty), so what it wrote
+ * reaches the client now, not when it ends.
+ * Invariant: at most CGI_OUT_CAP bytes wait for the client (and as many
+ * for the compressor); past that the script's stdout is not read
+ * (back-pressure).  Never blocks.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cgi_int.h"
+#include "compress.h"
 #include "log.h"
 
 /* Frame body bytes at out[out_len + CGI_CHUNK_HEAD ...] just read. */
@@ -45,6 +52,93 @@ static size_t clamp(struct cgi_job *job, size_t n)
 	return n;
 }
 
+/* Room kept in out for a chunk's framing. */
+#define Z_RESERVE (CGI_CHUNK_HEAD + 2)
+
+/*
+ * Compress what waits in zin (and the flush or end asked for) into out,
+ * framed; stops early when out is nearly full (the client must take it
+ * first).  0 / -1 (the library failed).
+ */
+static int zpump(struct cgi_job *job)
+{
+	while (job->zpending) {
+		size_t took, made;
+		if (CGI_OUT_CAP - job->out_len < Z_RESERVE + 1024)
+			return 0;
+		char *at = job->out + job->out_len +
+			   (job->chunked ? CGI_CHUNK_HEAD : 0);
+		int rc =
+		    compressor_step(job->z, job->zin + job->zin_pos,
+				    job->zin_len - job->zin_pos, &took, at,
+				    CGI_OUT_CAP - job->out_len - Z_RESERVE,
+				    &made, (enum compress_flush)job->zmode);
+		if (rc < 0)
+			return -1;
+		job->zin_pos += took;
+		if (made)
+			frame(job, made);
+		if (rc == 1) {
+			job->zin_pos = job->zin_len = 0;
+			job->zpending = false;
+			/* the final chunk waits for the script's status
+			 * (cgi.c: flush_end) */
+			if (job->zmode == COMPRESS_FINISH)
+				job->zdone = true;
+			job->zmode = COMPRESS_RUN;
+		}
+	}
+	return 0;
+}
+
+/* Ask zpump for mode over n new bytes in zin (n 0: a flush / the end). */
+static int zfeed(struct cgi_job *job, size_t n, enum compress_flush mode)
+{
+	job->zin_len = n;
+	job->zin_pos = 0;
+	job->zmode = mode;
+	job->zpending = true;
+	job->zdirty = mode == COMPRESS_RUN;
+	return zpump(job);
+}
+
+bool cgi_out_complete(const struct cgi_job *job)
+{
+	return job->z == NULL || job->zdone;
+}
+
+/* Does the script's head say "do not compress"?  Content-Encoding (it
+ * is compressed already) or Cache-Control: no-transform. */
+static bool head_forbids(const struct cgi_response_head *h)
+{
+	for (size_t i = 0; i < h->header_count; i++) {
+		const struct http_header *f = &h->headers[i];
+		if (f->name.len == 16 &&
+		    strncasecmp(f->name.ptr, "Content-Encoding", 16) == 0)
+			return true;
+		if (f->name.len == 13 &&
+		    strncasecmp(f->name.ptr, "Cache-Control", 13) == 0 &&
+		    memmem(f->value.ptr, f->value.len, "no-transform", 12))
+			return true;
+	}
+	return false;
+}
+
+/* The coding of the script's response (ENC_IDENTITY: none); *vary set
+ * when Accept-Encoding decided it. */
+static int cgi_coding(struct cgi_job *job, const struct cgi_response_head *h,
+		      bool *vary)
+{
+	struct xfer *x = job->c->x;
+
+	*vary = false;
+	if (!response_status_has_body(h->status) || h->status == 206 ||
+	    h->content_type.len == 0 || head_forbids(h))
+		return ENC_IDENTITY;
+	return compress_choose(x->route.loc, &x->req, h->content_type.ptr,
+			       h->content_type.len, h->content_length, vary);
+}
+
 /*
  * A local redirect (RFC 3875 §6.2.2) is never sent as it is: the server
  * serves its Location instead, at most CGI_REDIRECTS_MAX times per
@@ -70,6 +164,33 @@ static int local_redirect(struct cgi_job *job,
 		return 502;
 	job->local_redirect = true;
 	return 0;
+}
+
+/* Compressed with enc: chunked (HTTP/1.0: close-delimited), the
+ * script's Content-Length only bounds what is read.  0 / -1 (ENOMEM). */
+static int start_compression(struct cgi_job *job,
+			     const struct cgi_response_head *h, int enc)
+{
+	struct xfer *x = job->c->x;
+	struct response *resp = &x->resp;
+
+	if (h->content_length >= 0) {
+		job->has_length = true;
+		job->length_left = (uint64_t)h->content_length;
+	}
+	response_header(resp, "Content-Encoding", "%s", encoding_name(enc));
+	resp->compressed = true;
+	if (x->req.minor >= 1) {
+		job->chunked = !x->head_only;
+		response_header(resp, "Transfer-Encoding", "chunked");
+	} else {
+		x->req.keep_alive = false;
+	}
+	if (x->head_only)
+		return 0;
+	job->z = compressor_new(enc, x->route.loc->compress_level);
+	job->zin = malloc(CGI_OUT_CAP);
+	return job->z && job->zin ? 0 : -1;
 }
 
 /* The CGI head is parsed and held: build the client's response head.
@@ -117,10 +238,17 @@ static int build_head(struct cgi_job *job, bool length_known)
 	job->discard = x->head_only || !response_status_has_body(h->status) ||
 		       (h->kind == CGI_RESPONSE_CLIENT_REDIRECT &&
 			h->content_type.len == 0);
+	bool vary;
+	int enc = cgi_coding(job, h, &vary);
+	if (vary)
+		response_header(resp, "Vary", "Accept-Encoding");
 	if (!response_status_has_body(h->status)) {
 		/* no framing headers at all (RFC 9110 §8.6) */
 	} else if (job->discard && !x->head_only) {
 		response_header(resp, "Content-Length", "0");
+	} else if (enc > 0) {
+		if (start_compression(job, h, enc) == -1)
+			goto done;
 	} else if (h->content_length >= 0) {
 		job->has_length = true;
 		job->length_left = (uint64_t)h->content_length;
@@ -145,12 +273,19 @@ static int build_head(struct cgi_job *job, bool length_known)
 	memmove(job->out + (job->chunked ? CGI_CHUNK_HEAD : 0),
 		job->out + head_len, body);
 	job->out_len = 0;
+	if (job->z) {
+		/* the first piece: out now, as the script may pause */
+		memcpy(job->zin, job->out + (job->chunked ? CGI_CHUNK_HEAD : 0),
+		       body);
+		if (zfeed(job, body,
+			  job->stdout_eof ? COMPRESS_FINISH : COMPRESS_FLUSH) ==
+		    -1)
+			goto done;
+		rc = 0;
+		goto done;
+	}
 	if (body)
 		frame(job, body);
-	if (job->chunked && job->stdout_eof) {
-		memcpy(job->out + job->out_len, "0\r\n\r\n", 5);
-		job->out_len += 5;
-	}
 	rc = 0;
 done:
 	free(h);
@@ -192,11 +327,94 @@ bool cgi_release_head(struct cgi_job *job, bool length_known)
 	return false;
 }
 
+/* The compressor failed with the head sent: nothing to do but close. */
+static int zfail(struct cgi_job *job)
+{
+	struct conn *c = job->c;
+
+	log_error("cgi: %s: compression failed", c->x->route.script_file);
+	cgi_job_detach(job, true);
+	conn_close(c);
+	return -1;
+}
+
+/*
+ * One read of a compressed script's stdout (the head is sent).  Returns
+ * 1: read again, 0: wait (empty pipe, or out full: paused), -1: the job
+ * is gone.
+ */
+static int zread(struct cgi_job *job)
+{
+	ssize_t n;
+
+	if (job->zpending && zpump(job) == -1)
+		return zfail(job);
+	if (job->zpending || CGI_OUT_CAP - job->out_len < Z_RESERVE + 1024) {
+		job->stdout_paused = true; /* cgi_flush_out resumes */
+		cgi_watch(job, ROLE_STDOUT, job->proc.stdout_fd, 0);
+		return 0;
+	}
+	n = read(job->proc.stdout_fd, job->zin, 16 * 1024);
+	if (n == -1 && errno == EINTR)
+		return 1;
+	if (n == -1 && errno == EAGAIN) {
+		/* the script paused: what it wrote goes out now */
+		if (job->zdirty && zfeed(job, 0, COMPRESS_FLUSH) == -1)
+			return zfail(job);
+		return 0;
+	}
+	if (n <= 0) {
+		job->stdout_eof = true;
+		cgi_close_fd(job, ROLE_STDOUT);
+		return zfeed(job, 0, COMPRESS_FINISH) == -1 ? zfail(job) : 0;
+	}
+	if (job->c)
+		conn_arm(job->c, job->c->x->route.loc->timeouts.cgi);
+	if (zfeed(job, clamp(job, (size_t)n), COMPRESS_RUN) == -1)
+		return zfail(job);
+	return 1;
+}
+
+const char *cgi_exit_problem(const struct cgi_job *job, char *buf, size_t cap)
+{
+	int st = job->wstatus;
+
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return NULL;
+	if (WIFSIGNALED(st))
+		snprintf(buf, cap, "killed by signal %d", WTERMSIG(st));
+	else
+		snprintf(buf, cap, "exited with status %d", WEXITSTATUS(st));
+	return buf;
+}
+
+bool cgi_settle_head(struct cgi_job *job)
+{
+	char why[64];
+
+	if (job->head_done || !job->head_len || !job->stdout_eof ||
+	    !job->exited)
+		return true;
+	if (cgi_exit_problem(job, why, sizeof(why)) != NULL) {
+		log_error("cgi: %s: %s, 0 body bytes sent: 502",
+			  job->c->x->route.script_file, why);
+		fail(job, 502, NULL);
+		return false;
+	}
+	return cgi_release_head(job, true);
+}
+
 /* Read the script's stdout into the output buffer.  false when the job
  * is gone (detached after an error). */
 bool cgi_read_stdout(struct cgi_job *job)
 {
 	while (!job->stdout_eof && !job->local_redirect) {
+		if (job->head_done && job->z) {
+			int zr = zread(job);
+			if (zr == 1)
+				continue;
+			return zr == 0;
+		}
 		/* holding the head with the buffer full: send it now (a read
 		 * of 0 bytes would look like the end of the output) */
 		if (!job->head_done && job->head_len &&
@@ -230,8 +448,9 @@ bool cgi_read_stdout(struct cgi_job *job)
 		if (n <= 0) {
 			job->stdout_eof = true;
 			cgi_close_fd(job, ROLE_STDOUT);
+			/* the head waits for the status (cgi_settle_head) */
 			if (!job->head_done && job->head_len)
-				return cgi_release_head(job, true);
+				return cgi_settle_head(job);
 			if (!job->head_done) {
 				bad_gateway(
 				    job, job->out_len
@@ -239,10 +458,7 @@ bool cgi_read_stdout(struct cgi_job *job)
 					     : "no output");
 				return false;
 			}
-			if (job->chunked) {
-				memcpy(job->out + job->out_len, "0\r\n\r\n", 5);
-				job->out_len += 5;
-			}
+			/* the final chunk waits for the status (cgi_step) */
 			return true;
 		}
 		if (job->c)
@@ -313,14 +529,15 @@ enum io_result cgi_flush_out(struct conn *c, struct cgi_job *job)
 	struct xfer *x = c->x;
 	struct response *resp = &x->resp;
 
+again:
 	while (x->head_sent < resp->head_len || job->out_sent < job->out_len) {
 		bool head = x->head_sent < resp->head_len;
 		const char *p =
 		    head ? resp->head + x->head_sent : job->out + job->out_sent;
 		size_t len = head ? resp->head_len - x->head_sent
 				  : job->out_len - job->out_sent;
-		int more = head && job->out_len ? MSG_MORE : 0;
-		ssize_t n = send(c->fd, p, len, MSG_NOSIGNAL | more);
+		bool more = head && job->out_len;
+		ssize_t n = conn_send(c, p, len, more);
 
 		if (n == -1 && errno == EINTR)
 			continue;
@@ -336,6 +553,13 @@ enum io_result cgi_flush_out(struct conn *c, struct cgi_job *job)
 		conn_arm(c, x->route.loc->timeouts.cgi);
 	}
 	job->out_len = job->out_sent = 0;
+	/* room again: what the compressor still holds */
+	if (job->z && job->zpending) {
+		if (zpump(job) == -1)
+			return IO_ERROR;
+		if (job->out_len)
+			goto again;
+	}
 	if (job->stdout_paused && job->proc.stdout_fd != -1) {
 		job->stdout_paused = false;
 		cgi_watch(job, ROLE_STDOUT, job->proc.stdout_fd, EPOLLIN);

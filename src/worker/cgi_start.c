@@ -69,8 +69,14 @@ static char **build_env(struct conn *c, int64_t length)
 		info.remote_addr = (struct slice){remote, strlen(remote)};
 	info.content_length = length;
 	info.content_type = req->content_type;
+	info.https = c->ssl != NULL;
 	info.fields = req->fields;
 	info.request_id = (struct slice){x->request_id, strlen(x->request_id)};
+	info.params = route->loc->cgi_params;
+	info.param_count = route->loc->cgi_param_count;
+	info.uri = (struct slice){route->path, route->path_len};
+	info.scheme =
+	    info.https ? (struct slice){"https", 5} : (struct slice){"http", 4};
 	return cgi_build_env(&info);
 }
 

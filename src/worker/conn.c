@@ -42,8 +42,11 @@ static void conn_set_phase(struct conn *c, enum stats_gauge phase)
 
 void conn_set_events(struct conn *c, uint32_t events)
 {
-	struct epoll_event ev = {.events = events, .data.ptr = c};
+	struct epoll_event ev = {.data.ptr = c};
 
+	if (c->tls_flip)
+		events |= EPOLLOUT; /* OpenSSL must write before it reads */
+	ev.events = events;
 	if (c->events == events)
 		return;
 	if (!c->in_epoll) {
@@ -114,6 +117,11 @@ struct conn *conn_new(struct worker *w, int fd, size_t listen_idx,
 	w->conn_count++;
 	/* the first request must arrive within header_timeout */
 	conn_arm(c, w->cfg->timeouts.header);
+	if (w->cfg->listens[listen_idx].tls && conn_tls_start(c) == -1) {
+		log_warn("%s: cannot start TLS (fd %d)", __func__, fd);
+		conn_close(c);
+		return NULL;
+	}
 	if (w->draining)
 		conn_drain(c);
 	conn_run(c);
@@ -201,6 +209,7 @@ void conn_close(struct conn *c)
 	/* close() alone leaves the epoll set: no other process holds the
 	 * socket (cgi_spawn returns only once the child has exec'd, and
 	 * exec closed it there: every fd is CLOEXEC) */
+	conn_tls_free(c);
 	close(c->fd);
 	w->conns[c->fd] = NULL;
 	w->conn_count--;
@@ -283,7 +292,8 @@ static struct http_ctx ctx_of(const struct conn *c)
 				 .listen_idx = c->listen_idx,
 				 .peer = &c->peer.sa,
 				 .files = c->w->files,
-				 .stats = c->w->stats_all};
+				 .stats = c->w->stats_all,
+				 .tls = c->ssl != NULL};
 }
 
 /* Finish the head: Connection, blank line; HEAD drops the body. 0 / -1. */
@@ -365,7 +375,11 @@ enum io_result conn_start_request(struct conn *c)
 	x->chunked = req->chunked;
 	x->body_left = req->has_length ? req->content_length : 0;
 	chunked_init(&x->dec);
+	if (c->tls_plain)
+		return conn_tls_plain_reply(c);
 	next = http_handle(&ctx, req, &x->route, &x->resp);
+	if (conn_tls_misdirected(c, x->route.server))
+		return conn_respond_error(c, 421, has_body);
 	switch (next) {
 	case NEXT_RESPOND:
 		if (!has_body)
@@ -430,7 +444,7 @@ static enum io_result step_read_head(struct conn *c)
 				    c, rc == HTTP_ERROR ? status : 431, true);
 			}
 		}
-		n = recv(c->fd, x->buf + x->len, limit - x->len, 0);
+		n = conn_recv(c, x->buf + x->len, limit - x->len);
 		if (n > 0) {
 			if (x->len == 0) /* a request starts */
 				conn_arm(c, c->w->cfg->timeouts.header);
@@ -456,6 +470,7 @@ static enum io_result step_read_head(struct conn *c)
 
 static enum io_result begin_linger(struct conn *c)
 {
+	conn_tls_shutdown(c);
 	shutdown(c->fd, SHUT_WR);
 	xfer_free(c);
 	c->state = CONN_LINGER;
@@ -492,6 +507,11 @@ enum io_result conn_response_done(struct conn *c)
 	if (status_class >= 1 && status_class <= 5)
 		stats_add(&c->w->stats->ctr[STAT_RESP_1XX + status_class - 1],
 			  1);
+	if (x->resp.compressed) {
+		stats_add(&c->w->stats->ctr[STAT_COMPRESSED], 1);
+		stats_add(&c->w->stats->ctr[STAT_COMPRESSED_BYTES],
+			  x->body_bytes);
+	}
 	access_log_write(c, x->parsed);
 	x->logged = true;
 	/* Linger only when request bytes may still be unread (a refused
@@ -513,7 +533,7 @@ enum io_result conn_response_done(struct conn *c)
 	xfer_start(x);
 	c->state = CONN_READ_HEAD;
 	conn_set_events(c, EPOLLIN);
-	if (left > 0) {
+	if (left > 0 || conn_tls_pending(c)) {
 		conn_arm(c, c->w->cfg->timeouts.header);
 		return IO_OK;
 	}
@@ -548,6 +568,9 @@ void conn_run(struct conn *c)
 			break;
 		case CONN_LINGER:
 			rc = step_linger(c);
+			break;
+		case CONN_TLS_HANDSHAKE:
+			rc = conn_tls_step_handshake(c);
 			break;
 		default:
 			return;

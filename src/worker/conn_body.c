@@ -18,8 +18,8 @@ static const char continue_line[] = "HTTP/1.1 100 Continue\r\n\r\n";
 
 void conn_send_continue(struct conn *c)
 {
-	ssize_t n = send(c->fd, continue_line, sizeof(continue_line) - 1,
-			 MSG_NOSIGNAL | MSG_DONTWAIT);
+	ssize_t n =
+	    conn_send(c, continue_line, sizeof(continue_line) - 1, false);
 
 	/* a fresh socket buffer always takes 25 bytes; if not, the client
 	 * will send the body after its own timeout anyway (RFC 9110 §10.1.1) */
@@ -130,7 +130,7 @@ ssize_t conn_recv_body(struct conn *c)
 		return -1;
 	}
 	do
-		n = recv(c->fd, x->buf + x->len, x->cap - x->len, 0);
+		n = conn_recv(c, x->buf + x->len, x->cap - x->len);
 	while (n == -1 && errno == EINTR);
 	if (n > 0) {
 		x->len += (size_t)n;

@@ -1,9 +1,9 @@
 /*
  * conn_write.c - the WRITE state: a response's head and in-memory body
  * with one sendmsg (MSG_MORE when a file follows), then the file with
- * sendfile.  Invariant: x->head_sent / x->mem_sent / resp->file_off say
- * exactly what reached the socket, so a short write resumes where it
- * stopped.  Never blocks.
+ * sendfile (over TLS: one record, then 16 KiB reads; conn_tls.c).  Invariant:
+ * x->head_sent / x->mem_sent / resp->file_off say exactly what reached the
+ * socket, so a short write resumes where it stopped.  Never blocks.
  */
 #include <errno.h>
 #include <sys/epoll.h>
@@ -25,22 +25,19 @@ static enum io_result write_head_mem(struct conn *c, bool more)
 	while (x->head_sent < resp->head_len ||
 	       (resp->body_kind == BODY_MEM && x->mem_sent < resp->mem_len)) {
 		struct iovec iov[2];
-		struct msghdr msg = {.msg_iov = iov};
+		int iovcnt = 0;
 		ssize_t n;
 
 		if (x->head_sent < resp->head_len) {
-			iov[msg.msg_iovlen].iov_base =
-			    resp->head + x->head_sent;
-			iov[msg.msg_iovlen++].iov_len =
-			    resp->head_len - x->head_sent;
+			iov[iovcnt].iov_base = resp->head + x->head_sent;
+			iov[iovcnt++].iov_len = resp->head_len - x->head_sent;
 		}
 		if (resp->body_kind == BODY_MEM &&
 		    x->mem_sent < resp->mem_len) {
-			iov[msg.msg_iovlen].iov_base = resp->mem + x->mem_sent;
-			iov[msg.msg_iovlen++].iov_len =
-			    resp->mem_len - x->mem_sent;
+			iov[iovcnt].iov_base = resp->mem + x->mem_sent;
+			iov[iovcnt++].iov_len = resp->mem_len - x->mem_sent;
 		}
-		n = sendmsg(c->fd, &msg, MSG_NOSIGNAL | (more ? MSG_MORE : 0));
+		n = conn_sendv(c, iov, (int)iovcnt, more);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
@@ -90,7 +87,7 @@ static enum io_result write_file(struct conn *c)
 				  ? FILE_TURN_BYTES
 				  : (size_t)resp->file_len;
 		off_t off = resp->file_off; /* file_sent moves it on */
-		ssize_t n = sendfile(c->fd, resp->fd, &off, want);
+		ssize_t n = conn_send_file(c, resp->fd, off, want);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
@@ -108,14 +105,48 @@ static enum io_result write_file(struct conn *c)
 	return IO_OK;
 }
 
+/* A body made as it goes (BODY_STREAM): each piece sent, then the next. */
+static enum io_result write_stream(struct conn *c)
+{
+	struct body_stream *bs = c->x->resp.stream;
+	size_t turn = 0;
+
+	for (;;) {
+		if (bs->piece_sent == bs->piece_len) {
+			if (turn >= FILE_TURN_BYTES)
+				return IO_AGAIN;
+			ssize_t len = bs->next(bs, &bs->piece);
+			if (len <= 0)
+				return len == 0 ? IO_OK : IO_ERROR;
+			bs->piece_len = (size_t)len;
+			bs->piece_sent = 0;
+		}
+		ssize_t n = send(c->fd, bs->piece + bs->piece_sent,
+				 bs->piece_len - bs->piece_sent, MSG_NOSIGNAL);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			return errno == EAGAIN ? IO_AGAIN : IO_ERROR;
+		}
+		bs->piece_sent += (size_t)n;
+		c->x->body_bytes += (size_t)n;
+		stats_add(&c->w->stats->ctr[STAT_BYTES_SENT], (uint64_t)n);
+		conn_progress(c, (size_t)n, conn_timeouts(c)->send);
+		turn += (size_t)n;
+	}
+}
+
 enum io_result conn_step_write(struct conn *c)
 {
 	struct response *resp = &c->x->resp;
 	bool file = resp->body_kind == BODY_FILE && resp->file_len > 0;
-	enum io_result rc = write_head_mem(c, file);
+	bool stream = resp->body_kind == BODY_STREAM && resp->stream;
+	enum io_result rc = write_head_mem(c, file || stream);
 
 	if (rc == IO_OK && file)
 		rc = write_file(c);
+	if (rc == IO_OK && stream)
+		rc = write_stream(c);
 	if (rc == IO_AGAIN) {
 		conn_set_events(c, EPOLLOUT);
 		return IO_AGAIN;

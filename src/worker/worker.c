@@ -301,6 +301,7 @@ static int setup(struct worker *w, const int *listen_fds)
 
 	request_id_init(); /* after the fork: a prefix of its own */
 	signal(SIGPIPE, SIG_IGN);
+	conn_tls_init(w->cfg);
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGUSR1, SIG_IGN);
 	sigemptyset(&set);

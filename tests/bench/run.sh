@@ -1,23 +1,37 @@
 #!/usr/bin/env bash
-# make bench: webserv side by side with nginx (and lighttpd for CGI) using
-# the shared benchmark kit (../shared/bench), bounded in time, on
-# 127.0.0.1 only.  Without nginx installed, webserv is measured alone.
-#   tests/bench/run.sh                  # scenarios a-g, 10 s each
+# make bench: webserv next to nginx, lighttpd and h2o on 127.0.0.1, all
+# started by the driver from configs it writes into a temp dir, the
+# scenarios interleaved in one run (tests/bench/bench.py says the knobs).
+#   tests/bench/run.sh                         # scenarios a-g, 10 s each
 #   SCENARIOS="a e" DURATION=5 tests/bench/run.sh
+#   SERVERS=webserv SCENARIOS=a DURATION=1 tests/bench/run.sh   # smoke
 set -euo pipefail
-root=$(cd "$(dirname "$0")/../.." && pwd)
-kit=${BENCH_KIT:-$root/../shared/bench}
-if [ ! -x "$kit/run.sh" ]; then
-	echo "benchmark kit not found at $kit (set BENCH_KIT)" >&2
-	exit 1
+here=$(cd "$(dirname "$0")" && pwd)
+# tools: installed when we are root and apt can, otherwise whatever exists
+declare -A pkg=([wrk]=wrk [h2load]=nghttp2-client [nginx]=nginx-light
+	[lighttpd]=lighttpd [h2o]=h2o)
+missing=()
+for t in "${!pkg[@]}"; do
+	command -v "$t" >/dev/null || [ -x "/usr/sbin/$t" ] || missing+=("${pkg[$t]}")
+done
+if [ ${#missing[@]} -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+	echo "installing ${missing[*]}" >&2
+	# the packages' own services must not start: policy-rc.d says no
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+		chmod 755 /usr/sbin/policy-rc.d
+		trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+	fi
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
+		echo "apt-get could not install ${missing[*]}: going on without" >&2
 fi
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
-servers=()
-command -v nginx >/dev/null && servers+=(nginx)
-command -v lighttpd >/dev/null && servers+=(lighttpd)
-servers+=(webserv)
-[ ${#servers[@]} -eq 1 ] && echo "nginx not installed: measuring webserv alone" >&2
-export WEBSERV_BIN="$root/webserv"
-export DURATION="${DURATION:-10}"
-# the kit stops by itself; this is a safety net for a stuck run
-exec timeout 1200 "$kit/run.sh" "${servers[@]}"
+# c=1000 and the 10,000 idle connections need the fds
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=python3
+# runs x (duration + warm-up + pauses) + start-up + the idle scenario, twice
+n=$(wc -w <<<"${SCENARIOS:-a b c d e f g}")
+s=$(wc -w <<<"${SERVERS:-nginx lighttpd h2o webserv} ${WEBSERV_ALT:-}")
+total=${TOTAL_TIMEOUT:-$(((n * s * (${DURATION:-10} + ${WARMUP:-1} + 3) * ${ROUNDS:-1} + 60 * s + 60) * 2))}
+exec timeout --signal=TERM --kill-after=30 "$total" "$PY" "$here/bench.py" "$@"

@@ -28,7 +28,9 @@ if ! pkg-config --exists libconfig; then
 fi
 
 CFG_CFLAGS=$(pkg-config --cflags libconfig)
-CFG_LIBS=$(pkg-config --libs libconfig)
+# libssl: the config loader builds the TLS contexts (config_tls.c);
+# zlib and libbrotli: compress.c
+CFG_LIBS="$(pkg-config --libs libconfig openssl zlib libbrotlienc)"
 BASE="-std=c17 -D_GNU_SOURCE -Iinclude $CFG_CFLAGS -g -O1 \
 -fno-omit-frame-pointer -fsanitize=address,undefined \
 -fno-sanitize-recover=undefined"

@@ -430,3 +430,19 @@ int hx_start_tmpfs(struct srv *s, const char *sub, const char *size_opt)
 	}
 	return srv_await_ready(s);
 }
+
+int hx_sh(const char *cmd, char *out, size_t cap)
+{
+	FILE *p = popen(cmd, "r");
+	size_t len = 0, n;
+	int st;
+
+	if (p == NULL)
+		return -1;
+	while (cap > 1 && (n = fread(out + len, 1, cap - 1 - len, p)) > 0)
+		len += n;
+	if (cap > 0)
+		out[len] = '\0';
+	st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}

@@ -22,6 +22,9 @@ long hx_now_ms(void);
 int hx_mkdir(const char *dir, const char *name);
 /* "dir/name" into out; out. */
 char *hx_path(char *out, size_t cap, const char *dir, const char *name);
+/* Run cmd through sh; its stdout (and stderr when cmd redirects it) into
+ * out, NUL-terminated.  The exit status; -1: could not run or killed. */
+int hx_sh(const char *cmd, char *out, size_t cap);
 
 /* Prepare s from tmpl, run setup(s->dir) if given, start it; 0 / -1.
  * The server is remembered for hx_fini. */

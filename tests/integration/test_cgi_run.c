@@ -86,6 +86,7 @@ static void expect_only_cgi_names(const char *dump)
 	    "REQUEST_URI",	 "DOCUMENT_ROOT",
 	    "REDIRECT_STATUS",	 "PATH",
 	    "REQUEST_ID",
+	    "REQUEST_SCHEME", /* "http"; HTTPS=on only over TLS */
 	};
 
 	for (const char *line = dump; line && *line;) {

@@ -299,7 +299,7 @@ Test(http, half_closed_client_still_gets_its_responses, .fini = hx_fini)
  * the client's delayed ACK, about 40 ms a time.  Read off the worker's own
  * socket, taken with pidfd_getfd (Linux 5.6; skipped where refused).
  */
-Test(http, served_connections_inherit_nodelay_and_notsent_lowat,
+Test(http, served_connections_inherit_nodelay_and_no_unsent_bound,
      .fini = hx_fini)
 {
 	struct srv s;
@@ -355,8 +355,9 @@ Test(http, served_connections_inherit_nodelay_and_notsent_lowat,
 						TCP_NOTSENT_LOWAT, &on,
 						&opt_len),
 				     0);
-			cr_expect_eq(on, LISTEN_NOTSENT_LOWAT,
-				     "unsent-bytes bound %d", on);
+			/* 0: none of its own, the system's applies; a
+			 * 1 MiB bound cost 1.3x nginx's CPU on 10 MiB */
+			cr_expect_eq(on, 0, "unsent-bytes bound %d", on);
 		}
 		close(sfd);
 	}

@@ -121,7 +121,7 @@ Test(cli, check_good_and_bad_config)
 		   "workers = 1;\n"
 		   "wrokers_typo = 3;\n"
 		   "servers = ( { listen = [ \"127.0.0.1:8080\" ];\n"
-		   "  root = \"/nonexistent/dir\"; } );\n",
+		   "  root = \"/etc/passwd\"; } );\n",
 		   -1);
 	cr_expect_eq(run_webserv((const char *[]){"-t", "-f", s.cfg, NULL}, out,
 				 sizeof(out)),

@@ -41,6 +41,7 @@ struct st {
 	long reading, writing, waiting;
 	long resp[5];
 	long bytes, cgi, workers, gen, uptime;
+	long compressed, compressed_bytes;
 };
 
 static void start(struct srv *s)
@@ -58,12 +59,15 @@ static int parse_text(const char *body, struct st *t)
 		       "requests\n %ld %ld %ld \nReading: %ld Writing: %ld "
 		       "Waiting: %ld \nResponses: 1xx: %ld 2xx: %ld 3xx: %ld "
 		       "4xx: %ld 5xx: %ld\nBytes sent: %ld\nCGI processes: "
-		       "%ld\nWorkers: %ld\nGeneration: %ld\nUptime: %ld\n",
+		       "%ld\nWorkers: %ld\nGeneration: %ld\nUptime: %ld\n"
+		       "Compressed responses: %ld\nCompressed bytes sent: "
+		       "%ld\n",
 		       &t->active, &t->accepts, &t->handled, &t->requests,
 		       &t->reading, &t->writing, &t->waiting, &t->resp[0],
 		       &t->resp[1], &t->resp[2], &t->resp[3], &t->resp[4],
-		       &t->bytes, &t->cgi, &t->workers, &t->gen, &t->uptime);
-	if (n != 17)
+		       &t->bytes, &t->cgi, &t->workers, &t->gen, &t->uptime,
+		       &t->compressed, &t->compressed_bytes);
+	if (n != 19)
 		return -1;
 	snprintf(again, sizeof(again),
 		 "Active connections: %ld \n"
@@ -72,11 +76,12 @@ static int parse_text(const char *body, struct st *t)
 		 "Reading: %ld Writing: %ld Waiting: %ld \n"
 		 "Responses: 1xx: %ld 2xx: %ld 3xx: %ld 4xx: %ld 5xx: %ld\n"
 		 "Bytes sent: %ld\nCGI processes: %ld\nWorkers: %ld\n"
-		 "Generation: %ld\nUptime: %ld\n",
+		 "Generation: %ld\nUptime: %ld\n"
+		 "Compressed responses: %ld\nCompressed bytes sent: %ld\n",
 		 t->active, t->accepts, t->handled, t->requests, t->reading,
 		 t->writing, t->waiting, t->resp[0], t->resp[1], t->resp[2],
 		 t->resp[3], t->resp[4], t->bytes, t->cgi, t->workers, t->gen,
-		 t->uptime);
+		 t->uptime, t->compressed, t->compressed_bytes);
 	return strcmp(again, body) == 0 ? 0 : -1;
 }
 
@@ -298,6 +303,8 @@ Test(status, prometheus_format_parses, .fini = hx_fini)
 	    {"webserv_config_generation", "gauge"},
 	    {"webserv_uptime_seconds", "gauge"},
 	    {"webserv_start_time_seconds", "gauge"},
+	    {"webserv_compressed_responses_total", "counter"},
+	    {"webserv_compressed_sent_bytes_total", "counter"},
 	};
 
 	start(&s);

@@ -150,6 +150,8 @@ static const struct env_expect full_expect[] = {
     {"HTTP_X_UNDER", NULL},
     {"HTTP_X_DOT", NULL},
     {"HTTP_X.DOT", NULL},
+    {"REQUEST_SCHEME", "http"},
+    {"HTTPS", NULL}, /* only over TLS */
     /* nothing else of the server's environment */
     {"WEBSERV_TEST_SECRET", NULL},
     {"HOME", NULL},
@@ -1222,4 +1224,100 @@ Test(cgi_spawn, sigkill_after_ignored_sigterm)
 	cr_expect(WIFSIGNALED(wstatus) && WTERMSIG(wstatus) == SIGKILL,
 		  "wstatus %#x", wstatus);
 	cgi_proc_close(&proc);
+}
+
+/* ---- cgi_params ------------------------------------------------------- */
+
+/* Each param sets its variable with the variables expanded, overriding
+ * the server's own of that name; nothing is set twice. */
+Test(cgi_env, params_set_and_override)
+{
+	static const char fields[] = "Host: example.test\r\n";
+	const struct cgi_param params[] = {
+	    {"PATH_INFO", "$uri"},
+	    {"SCRIPT_NAME", "/app${path_info}"},
+	    {"APP_ALL", "$request_uri|$query_string|$document_root|"
+			"$script_filename|$host|$scheme|$remote_addr|"
+			"$server_port|$request_id"},
+	    {"PRICE", "5$ and $ alone, $5"},
+	    {"HTTP_HOST", "forced"},
+	    {"EMPTY", ""},
+	};
+	struct cgi_request_info info = test_info();
+
+	info.fields = (struct slice)S(fields);
+	info.uri = (struct slice)S("/cgi-bin/t.py/extra/p");
+	info.request_id = (struct slice)S("abc-123"); /* kept or made */
+	info.params = params;
+	info.param_count = sizeof(params) / sizeof(params[0]);
+	char **envp = cgi_build_env(&info);
+
+	cr_assert_not_null(envp);
+	cr_expect_str_eq(env_get(envp, "PATH_INFO"), "/cgi-bin/t.py/extra/p");
+	cr_expect_str_eq(env_get(envp, "SCRIPT_NAME"), "/app/extra/p");
+	cr_expect_str_eq(env_get(envp, "APP_ALL"),
+			 "/cgi-bin/t.py/extra/p?a=1&b=%20|a=1&b=%20|"
+			 "/srv/www/cgi-bin|/srv/www/cgi-bin/t.py|"
+			 "example.test|http|192.0.2.7|8080|abc-123");
+	cr_expect_str_eq(env_get(envp, "PRICE"), "5$ and $ alone, $5");
+	cr_expect_str_eq(env_get(envp, "HTTP_HOST"), "forced");
+	cr_expect_str_eq(env_get(envp, "EMPTY"), "");
+	/* the others stay */
+	cr_expect_str_eq(env_get(envp, "REQUEST_METHOD"), "POST");
+	cr_expect_str_eq(env_get(envp, "PATH_TRANSLATED"),
+			 "/srv/www/cgi-bin/extra/p");
+	cgi_free_env(envp);
+}
+
+Test(cgi_env, param_variables_checked)
+{
+	static const struct {
+		const char *value;
+		const char *unknown; /* NULL: all known */
+	} cases[] = {
+	    {"$uri", NULL},
+	    {"${uri}x", NULL},
+	    {"a$uri$request_uri b", NULL},
+	    {"$ $5 5$", NULL},
+	    {"plain", NULL},
+	    {"$request_id$server_port", NULL},
+	    {"$urx", "urx"},
+	    {"ok $uri then $nope.", "nope"},
+	    {"${uri", "uri"},
+	    {"${}", ""},
+	    {"$URI", "URI"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t len = 99;
+		const char *bad = cgi_param_unknown_var(cases[i].value, &len);
+
+		if (cases[i].unknown == NULL) {
+			cr_expect_null(bad, "%s: %s", cases[i].value, bad);
+			continue;
+		}
+		cr_expect_not_null(bad, "%s", cases[i].value);
+		if (bad)
+			cr_expect(len == strlen(cases[i].unknown) &&
+				      strncmp(bad, cases[i].unknown, len) == 0,
+				  "%s: got %.*s", cases[i].value, (int)len,
+				  bad);
+	}
+	cr_expect(cgi_param_name_ok("PATH_INFO"));
+	cr_expect(cgi_param_name_ok("_x9"));
+	cr_expect_not(cgi_param_name_ok("9X"));
+	cr_expect_not(cgi_param_name_ok("A-B"));
+	cr_expect_not(cgi_param_name_ok(""));
+}
+Test(cgi_env, https_request)
+{
+	struct cgi_request_info info = test_info();
+	char **envp;
+
+	info.https = true;
+	envp = cgi_build_env(&info);
+	cr_assert_not_null(envp);
+	cr_expect_str_eq(env_get(envp, "HTTPS"), "on");
+	cr_expect_str_eq(env_get(envp, "REQUEST_SCHEME"), "https");
+	cgi_free_env(envp);
 }

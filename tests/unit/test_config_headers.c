@@ -3,58 +3,11 @@
  * and location: merged per name (the nearest level wins), refused with
  * FILE:LINE for fields webserv writes itself and for bad names/values.
  */
-#include <criterion/criterion.h>
-#include <ftw.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include "config.h"
-
-static char dir[64];
-static char *errors;
-static struct config *cfg;
-
-static void put(const char *text)
-{
-	char path[256];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/webserv.cfg", dir);
-	f = fopen(path, "w");
-	cr_assert_not_null(f, "cannot write %s", path);
-	fputs(text, f);
-	fclose(f);
-}
+#include "config_fixture.h"
 
 static void setup(void)
 {
-	char path[256];
-
-	snprintf(dir, sizeof(dir), "/tmp/wshdr-XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/www", dir);
-	cr_assert_eq(mkdir(path, 0755), 0);
-	errors = NULL;
-	cfg = NULL;
-}
-
-static int rm_entry(const char *path, const struct stat *st, int flag,
-		    struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static void teardown(void)
-{
-	config_free(cfg);
-	free(errors);
-	nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	fixture_start("wshdr");
 }
 
 TestSuite(config_headers, .init = setup, .fini = teardown);
@@ -65,20 +18,10 @@ static void load(const char *text)
 
 	config_free(cfg);
 	free(errors);
-	put(text);
+	errors = NULL;
+	put("webserv.cfg", text);
 	snprintf(path, sizeof(path), "%s/webserv.cfg", dir);
 	cfg = config_load(path, &errors);
-}
-
-static int line_of(const char *text, const char *marker)
-{
-	const char *hit = strstr(text, marker);
-	int line = 1;
-
-	cr_assert_not_null(hit, "marker %s", marker);
-	for (const char *p = text; p < hit; p++)
-		line += *p == '\n';
-	return line;
 }
 
 static const struct location *find_loc(const char *path)

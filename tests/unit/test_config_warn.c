@@ -13,51 +13,12 @@
 #include <unistd.h>
 
 #include "config.h"
-
-static char dir[64];
-static char *errors;
-static struct config *cfg;
-
-static void put(const char *name, const char *text)
-{
-	char path[256];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "w");
-	cr_assert_not_null(f, "cannot write %s", path);
-	fputs(text, f);
-	fclose(f);
-}
+#include "config_fixture.h"
 
 static void setup(void)
 {
-	char path[256];
-
-	snprintf(dir, sizeof(dir), "/tmp/wswarn-XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/www", dir);
-	cr_assert_eq(mkdir(path, 0755), 0);
-	snprintf(path, sizeof(path), "%s/up", dir);
-	cr_assert_eq(mkdir(path, 0755), 0);
-	errors = NULL;
-	cfg = NULL;
-}
-
-static int rm_entry(const char *path, const struct stat *st, int flag,
-		    struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static void teardown(void)
-{
-	config_free(cfg);
-	free(errors);
-	nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	fixture_start("wswarn");
+	mkdir_in("up");
 }
 
 TestSuite(config_warn, .init = setup, .fini = teardown);
@@ -70,17 +31,6 @@ static void load_ok(const char *text)
 	snprintf(path, sizeof(path), "%s/webserv.cfg", dir);
 	cfg = config_load(path, &errors);
 	cr_assert_not_null(cfg, "unexpected errors:\n%s", errors);
-}
-
-static int line_of(const char *text, const char *marker)
-{
-	const char *hit = strstr(text, marker);
-	int line = 1;
-
-	cr_assert_not_null(hit, "marker %s", marker);
-	for (const char *p = text; p < hit; p++)
-		line += *p == '\n';
-	return line;
 }
 
 /* Some line of the warnings is "DIR/webserv.cfg:LINE: warning: ..." and
@@ -126,7 +76,10 @@ Test(config_warn, methods_nothing_accepts)
 	    "      methods = [ \"GET\", \"PUT\", \"DELETE\" ]; },\n"
 	    "    { path = \"/cgi/\"; cgi = ( { ext = \".sh\"; interpreter = "
 	    "\"/bin/sh\"; } );\n"
-	    "      methods = [ \"GET\", \"POST\" ]; }\n"
+	    "      methods = [ \"GET\", \"POST\" ]; },\n"
+	    "    { path = \"/app/\"; cgi = ( { ext = \".sh\"; interpreter = "
+	    "\"/bin/sh\"; } );\n"
+	    "      methods = [ \"GET\", \"PUT\", \"DELETE\" ]; }\n"
 	    "  ); } );\n";
 
 	load_ok(text);
@@ -137,5 +90,8 @@ Test(config_warn, methods_nothing_accepts)
 	expect_warning(line_of(text, "\"PUT\", \"DELETE\""), "DELETE allowed");
 	/* the CGI location takes POST: not named */
 	cr_expect_null(strstr(cfg->warnings, "webserv.cfg:8:"), "%s",
+		       cfg->warnings);
+	/* a script takes PUT and DELETE too: not named */
+	cr_expect_null(strstr(cfg->warnings, "webserv.cfg:10:"), "%s",
 		       cfg->warnings);
 }

@@ -662,3 +662,41 @@ Test(handler, location_without_slash_redirects)
 	expect_status(run(HTTP_GET, "/uploadsx"), 404);
 	done();
 }
+
+/* DESIGN §4: the index is resolved before the method is judged, so a
+ * directory whose index is a script takes what the script's location
+ * takes (POST / to a front controller), with Allow built there. */
+Test(handler, index_script_takes_every_method)
+{
+	request(HTTP_POST, "/cgi-bin/");
+	req.has_length = true;
+	req.content_length = 3;
+	cr_assert_eq(handle(), NEXT_CGI, "status %d", resp.status);
+	cr_expect_str_eq(route.path, "/cgi-bin/index.py");
+	cr_expect_eq(route.script_len, route.path_len);
+	done();
+	/* chunked: the script reads it, no 411 */
+	request(HTTP_POST, "/cgi-bin/");
+	req.chunked = true;
+	cr_expect_eq(handle(), NEXT_CGI, "status %d", resp.status);
+	done();
+	/* the script's location does not allow PUT: 405, its Allow */
+	expect_status(run(HTTP_PUT, "/cgi-bin/"), 405);
+	cr_expect_str_eq(header("Allow"), "GET, HEAD, POST");
+	done();
+	/* OPTIONS describes the script */
+	expect_status(run(HTTP_OPTIONS, "/portal/"), 405);
+	done();
+	request(HTTP_POST, "/portal/");
+	req.has_length = true;
+	expect_status(handle(), 405);
+	cr_expect_str_eq(header("Allow"), "GET, HEAD");
+	cr_expect_str_eq(route.path, "/portal/run.py");
+	done();
+	/* a plain index file keeps the directory's answer */
+	request(HTTP_POST, "/");
+	req.has_length = true;
+	expect_status(handle(), 405);
+	cr_expect_str_eq(route.path, "/");
+	done();
+}

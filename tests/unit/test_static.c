@@ -879,17 +879,22 @@ Test(static_etag, format)
 	struct stat st = {0};
 	char out[64];
 
+	st.st_ino = 0x2a;
 	st.st_mtim.tv_sec = 1;
 	st.st_mtim.tv_nsec = 5;
 	st.st_size = 255;
-	/* 1 s + 5 ns = 1000000005 ns = 0x3b9aca05 */
-	cr_expect_eq(static_etag(&st, out, sizeof(out)), 13);
-	cr_expect_str_eq(out, "\"3b9aca05-ff\"");
-	cr_expect_eq(static_etag(&st, out, 13), 0);
+	/* inode 42; 1 s + 5 ns = 1000000005 ns = 0x3b9aca05; 255 bytes */
+	cr_expect_eq(static_etag(&st, out, sizeof(out)), 16);
+	cr_expect_str_eq(out, "\"2a-3b9aca05-ff\"");
+	cr_expect_eq(static_etag(&st, out, 16), 0);
 	cr_expect_str_eq(out, "");
 	st.st_mtim.tv_nsec = 6;
-	cr_expect_eq(static_etag(&st, out, sizeof(out)), 13);
-	cr_expect_str_eq(out, "\"3b9aca06-ff\"");
+	cr_expect_eq(static_etag(&st, out, sizeof(out)), 16);
+	cr_expect_str_eq(out, "\"2a-3b9aca06-ff\"");
+	/* same size, same tick, another file (an upload renamed over it) */
+	st.st_ino = 0x2b;
+	cr_expect_eq(static_etag(&st, out, sizeof(out)), 16);
+	cr_expect_str_eq(out, "\"2b-3b9aca06-ff\"");
 }
 
 /* RFC 9110 §5.6.7: a two-digit year more than 50 years ahead is in the

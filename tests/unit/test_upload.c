@@ -186,12 +186,19 @@ static const char *header(const struct response *resp, const char *name)
 	return value;
 }
 
+/* The request's field lines ("Name: value\r\n"...), or NULL: none. */
+static const char *fields_text;
+
 static struct http_request request(enum http_method m, const char *ctype)
 {
 	struct http_request req;
 
 	memset(&req, 0, sizeof(req));
 	req.method = m;
+	if (fields_text) {
+		req.fields.ptr = fields_text;
+		req.fields.len = strlen(fields_text);
+	}
 	if (ctype) {
 		req.content_type.ptr = ctype;
 		req.content_type.len = strlen(ctype);
@@ -716,6 +723,55 @@ Test(upload, multipart_targets)
 			 sizeof(body) - 1, 0, &resp),
 		     409);
 	cr_assert_str_eq(listing(up_dir), "sub");
+}
+
+/* A form whose client takes text/html (a browser) gets 303 to the
+ * directory and a page; anyone else 201 and the list. */
+Test(upload, browser_form_gets_303_by_accept)
+{
+	static const char body[] = PART("f", FN("b.txt")) "b" END;
+	static const struct {
+		const char *accept; /* NULL: no Accept field */
+		int status;
+	} cases[] = {
+	    {"text/html,application/xhtml+xml,application/xml;q=0.9,*/*;"
+	     "q=0.8",
+	     303},
+	    {"text/plain, TEXT/HTML ;q=1", 303},
+	    {"text/html;level=1; q=0.5", 303},
+	    {"text/html;q=0.001", 303},
+	    {NULL, 201},
+	    {"*/*", 201},
+	    {"text/*", 201},
+	    {"application/json", 201},
+	    {"text/html;q=0", 201},
+	    {"text/html ; Q=0.000", 201},
+	    {"text/html;q=0.", 201},
+	    {"text/htmlx, xtext/html", 201},
+	};
+	char fields[256];
+	struct response resp;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		fields_text = NULL;
+		if (cases[i].accept) {
+			snprintf(fields, sizeof(fields), "Accept: %s\r\n",
+				 cases[i].accept);
+			fields_text = fields;
+		}
+		int got = run(HTTP_POST, CT, "/uploads/", body,
+			      sizeof(body) - 1, 0, &resp);
+		cr_expect_eq(got, cases[i].status, "Accept: %s: %d",
+			     cases[i].accept ? cases[i].accept : "(none)", got);
+		if (got == 303)
+			cr_expect_str_eq(header(&resp, "Location"),
+					 "/uploads/");
+		else
+			cr_expect_not_null(
+			    strstr(header(&resp, "Location"), "/uploads/b"));
+		response_reset(&resp);
+	}
+	fields_text = NULL;
 }
 
 Test(upload, location_prefix_without_slash)

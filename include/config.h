@@ -171,6 +171,12 @@ struct config {
 	char *tls_ciphers;		/* TLSv1.2 cipher list; NULL: default */
 	uint64_t tls_handshake_timeout; /* ms */
 	bool tls_session_tickets;
+	/* Access log (DESIGN.md §11, config_log.c): the compiled format
+	 * (never NULL after load), the buffer (0: one write per line) and
+	 * how long a buffered line may wait (ms). */
+	struct log_format *access_log_format;
+	size_t access_log_buffer;
+	uint64_t access_log_flush;
 };
 
 /*

@@ -70,6 +70,10 @@ struct worker {
 	int access_fd;		  /* -1: off */
 	struct stats_slot *stats; /* this worker's counters (shared map) */
 	const struct stats_shared *stats_all; /* everyone's: status pages */
+	/* access_log_buffer: whole lines waiting (access_log.c) */
+	char *access_buf;
+	size_t access_len;
+	uint64_t access_flush_at; /* ms: when access_buf must go out */
 };
 
 enum conn_state {
@@ -116,6 +120,7 @@ struct xfer {
 	/* X-Request-Id: kept from the request or made; "" until the
 	 * request is counted */
 	char request_id[REQUEST_ID_MAX + 1];
+	uint64_t started; /* ms (worker.now): $request_time */
 	size_t cap;
 	char buf[];
 };
@@ -235,7 +240,12 @@ void cgi_free_dead(struct worker *w);
 
 /* Open or reopen (SIGUSR1) the access log. 0 / -1. */
 int access_log_open(struct worker *w);
-/* One combined-format line for c's finished exchange; parsed: whether
+/* Write out the buffered lines (reopen, exit); when they are due. */
+void access_log_flush(struct worker *w);
+void access_log_tick(struct worker *w);
+/* When access_log_tick has work: ms, UINT64_MAX when nothing waits. */
+uint64_t access_log_deadline(const struct worker *w);
+/* One access_log_format line for c's finished exchange; parsed: whether
  * c->x->req holds a parsed request (else the raw line is logged). */
 void access_log_write(const struct conn *c, bool parsed);
 /* The peer's address as text. */

@@ -17,6 +17,8 @@
  *   log_level            "info"
  *   user, group          none (no privilege drop)
  *   access_log           "off"
+ *   access_log_format    "combined"  access_log_buffer 0 (a write per line)
+ *   access_log_flush     1s
  *   keepalive_timeout    15s      header_timeout     10s
  *   body_timeout         30s      send_timeout       30s
  *   cgi_timeout          30s      shutdown_timeout   30s
@@ -120,6 +122,9 @@ static const struct cfg_spec specs[] = {
     {"compress_min_size", INHERITED, cfg_h_compress_min_size},
     {"compress_level", INHERITED, cfg_h_compress_level},
     {"cgi_params", INHERITED, cfg_h_cgi_params},
+    {"access_log_format", SCOPE_HTTP, cfg_h_access_log_format},
+    {"access_log_buffer", SCOPE_HTTP, cfg_h_access_log_buffer},
+    {"access_log_flush", SCOPE_HTTP, cfg_h_access_log_flush},
 };
 
 #define SPEC_COUNT (sizeof(specs) / sizeof(specs[0]))
@@ -435,6 +440,7 @@ static void set_defaults(struct cfg_ctx *ctx)
 	cfg->workers = 0;
 	cfg->log_level = LOG_LEVEL_INFO;
 	cfg_tls_defaults(cfg);
+	cfg_log_defaults(ctx);
 	cfg->header_buffer = 8 * 1024;
 	cfg->max_connections = 10000;
 	cfg_template_defaults(&ctx->http_tpl);
@@ -597,6 +603,7 @@ void config_free(struct config *cfg)
 	free(cfg->access_log);
 	free(cfg->warnings);
 	free(cfg->tls_ciphers);
+	cfg_log_free(cfg);
 	if (cfg->mime != NULL)
 		mime_free(cfg->mime);
 	free(cfg);

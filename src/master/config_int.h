@@ -185,4 +185,10 @@ int cfg_listen_flags(const char *text, char *addr, size_t cap, bool *tls,
 void cfg_tls_build(struct cfg_ctx *ctx);
 void cfg_tls_free(struct server *srv);
 
+/* config_log.c: access_log_format, access_log_buffer, access_log_flush */
+cfg_handler cfg_h_access_log_format, cfg_h_access_log_buffer,
+    cfg_h_access_log_flush;
+void cfg_log_defaults(struct cfg_ctx *ctx);
+void cfg_log_free(struct config *cfg);
+
 #endif

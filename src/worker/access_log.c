@@ -1,29 +1,78 @@
 /*
- * access_log.c - one line per response in nginx's "combined" format, so
- * existing log tools read it:
- *   $remote_addr - - [$time_local] "$request" $status $body_bytes_sent
- *   "$http_referer" "$http_user_agent"
- * Client-supplied text is escaped as nginx does ("\xHH" for '"', '\\' and
- * bytes outside printable ASCII), so a request can't forge log lines.
+ * access_log.c - one line per response in the access_log_format of the
+ * config (log_format.c renders it; the default is nginx's "combined", so
+ * existing log tools read it), written at once or gathered in
+ * access_log_buffer and written whole at its size, after access_log_flush,
+ * at reopen (SIGUSR1) and when the worker exits (stop, reload's drain).
+ * Invariant: the buffer holds whole lines only and each write(2) carries
+ * whole lines, so an O_APPEND file shared by every worker never gets a
+ * torn or interleaved line.  Client bytes are escaped by the renderer.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <openssl/ssl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "conn.h"
 #include "log.h"
+#include "log_format.h"
+
+#define LINE_MAX_BYTES 16384
+
+static void write_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, buf, len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			log_error("access log: write: %s",
+				  n == 0 ? "nothing written" : strerror(errno));
+			return;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+}
+
+void access_log_flush(struct worker *w)
+{
+	if (w->access_len > 0 && w->access_fd != -1)
+		write_all(w->access_fd, w->access_buf, w->access_len);
+	w->access_len = 0;
+}
+
+void access_log_tick(struct worker *w)
+{
+	if (w->access_len > 0 && w->now >= w->access_flush_at)
+		access_log_flush(w);
+}
+
+uint64_t access_log_deadline(const struct worker *w)
+{
+	return w->access_len > 0 ? w->access_flush_at : UINT64_MAX;
+}
 
 int access_log_open(struct worker *w)
 {
 	const char *path = w->cfg->access_log;
+	size_t size = w->cfg->access_log_buffer;
 	int fd;
 
+	access_log_flush(w); /* into the old file, before it goes */
 	if (path == NULL)
 		return 0;
+	if (size > 0 && w->access_buf == NULL) {
+		/* room for one more line than the size: the size is when
+		 * it goes out, a line never waits for room */
+		if ((w->access_buf = malloc(size + LINE_MAX_BYTES)) == NULL)
+			return -1;
+	}
 	if (strcmp(path, "stdout") == 0) {
 		w->access_fd = STDOUT_FILENO;
 		return 0;
@@ -38,53 +87,6 @@ int access_log_open(struct worker *w)
 		close(w->access_fd);
 	w->access_fd = fd;
 	return 0;
-}
-
-/* Append s escaped; returns the new length (never past cap - 1). */
-static size_t put_escaped(char *out, size_t len, size_t cap, const char *s,
-			  size_t n)
-{
-	static const char hex[] = "0123456789ABCDEF";
-
-	for (size_t i = 0; i < n && len + 4 < cap; i++) {
-		unsigned char ch = (unsigned char)s[i];
-		if (ch < 0x20 || ch > 0x7e || ch == '"' || ch == '\\') {
-			out[len++] = '\\';
-			out[len++] = 'x';
-			out[len++] = hex[ch >> 4];
-			out[len++] = hex[ch & 15];
-		} else {
-			out[len++] = (char)ch;
-		}
-	}
-	return len;
-}
-
-static size_t put_text(char *out, size_t len, size_t cap, const char *s)
-{
-	size_t n = strlen(s);
-
-	if (len + 1 >= cap)
-		return len;
-	if (n > cap - len - 1)
-		n = cap - len - 1;
-	memcpy(out + len, s, n);
-	return len + n;
-}
-
-static const char *time_local(void)
-{
-	static char text[64];
-	static time_t cached;
-	time_t now = time(NULL);
-	struct tm tm;
-
-	if (now != cached) {
-		localtime_r(&now, &tm);
-		strftime(text, sizeof(text), "%d/%b/%Y:%H:%M:%S %z", &tm);
-		cached = now;
-	}
-	return text;
 }
 
 /* Length of the first line of buf (the raw request line). */
@@ -107,50 +109,152 @@ void conn_peer_text(const struct conn *c, char *out, size_t cap)
 		snprintf(out, cap, "-");
 }
 
-void access_log_write(const struct conn *c, bool parsed)
+/* The times of this second, made once a second. */
+struct log_times {
+	time_t second;
+	char local[40];
+	char iso[40];
+};
+
+static const struct log_times *log_times(time_t now)
+{
+	static struct log_times t;
+	struct tm tm;
+
+	if (now != t.second) {
+		localtime_r(&now, &tm);
+		strftime(t.local, sizeof(t.local), "%d/%b/%Y:%H:%M:%S %z", &tm);
+		strftime(t.iso, sizeof(t.iso), "%Y-%m-%dT%H:%M:%S%z", &tm);
+		/* ISO 8601 as nginx: "+02:00", not "+0200" */
+		size_t n = strlen(t.iso);
+		if (n >= 5 && n + 1 < sizeof(t.iso)) {
+			memmove(t.iso + n - 1, t.iso + n - 2, 3);
+			t.iso[n - 2] = ':';
+		}
+		t.second = now;
+	}
+	return &t;
+}
+
+static struct slice text(const char *s)
+{
+	return (struct slice){s, s ? strlen(s) : 0};
+}
+
+static int addr_port(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)sa)->sin6_port);
+	if (sa->sa_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)sa)->sin_port);
+	return 0;
+}
+
+/* $host: the Host value without its port (nginx) */
+static struct slice host_of(const struct http_request *req)
+{
+	struct slice h = req->host;
+	size_t n = h.len;
+
+	if (n > 0 && h.ptr[0] != '[') {
+		const char *colon = memchr(h.ptr, ':', n);
+		if (colon)
+			n = (size_t)(colon - h.ptr);
+	} else if (n > 0) {
+		const char *end = memchr(h.ptr, ']', n);
+		if (end)
+			n = (size_t)(end - h.ptr) + 1;
+	}
+	return (struct slice){h.ptr, n};
+}
+
+/* Numbers and addresses, rendered into the caller's storage. */
+struct log_numbers {
+	char peer[INET6_ADDRSTRLEN];
+	char status[8], body[24], bytes[24], msec[32], rtime[32];
+	char sport[8], rport[8];
+};
+
+static void fill(const struct conn *c, bool parsed, struct log_values *v,
+		 struct log_numbers *n)
 {
 	const struct xfer *x = c->x;
-	char line[4096];
-	char peer[INET6_ADDRSTRLEN];
-	size_t len = 0;
-	int n;
+	const struct log_times *t;
+	struct timespec now;
+	uint64_t took = c->w->now > x->started ? c->w->now - x->started : 0;
 
-	if (c->w->access_fd == -1 || x == NULL)
-		return;
-	conn_peer_text(c, peer, sizeof(peer));
-	n = snprintf(line, sizeof(line), "%s - - [%s] \"", peer, time_local());
-	if (n < 0)
-		return;
-	len = (size_t)n;
-	if (parsed) {
-		len =
-		    put_escaped(line, len, sizeof(line), x->req.method_name.ptr,
-				x->req.method_name.len);
-		len = put_text(line, len, sizeof(line), " ");
-		len = put_escaped(line, len, sizeof(line), x->req.target.ptr,
-				  x->req.target.len);
-		len = put_text(line, len, sizeof(line),
-			       x->req.minor ? " HTTP/1.1" : " HTTP/1.0");
-	} else {
-		len = put_escaped(line, len, sizeof(line), x->buf,
-				  first_line_len(x->buf, x->len));
+	clock_gettime(CLOCK_REALTIME, &now);
+	t = log_times(now.tv_sec);
+	conn_peer_text(c, n->peer, sizeof(n->peer));
+	snprintf(n->status, sizeof(n->status), "%d", x->resp.status);
+	snprintf(n->body, sizeof(n->body), "%llu",
+		 (unsigned long long)x->body_bytes);
+	snprintf(n->bytes, sizeof(n->bytes), "%llu",
+		 (unsigned long long)(x->body_bytes + x->head_sent));
+	snprintf(n->msec, sizeof(n->msec), "%lld.%03ld", (long long)now.tv_sec,
+		 now.tv_nsec / 1000000);
+	snprintf(n->rtime, sizeof(n->rtime), "%llu.%03llu",
+		 (unsigned long long)(took / 1000),
+		 (unsigned long long)(took % 1000));
+	snprintf(n->sport, sizeof(n->sport), "%d",
+		 addr_port(
+		     (const struct sockaddr *)&c->w->cfg->listens[c->listen_idx]
+			 .addr));
+	snprintf(n->rport, sizeof(n->rport), "%d", addr_port(&c->peer.sa));
+
+	*v = (struct log_values){0};
+	v->v[LV_REMOTE_ADDR] = text(n->peer);
+	v->v[LV_REALIP_REMOTE_ADDR] = text(n->peer);
+	v->v[LV_TIME_LOCAL] = text(t->local);
+	v->v[LV_TIME_ISO8601] = text(t->iso);
+	v->v[LV_MSEC] = text(n->msec);
+	v->v[LV_STATUS] = text(n->status);
+	v->v[LV_BODY_BYTES_SENT] = text(n->body);
+	v->v[LV_BYTES_SENT] = text(n->bytes);
+	v->v[LV_REQUEST_TIME] = text(n->rtime);
+	v->v[LV_REQUEST_ID] = text(x->request_id);
+	v->v[LV_SCHEME] = text(c->ssl ? "https" : "http");
+	v->v[LV_SERVER_PORT] = text(n->sport);
+	v->v[LV_REMOTE_PORT] = text(n->rport);
+	if (c->ssl) {
+		v->v[LV_SSL_PROTOCOL] = text(SSL_get_version(c->ssl));
+		v->v[LV_SSL_CIPHER] = text(SSL_get_cipher_name(c->ssl));
 	}
-	n = snprintf(line + len, sizeof(line) - len, "\" %d %llu \"",
-		     x->resp.status, (unsigned long long)x->body_bytes);
-	if (n > 0 && (size_t)n < sizeof(line) - len)
-		len += (size_t)n;
-	if (parsed && x->req.referer.len)
-		len = put_escaped(line, len, sizeof(line), x->req.referer.ptr,
-				  x->req.referer.len);
-	else
-		len = put_text(line, len, sizeof(line), "-");
-	len = put_text(line, len, sizeof(line), "\" \"");
-	if (parsed && x->req.user_agent.len)
-		len = put_escaped(line, len, sizeof(line),
-				  x->req.user_agent.ptr, x->req.user_agent.len);
-	else
-		len = put_text(line, len, sizeof(line), "-");
-	len = put_text(line, len, sizeof(line), "\"\n");
-	while (write(c->w->access_fd, line, len) == -1 && errno == EINTR)
-		;
+	if (!parsed) {
+		v->v[LV_REQUEST] =
+		    (struct slice){x->buf, first_line_len(x->buf, x->len)};
+		return;
+	}
+	v->v[LV_REQUEST_METHOD] = x->req.method_name;
+	v->v[LV_REQUEST_URI] = x->req.target;
+	v->v[LV_SERVER_PROTOCOL] = text(x->req.minor ? "HTTP/1.1" : "HTTP/1.0");
+	v->v[LV_HTTP_REFERER] = x->req.referer;
+	v->v[LV_HTTP_USER_AGENT] = x->req.user_agent;
+	v->v[LV_HOST] = host_of(&x->req);
+	v->fields = x->req.fields;
+}
+
+void access_log_write(const struct conn *c, bool parsed)
+{
+	struct worker *w = c->w;
+	const struct log_format *f = w->cfg->access_log_format;
+	struct log_values v;
+	struct log_numbers n;
+	char line[LINE_MAX_BYTES];
+	size_t len;
+
+	if (w->access_fd == -1 || c->x == NULL || f == NULL)
+		return;
+	fill(c, parsed, &v, &n);
+	if (w->access_buf == NULL) {
+		len = log_format_render(f, &v, line, sizeof(line));
+		write_all(w->access_fd, line, len);
+		return;
+	}
+	if (w->access_len == 0)
+		w->access_flush_at = w->now + w->cfg->access_log_flush;
+	w->access_len += log_format_render(f, &v, w->access_buf + w->access_len,
+					   LINE_MAX_BYTES);
+	if (w->access_len >= w->cfg->access_log_buffer)
+		access_log_flush(w);
 }

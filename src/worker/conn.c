@@ -277,6 +277,7 @@ static struct xfer *xfer_get(struct conn *c)
 	x->pos = 0;
 	x->redirect = NULL;
 	xfer_start(x);
+	x->started = c->w->now;
 	c->x = x;
 	return x;
 }
@@ -531,6 +532,7 @@ enum io_result conn_response_done(struct conn *c)
 	x->len = left;
 	x->pos = 0;
 	xfer_start(x);
+	x->started = c->w->now;
 	c->state = CONN_READ_HEAD;
 	conn_set_events(c, EPOLLIN);
 	if (left > 0 || conn_tls_pending(c)) {

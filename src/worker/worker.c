@@ -223,6 +223,8 @@ static int loop_timeout(struct worker *w)
 		next = w->accept_resume;
 	if (w->files && w->files_swept + FILES_SWEEP_MS < next)
 		next = w->files_swept + FILES_SWEEP_MS;
+	if (access_log_deadline(w) < next)
+		next = access_log_deadline(w);
 	if (next == UINT64_MAX)
 		return -1;
 	if (next <= w->now)
@@ -284,6 +286,7 @@ static void loop(struct worker *w)
 		for (int i = 0; i < n; i++)
 			dispatch(w, &events[i]);
 		on_timers(w);
+		access_log_tick(w);
 		resume_accepting(w);
 		if (w->now >= w->files_swept + FILES_SWEEP_MS) {
 			fc_sweep(w->files, FILES_IDLE_MS);
@@ -425,6 +428,8 @@ done:
 			close(w.listeners[i].fd);
 	free(w.listeners);
 	free(w.conns);
+	access_log_flush(&w); /* stop, reload's drain: no line is lost */
+	free(w.access_buf);
 	if (w.access_fd > STDERR_FILENO)
 		close(w.access_fd);
 	close(w.epfd);

@@ -177,6 +177,11 @@ struct config {
 	struct log_format *access_log_format;
 	size_t access_log_buffer;
 	uint64_t access_log_flush;
+	/* Behind a balancer (config_proxy.c): trusted proxies whose
+	 * X-Forwarded-For is believed; the PROXY header deadline (ms). */
+	struct cidr *real_ip_from;
+	size_t real_ip_from_count;
+	uint64_t proxy_protocol_timeout;
 };
 
 /*

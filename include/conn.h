@@ -152,6 +152,11 @@ struct conn {
 	bool tls_sniffed;		 /* first bytes looked at */
 	bool tls_plain;			 /* cleartext on a TLS address: 400 */
 	bool tls_flip;			 /* a read waits to write */
+	/* Behind a balancer (conn_proxy.c): the address the connection
+	 * comes from (the TCP peer, or the PROXY header's source); peer is
+	 * the client: hop, or X-Forwarded-For's answer for this request
+	 * when hop is in real_ip_from. */
+	struct sockaddr_storage hop;
 };
 
 /* Take over an accepted socket.  NULL on ENOMEM (fd closed). */
@@ -221,6 +226,12 @@ void conn_tls_free(struct conn *c);
 enum io_result conn_tls_plain_reply(struct conn *c);
 /* Host picked srv, SNI another server with another certificate: 421. */
 bool conn_tls_misdirected(const struct conn *c, const struct server *srv);
+
+/* Behind a balancer (conn_proxy.c).  A request begins: peer is hop, or
+ * the X-Forwarded-For client when hop is trusted (real_ip_from). */
+void conn_real_ip(struct conn *c);
+/* Between requests: peer is hop again. */
+void conn_peer_from_hop(struct conn *c);
 
 /* CGI driver (cgi.c). */
 enum io_result cgi_start(struct conn *c);

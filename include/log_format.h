@@ -88,7 +88,7 @@ void log_format_free(struct log_format *f);
  * fit is cut at an escape boundary, the literals are never cut.
  * Returns the length.
  */
-size_t log_format_render(const struct log_format *f,
-			 const struct log_values *v, char *out, size_t cap);
+size_t log_format_render(const struct log_format *f, const struct log_values *v,
+			 char *out, size_t cap);
 
 #endif

@@ -103,8 +103,8 @@ static int parse(struct log_format *f, const char *spec, char *why, size_t cap)
 		name_len = 0;
 		while (name + name_len < n && name_char(spec[name + name_len]))
 			name_len++;
-		if (brace && (name + name_len >= n ||
-			      spec[name + name_len] != '}')) {
+		if (brace &&
+		    (name + name_len >= n || spec[name + name_len] != '}')) {
 			snprintf(why, cap, "unclosed ${ in access_log_format");
 			return -1;
 		}
@@ -123,8 +123,10 @@ static int parse(struct log_format *f, const char *spec, char *why, size_t cap)
 		i = name + name_len + brace;
 	}
 	if (lit > LOG_FORMAT_LITERAL_MAX) {
-		snprintf(why, cap, "access_log_format has more than %d bytes "
-			 "of text", LOG_FORMAT_LITERAL_MAX);
+		snprintf(why, cap,
+			 "access_log_format has more than %d bytes "
+			 "of text",
+			 LOG_FORMAT_LITERAL_MAX);
 		return -1;
 	}
 	f->lit_total = lit;
@@ -149,8 +151,10 @@ int log_format_compile(const char *spec, struct log_format *out, char *why,
 	for (const char *p = spec; *p; p++)
 		ops += *p == '$' ? 2 : 0;
 	if (ops > LOG_FORMAT_OPS_MAX) {
-		snprintf(why, cap, "access_log_format has more than %d "
-			 "variables", LOG_FORMAT_OPS_MAX / 2 - 1);
+		snprintf(why, cap,
+			 "access_log_format has more than %d "
+			 "variables",
+			 LOG_FORMAT_OPS_MAX / 2 - 1);
 		return -1;
 	}
 	out->text = strdup(spec);
@@ -186,7 +190,8 @@ static size_t put_value(char *out, size_t len, size_t limit, const char *s,
 		bool plain = ch >= 0x20 && ch < 0x7f && ch != '"' && ch != '\\';
 		size_t need = plain ? 1 : esc == LOG_ESCAPE_JSON ? 6 : 4;
 
-		if (!plain && esc == LOG_ESCAPE_JSON && (ch == '"' || ch == '\\'))
+		if (!plain && esc == LOG_ESCAPE_JSON &&
+		    (ch == '"' || ch == '\\'))
 			need = 2;
 		if (len + need > limit)
 			break;
@@ -310,6 +315,24 @@ static void share_room(const struct log_format *f, const struct log_values *v,
 {
 	size_t lo = 0, hi = room;
 
+	size_t bound = 0;
+
+	/* the common case, without looking at the bytes: even if every
+	 * byte took the longest escape (6), everything fits */
+	for (size_t i = 0; i < f->op_count; i++) {
+		const struct log_op *op = &f->ops[i];
+		size_t n = op->var == LV_LITERAL      ? 0
+			   : op->var == LV_HTTP_FIELD ? v->fields.len
+			   : op->var == LV_REQUEST
+			       ? v->v[LV_REQUEST].len +
+				     v->v[LV_REQUEST_URI].len +
+				     v->v[LV_REQUEST_METHOD].len + 16
+			       : v->v[op->var].len;
+		want[i] = SIZE_MAX;
+		bound += 6 * n + 1;
+	}
+	if (bound <= room)
+		return;
 	for (size_t i = 0; i < f->op_count; i++)
 		if (f->ops[i].var != LV_LITERAL)
 			want[i] = op_len(f, v, &f->ops[i]);
@@ -327,8 +350,8 @@ static void share_room(const struct log_format *f, const struct log_values *v,
 			want[i] = lo;
 }
 
-size_t log_format_render(const struct log_format *f,
-			 const struct log_values *v, char *out, size_t cap)
+size_t log_format_render(const struct log_format *f, const struct log_values *v,
+			 char *out, size_t cap)
 {
 	size_t want[LOG_FORMAT_OPS_MAX];
 	size_t len = 0;
@@ -336,7 +359,8 @@ size_t log_format_render(const struct log_format *f,
 	share_room(f, v, cap - 1 - f->lit_total, want);
 	for (size_t i = 0; i < f->op_count; i++) {
 		const struct log_op *op = &f->ops[i];
-		size_t limit = len + want[i], start = len;
+		size_t limit = want[i] == SIZE_MAX ? cap - 1 : len + want[i];
+		size_t start = len;
 		struct slice s;
 
 		if (op->var == LV_LITERAL) {
@@ -348,8 +372,8 @@ size_t log_format_render(const struct log_format *f,
 			len = put_request(v, out, len, limit, f->escape);
 		} else {
 			s = op_value(f, v, op);
-			len = put_value(out, len, limit, s.ptr, s.len,
-					f->escape);
+			len =
+			    put_value(out, len, limit, s.ptr, s.len, f->escape);
 		}
 		if (len == start && f->escape == LOG_ESCAPE_DEFAULT &&
 		    len < limit)

@@ -19,6 +19,8 @@
  *   access_log           "off"
  *   access_log_format    "combined"  access_log_buffer 0 (a write per line)
  *   access_log_flush     1s
+ *   real_ip_from         none (X-Forwarded-For is not read)
+ *   proxy_protocol_timeout 5s
  *   keepalive_timeout    15s      header_timeout     10s
  *   body_timeout         30s      send_timeout       30s
  *   cgi_timeout          30s      shutdown_timeout   30s
@@ -125,6 +127,8 @@ static const struct cfg_spec specs[] = {
     {"access_log_format", SCOPE_HTTP, cfg_h_access_log_format},
     {"access_log_buffer", SCOPE_HTTP, cfg_h_access_log_buffer},
     {"access_log_flush", SCOPE_HTTP, cfg_h_access_log_flush},
+    {"real_ip_from", SCOPE_HTTP, cfg_h_real_ip_from},
+    {"proxy_protocol_timeout", SCOPE_HTTP, cfg_h_proxy_protocol_timeout},
 };
 
 #define SPEC_COUNT (sizeof(specs) / sizeof(specs[0]))
@@ -441,6 +445,7 @@ static void set_defaults(struct cfg_ctx *ctx)
 	cfg->log_level = LOG_LEVEL_INFO;
 	cfg_tls_defaults(cfg);
 	cfg_log_defaults(ctx);
+	cfg_proxy_defaults(cfg);
 	cfg->header_buffer = 8 * 1024;
 	cfg->max_connections = 10000;
 	cfg_template_defaults(&ctx->http_tpl);
@@ -604,6 +609,7 @@ void config_free(struct config *cfg)
 	free(cfg->warnings);
 	free(cfg->tls_ciphers);
 	cfg_log_free(cfg);
+	cfg_proxy_free(cfg);
 	if (cfg->mime != NULL)
 		mime_free(cfg->mime);
 	free(cfg);

@@ -190,5 +190,9 @@ cfg_handler cfg_h_access_log_format, cfg_h_access_log_buffer,
     cfg_h_access_log_flush;
 void cfg_log_defaults(struct cfg_ctx *ctx);
 void cfg_log_free(struct config *cfg);
+/* config_proxy.c: real_ip_from, proxy_protocol_timeout */
+cfg_handler cfg_h_real_ip_from, cfg_h_proxy_protocol_timeout;
+void cfg_proxy_defaults(struct config *cfg);
+void cfg_proxy_free(struct config *cfg);
 
 #endif

@@ -113,6 +113,7 @@ struct conn *conn_new(struct worker *w, int fd, size_t listen_idx,
 	if (peer_len > sizeof(c->peer))
 		peer_len = sizeof(c->peer);
 	memcpy(&c->peer, peer, peer_len);
+	memcpy(&c->hop, peer, peer_len);
 	w->conns[fd] = c;
 	w->conn_count++;
 	/* the first request must arrive within header_timeout */
@@ -370,6 +371,7 @@ enum io_result conn_start_request(struct conn *c)
 	int status;
 
 	x->parsed = true;
+	conn_real_ip(c);
 	x->head_only = req->method == HTTP_HEAD;
 	/* the body's framing: what is left of it stays "unread" until a
 	 * sink consumes it (see conn_response_done) */
@@ -533,6 +535,7 @@ enum io_result conn_response_done(struct conn *c)
 	x->pos = 0;
 	xfer_start(x);
 	x->started = c->w->now;
+	conn_peer_from_hop(c);
 	c->state = CONN_READ_HEAD;
 	conn_set_events(c, EPOLLIN);
 	if (left > 0 || conn_tls_pending(c)) {

@@ -43,8 +43,7 @@ static int wait_lines(const char *path, const char *needle, int want)
 	long deadline = hx_now_ms() + 5000;
 	int n;
 
-	while ((n = count_lines(path, needle)) < want &&
-	       hx_now_ms() < deadline)
+	while ((n = count_lines(path, needle)) < want && hx_now_ms() < deadline)
 		usleep(50000);
 	return n;
 }
@@ -64,9 +63,8 @@ Test(http, access_log_json_lines_all_parse, .fini = hx_fini)
 	char ua[300], req[1024];
 	size_t n = 0;
 
-	cr_assert_eq(hx_start(&s, FMT_CFG("access_log_format = \"json\";"),
-			      NULL),
-		     0);
+	cr_assert_eq(
+	    hx_start(&s, FMT_CFG("access_log_format = \"json\";"), NULL), 0);
 	/* every byte the parser lets into a field value: HTAB, SP..~,
 	 * obs-text 0x80..0xff; quotes and backslashes among them */
 	for (int b = 0x80; b <= 0xff; b++)
@@ -89,25 +87,27 @@ Test(http, access_log_json_lines_all_parse, .fini = hx_fini)
 	send_raw(s.port, "GET / HTTP/1.0\r\n\r\n", 18);
 	hx_path(path, sizeof(path), s.dir, "access.log");
 	cr_assert_eq(wait_lines(path, "\"request_id\"", 4), 4);
-	snprintf(cmd, sizeof(cmd),
-		 "python3 -c '\n"
-		 "import json, sys\n"
-		 "lines = open(sys.argv[1], \"rb\").read().split(b\"\\n\")\n"
-		 "assert lines[-1] == b\"\", \"no final newline\"\n"
-		 "recs = [json.loads(l.decode(\"ascii\")) for l in lines[:-1]]\n"
-		 "ok = [r for r in recs if r[\"status\"] == 200]\n"
-		 "assert len(recs) == 4 and len(ok) == 2, recs\n"
-		 "ua = ok[0][\"user_agent\"].encode(\"latin-1\")\n"
-		 "assert ua == bytes(range(0x80, 0x100)) + b\"\\t\\x22\\x5c x\", "
-		 "ua\n"
-		 "assert ok[0][\"referer\"] == \"\\x22},\\x22x\\x22:\\x22\\\\u0000\"\n"
-		 "assert ok[0][\"uri\"] == \"/index.html?q=\\x22\\\\%%00\"\n"
-		 "assert all(len(r[\"request_id\"]) > 0 for r in recs), recs\n"
-		 "bad = [r for r in recs if r[\"status\"] == 400]\n"
-		 "assert any(\"\\x01\\x7f\\xff\" in r[\"request\"] for r in bad)\n"
-		 "print(\"parsed\", len(recs))\n"
-		 "' %s 2>&1",
-		 path);
+	snprintf(
+	    cmd, sizeof(cmd),
+	    "python3 -c '\n"
+	    "import json, sys\n"
+	    "lines = open(sys.argv[1], \"rb\").read().split(b\"\\n\")\n"
+	    "assert lines[-1] == b\"\", \"no final newline\"\n"
+	    "recs = [json.loads(l.decode(\"ascii\")) for l in lines[:-1]]\n"
+	    "ok = [r for r in recs if r[\"status\"] == 200]\n"
+	    "assert len(recs) == 4 and len(ok) == 2, recs\n"
+	    "ua = ok[0][\"user_agent\"].encode(\"latin-1\")\n"
+	    "assert ua == bytes(range(0x80, 0x100)) + b\"\\t\\x22\\x5c x\", "
+	    "ua\n"
+	    "assert ok[0][\"referer\"] == "
+	    "\"\\x22},\\x22x\\x22:\\x22\\\\u0000\"\n"
+	    "assert ok[0][\"uri\"] == \"/index.html?q=\\x22\\\\%%00\"\n"
+	    "assert all(len(r[\"request_id\"]) > 0 for r in recs), recs\n"
+	    "bad = [r for r in recs if r[\"status\"] == 400]\n"
+	    "assert any(\"\\x01\\x7f\\xff\" in r[\"request\"] for r in bad)\n"
+	    "print(\"parsed\", len(recs))\n"
+	    "' %s 2>&1",
+	    path);
 	cr_expect_eq(hx_sh(cmd, out, sizeof(out)), 0, "%s", out);
 	cr_expect(strstr(out, "parsed 4") != NULL, "%s", out);
 	srv_stop(&s);
@@ -148,8 +148,8 @@ Test(cli, access_log_format_unknown_variable, .fini = hx_fini)
 		     0);
 	const char *args[] = {"-t", "-f", s.cfg, NULL};
 	cr_expect_eq(run_webserv(args, out, sizeof(out)), 1, "%s", out);
-	cr_expect(strstr(out, "webserv.cfg:5: unknown variable $bogus"),
-		  "%s", out);
+	cr_expect(strstr(out, "webserv.cfg:5: unknown variable $bogus"), "%s",
+		  out);
 	srv_stop(&s);
 }
 
@@ -203,7 +203,7 @@ Test(http, access_log_ssl_protocol_and_cipher, .fini = hx_fini)
 }
 
 #define BUF_CFG(flush)                                                         \
-	FMT_CFG("access_log_buffer = \"64k\"; access_log_flush = \"" flush    \
+	FMT_CFG("access_log_buffer = \"64k\"; access_log_flush = \"" flush     \
 		"\";")
 
 static void some_requests(int port, int count, const char *tag)

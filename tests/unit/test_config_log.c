@@ -57,7 +57,8 @@ Test(config_log, refused_with_file_and_line)
 		const char *text;
 		const char *why;
 	} bad[] = {
-	    {"access_log_format = \"$status $nope\";", "unknown variable $nope"},
+	    {"access_log_format = \"$status $nope\";",
+	     "unknown variable $nope"},
 	    {"access_log_format = \"\";", "empty"},
 	    {"access_log_format = 3;", "string"},
 	    {"access_log_buffer = \"1k\";", "4k .. 16m"},
@@ -72,6 +73,35 @@ Test(config_log, refused_with_file_and_line)
 		cr_expect_null(cfg, "accepted %s", bad[i].text);
 		snprintf(want, sizeof(want), "webserv.cfg:2: ");
 		cr_expect(errors && strstr(errors, want) &&
+			      strstr(errors, bad[i].why),
+			  "%s: %s", bad[i].text, errors ? errors : "");
+	}
+}
+
+Test(config_log, real_ip_from_and_proxy_protocol_timeout)
+{
+	load("");
+	cr_assert_not_null(cfg, "%s", errors);
+	cr_expect_eq(cfg->real_ip_from_count, 0);
+	cr_expect_eq(cfg->proxy_protocol_timeout, 5000);
+	load("real_ip_from = [ \"10.0.0.0/8\", \"::1\" ];\n"
+	     "proxy_protocol_timeout = \"2s\";");
+	cr_assert_not_null(cfg, "%s", errors);
+	cr_expect_eq(cfg->real_ip_from_count, 2);
+	cr_expect_eq(cfg->proxy_protocol_timeout, 2000);
+	static const struct {
+		const char *text;
+		const char *why;
+	} bad[] = {
+	    {"real_ip_from = [ \"10.0.0.0/33\" ];", "bad address or network"},
+	    {"real_ip_from = [ ];", "must not be empty"},
+	    {"real_ip_from = \"nonsense\";", "bad address or network"},
+	    {"proxy_protocol_timeout = \"2m\";", "1ms .. 60s"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		load(bad[i].text);
+		cr_expect_null(cfg, "accepted %s", bad[i].text);
+		cr_expect(errors && strstr(errors, "webserv.cfg:2: ") &&
 			      strstr(errors, bad[i].why),
 			  "%s: %s", bad[i].text, errors ? errors : "");
 	}

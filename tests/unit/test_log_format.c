@@ -74,11 +74,12 @@ Test(log_format, variables_and_fields)
 
 	values(&v);
 	v.fields = (struct slice){fields, sizeof(fields) - 1};
-	cr_assert_str_eq(render("$status ${request_id}x $scheme "
-				"$http_x_forwarded_for $http_x_none $ssl_cipher "
-				"$request_time",
-				&v, out, sizeof(out)),
-			 "200 abcx http 10.1.2.3 - - 0.002\n");
+	cr_assert_str_eq(
+	    render("$status ${request_id}x $scheme "
+		   "$http_x_forwarded_for $http_x_none $ssl_cipher "
+		   "$request_time",
+		   &v, out, sizeof(out)),
+	    "200 abcx http 10.1.2.3 - - 0.002\n");
 }
 
 Test(log_format, unknown_variables_are_refused)
@@ -113,10 +114,10 @@ Test(log_format, json_escapes_every_byte)
 	v.v[LV_HTTP_USER_AGENT] = (struct slice){hostile, 256};
 	render("json", &v, out, sizeof(out));
 	for (const char *p = out; *p; p++)
-		cr_assert(((unsigned char)*p >= 0x20 &&
-			   (unsigned char)*p < 0x7f) ||
-			      *p == '\n',
-			  "raw byte %02x", (unsigned char)*p);
+		cr_assert(
+		    ((unsigned char)*p >= 0x20 && (unsigned char)*p < 0x7f) ||
+			*p == '\n',
+		    "raw byte %02x", (unsigned char)*p);
 	const char *p = strstr(out, "\"user_agent\":\"") + 14;
 	while (*p != '"' && n < 256) {
 		if (*p != '\\') {

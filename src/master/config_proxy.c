@@ -1,0 +1,74 @@
+/*
+ * config_proxy.c - settings for running behind a balancer (DESIGN.md
+ * §11), http scope:
+ *   real_ip_from = [ "10.0.0.0/8", "::1" ];   # trusted proxies
+ *   proxy_protocol_timeout = "5s";            # PROXY header deadline
+ * A listen address takes the PROXY protocol with its " proxy_protocol"
+ * suffix (config_tls.c reads the flags).
+ */
+#include <stdlib.h>
+
+#include "config_int.h"
+#include "router.h"
+
+#define PROXY_TIMEOUT_MAX (60u * 1000u)
+
+void cfg_proxy_defaults(struct config *cfg)
+{
+	cfg->proxy_protocol_timeout = 5000;
+}
+
+void cfg_proxy_free(struct config *cfg)
+{
+	free(cfg->real_ip_from);
+	cfg->real_ip_from = NULL;
+	cfg->real_ip_from_count = 0;
+}
+
+void cfg_h_real_ip_from(struct cfg_ctx *ctx, const config_setting_t *s,
+			struct cfg_target *t)
+{
+	int n = cfg_list(ctx, s);
+	struct cidr *nets;
+	size_t count = 0;
+
+	(void)t;
+	if (n < 0 || (nets = cfg_calloc(ctx, (size_t)(n ? n : 1),
+					sizeof(*nets))) == NULL)
+		return;
+	if (n == 0)
+		cfg_err(ctx, s,
+			"'real_ip_from' must not be empty (leave it out to "
+			"trust no proxy)");
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *e = cfg_list_at(s, i);
+		const char *v;
+		if (cfg_string(ctx, e, &v) < 0)
+			continue;
+		if (cidr_parse(v, &nets[count]) < 0)
+			cfg_err(ctx, e,
+				"bad address or network \"%s\" "
+				"(like \"10.0.0.0/8\", \"::1\")",
+				v);
+		else
+			count++;
+	}
+	free(ctx->cfg->real_ip_from);
+	ctx->cfg->real_ip_from = nets;
+	ctx->cfg->real_ip_from_count = count;
+}
+
+void cfg_h_proxy_protocol_timeout(struct cfg_ctx *ctx,
+				  const config_setting_t *s,
+				  struct cfg_target *t)
+{
+	uint64_t ms;
+
+	(void)t;
+	if (cfg_duration(ctx, s, &ms) < 0)
+		return;
+	if (ms < 1 || ms > PROXY_TIMEOUT_MAX)
+		cfg_err(ctx, s, "proxy_protocol_timeout must be 1ms .. 60s");
+	else
+		ctx->cfg->proxy_protocol_timeout = ms;
+}

@@ -112,6 +112,9 @@ struct listen_addr {
 	socklen_t addr_len;
 	char *text; /* canonical: "127.0.0.1:8080", "[::1]:8080" */
 	bool tls;   /* "8443 tls": every server on it speaks TLS */
+	/* "8080 proxy_protocol": each connection begins with a PROXY
+	 * header (v1 or v2), read before TLS and HTTP */
+	bool proxy_protocol;
 };
 
 /* One certificate (leaf + chain, PEM) and its private key; absolute. */

@@ -84,6 +84,7 @@ enum conn_state {
 	CONN_LINGER, /* response sent, draining input before close */
 	CONN_CLOSED,
 	CONN_TLS_HANDSHAKE, /* before READ_HEAD on a TLS address */
+	CONN_PROXY,	    /* reading the PROXY header (before TLS and HTTP) */
 };
 
 enum body_sink { SINK_NONE, SINK_DISCARD, SINK_UPLOAD, SINK_CGI };
@@ -157,6 +158,8 @@ struct conn {
 	 * the client: hop, or X-Forwarded-For's answer for this request
 	 * when hop is in real_ip_from. */
 	struct sockaddr_storage hop;
+	unsigned char *proxy_buf; /* CONN_PROXY: the header so far */
+	size_t proxy_len;
 };
 
 /* Take over an accepted socket.  NULL on ENOMEM (fd closed). */
@@ -232,6 +235,11 @@ bool conn_tls_misdirected(const struct conn *c, const struct server *srv);
 void conn_real_ip(struct conn *c);
 /* Between requests: peer is hop again. */
 void conn_peer_from_hop(struct conn *c);
+/* A connection on a proxy_protocol address: state CONN_PROXY, the
+ * header deadline armed; the step reads it, then TLS or HTTP begins. */
+void conn_proxy_start(struct conn *c);
+enum io_result conn_proxy_step(struct conn *c);
+void conn_proxy_free(struct conn *c);
 
 /* CGI driver (cgi.c). */
 enum io_result cgi_start(struct conn *c);

@@ -194,5 +194,13 @@ void cfg_log_free(struct config *cfg);
 cfg_handler cfg_h_real_ip_from, cfg_h_proxy_protocol_timeout;
 void cfg_proxy_defaults(struct config *cfg);
 void cfg_proxy_free(struct config *cfg);
+/* A listen text without its " proxy_protocol" word (into out, cap
+ * bytes; text itself when too long), the flag into *proxy. */
+const char *cfg_listen_proxy(const char *text, char *out, size_t cap,
+			     bool *proxy);
+/* listens[idx] takes the flag (first: it was just added), else the
+ * flag must match what the address already has (an error at e). */
+void cfg_listen_proxy_set(struct cfg_ctx *ctx, const config_setting_t *e,
+			  size_t idx, bool first, bool proxy);
 
 #endif

@@ -190,7 +190,11 @@ void cfg_h_listen(struct cfg_ctx *ctx, const config_setting_t *s,
 		}
 		if (cfg_string(ctx, e, &v) < 0)
 			continue;
-		if (cfg_listen_flags(v, addr, sizeof(addr), &tls, &why) < 0 ||
+		char plain[256]; /* v without " proxy_protocol" */
+		bool proxy;
+		if (cfg_listen_flags(
+			cfg_listen_proxy(v, plain, sizeof(plain), &proxy), addr,
+			sizeof(addr), &tls, &why) < 0 ||
 		    (why = parse_listen(addr, &ss, &len)) != NULL) {
 			cfg_err(ctx, e, "listen \"%s\": %s", v, why);
 			continue;
@@ -206,6 +210,8 @@ void cfg_h_listen(struct cfg_ctx *ctx, const config_setting_t *s,
 				"(one address is TLS for all or for none)",
 				v, ctx->cfg->listens[idx].text,
 				tls ? "cleartext" : "TLS");
+		cfg_listen_proxy_set(ctx, e, (size_t)idx, idx == (long)known,
+				     proxy);
 		for (size_t k = 0; k < srv->listen_count; k++)
 			if (srv->listens[k] == (size_t)idx) {
 				cfg_err(ctx, e, "listen \"%s\" is listed twice",

@@ -118,7 +118,9 @@ struct conn *conn_new(struct worker *w, int fd, size_t listen_idx,
 	w->conn_count++;
 	/* the first request must arrive within header_timeout */
 	conn_arm(c, w->cfg->timeouts.header);
-	if (w->cfg->listens[listen_idx].tls && conn_tls_start(c) == -1) {
+	if (w->cfg->listens[listen_idx].proxy_protocol)
+		conn_proxy_start(c);
+	else if (w->cfg->listens[listen_idx].tls && conn_tls_start(c) == -1) {
 		log_warn("%s: cannot start TLS (fd %d)", __func__, fd);
 		conn_close(c);
 		return NULL;
@@ -211,6 +213,7 @@ void conn_close(struct conn *c)
 	 * socket (cgi_spawn returns only once the child has exec'd, and
 	 * exec closed it there: every fd is CLOEXEC) */
 	conn_tls_free(c);
+	conn_proxy_free(c);
 	close(c->fd);
 	w->conns[c->fd] = NULL;
 	w->conn_count--;
@@ -576,6 +579,9 @@ void conn_run(struct conn *c)
 			break;
 		case CONN_TLS_HANDSHAKE:
 			rc = conn_tls_step_handshake(c);
+			break;
+		case CONN_PROXY:
+			rc = conn_proxy_step(c);
 			break;
 		default:
 			return;

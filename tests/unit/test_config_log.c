@@ -106,3 +106,44 @@ Test(config_log, real_ip_from_and_proxy_protocol_timeout)
 			  "%s: %s", bad[i].text, errors ? errors : "");
 	}
 }
+
+static void load_servers(const char *servers)
+{
+	char path[256], text[1024];
+
+	config_free(cfg);
+	free(errors);
+	errors = NULL;
+	snprintf(text, sizeof(text), "http = { root = \"www\"; };\n%s\n",
+		 servers);
+	put("webserv.cfg", text);
+	snprintf(path, sizeof(path), "%s/webserv.cfg", dir);
+	cfg = config_load(path, &errors);
+}
+
+Test(config_log, listen_proxy_protocol_flag)
+{
+	load_servers(
+	    "servers = ( { listen = [ \"127.0.0.1:8080 proxy_protocol\","
+	    " \"127.0.0.1:8081\" ]; } );");
+	cr_assert_not_null(cfg, "%s", errors);
+	cr_assert_eq(cfg->listen_count, 2);
+	cr_expect(cfg->listens[0].proxy_protocol);
+	cr_expect(!cfg->listens[0].tls);
+	cr_expect(!cfg->listens[1].proxy_protocol);
+	cr_expect_str_eq(cfg->listens[0].text, "127.0.0.1:8080");
+	/* one address: PROXY for every server on it or for none */
+	load_servers(
+	    "servers = ( { listen = [ \"8080 proxy_protocol\" ]; },\n"
+	    "  { listen = [ \"8080\" ]; server_names = [ \"b\" ]; } );");
+	cr_expect_null(cfg);
+	cr_expect(errors && strstr(errors, "webserv.cfg:3: ") &&
+		      strstr(errors, "PROXY protocol for all or for none"),
+		  "%s", errors ? errors : "");
+	load_servers("servers = ( { listen = [ \"proxy_protocol\" ]; } );");
+	cr_expect_null(cfg);
+	load_servers("servers = ( { listen = [ \"8080 proxy\" ]; } );");
+	cr_expect_null(cfg);
+	cr_expect(errors && strstr(errors, "unknown flag"), "%s",
+		  errors ? errors : "");
+}

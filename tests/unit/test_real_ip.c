@@ -50,8 +50,7 @@ Test(real_ip, table)
 	    {"10.0.0.1", "X-Forwarded-For: 1.1.1.1, 203.0.113.1, 10.0.0.2\r\n",
 	     "203.0.113.1"},
 	    /* every entry trusted: the leftmost */
-	    {"10.0.0.1", "X-Forwarded-For: 10.0.0.3, 10.0.0.2\r\n",
-	     "10.0.0.3"},
+	    {"10.0.0.1", "X-Forwarded-For: 10.0.0.3, 10.0.0.2\r\n", "10.0.0.3"},
 	    /* several field lines: one list, the last line rightmost */
 	    {"10.0.0.1",
 	     "X-Forwarded-For: 203.0.113.1\r\nHost: a\r\n"
@@ -82,9 +81,9 @@ Test(real_ip, table)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct sockaddr_storage hop = addr_of(cases[i].hop), out;
 		char text[64];
-		bool found =
-		    real_ip_find(trusted, 2, (struct sockaddr *)&hop,
-				 cases[i].fields, strlen(cases[i].fields), &out);
+		bool found = real_ip_find(trusted, 2, (struct sockaddr *)&hop,
+					  cases[i].fields,
+					  strlen(cases[i].fields), &out);
 		if (cases[i].want == NULL) {
 			cr_expect(!found, "case %zu: took an address", i);
 			continue;

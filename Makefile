@@ -26,6 +26,8 @@ TEST_LIBS   = $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
 # man pages and the logrotate snippet (tests/integration/test_ops.c)
 TEST_TOOLS += groff
 TEST_TOOLS += logrotate
+# tests/scale: HAProxy in front of two instances (PROXY protocol)
+TEST_TOOLS += haproxy
 
 REL_CFLAGS  := -O2 -g -fstack-protector-strong -D_FORTIFY_SOURCE=2
 SAN_FLAGS   := -fsanitize=address,undefined -fno-omit-frame-pointer \
@@ -143,6 +145,13 @@ DEB_PYTHON   ?= $(firstword $(wildcard /usr/bin/python3) python3)
 test-browser: webserv
 	@if [ "$(BROWSER_TEST)" = 0 ]; then echo "browser test skipped (BROWSER_TEST=0)"; \
 	else timeout 300 $(DEB_PYTHON) tests/browser/test_upload.py $(CURDIR) $(CURDIR)/webserv; fi
+
+# The scale-out recipe (tests/scale/run.sh): HAProxy in front of two
+# instances, wrk through it while each is reloaded, stopped and started.
+.PHONY: test-scale
+test: test-scale
+test-scale: build/.test-deps webserv
+	timeout 150 tests/scale/run.sh $(CURDIR)/webserv
 
 # Only the pure-module tests (fast).
 unit: build/.test-deps build/asan/run-tests

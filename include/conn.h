@@ -157,7 +157,11 @@ struct conn {
 	 * comes from (the TCP peer, or the PROXY header's source); peer is
 	 * the client: hop, or X-Forwarded-For's answer for this request
 	 * when hop is in real_ip_from. */
-	struct sockaddr_storage hop;
+	union {
+		struct sockaddr sa;
+		struct sockaddr_in in;
+		struct sockaddr_in6 in6;
+	} hop;
 	unsigned char *proxy_buf; /* CONN_PROXY: the header so far */
 	size_t proxy_len;
 };

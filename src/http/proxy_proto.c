@@ -103,8 +103,7 @@ static int parse_v1_line(const char *line, size_t n, struct proxy_info *out)
 static bool v1_char(unsigned char ch)
 {
 	return (ch >= '0' && ch <= '9') || (ch >= 'A' && ch <= 'Z') ||
-	       (ch >= 'a' && ch <= 'f') || ch == '.' || ch == ':' ||
-	       ch == ' ';
+	       (ch >= 'a' && ch <= 'f') || ch == '.' || ch == ':' || ch == ' ';
 }
 
 static int parse_v1(const unsigned char *buf, size_t len,

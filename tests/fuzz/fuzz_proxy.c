@@ -38,8 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size = PROXY_HEADER_MAX + 64;
 	rc = parse(data, size, &pi);
 	FUZZ_CHECK(rc == PROXY_INVALID || rc == PROXY_INCOMPLETE ||
-		       (rc > 0 && (size_t)rc <= size &&
-			rc <= PROXY_HEADER_MAX),
+		       (rc > 0 && (size_t)rc <= size && rc <= PROXY_HEADER_MAX),
 		   "result %d for %zu bytes", rc, size);
 	if (rc > 0) {
 		r2 = parse(data, (size_t)rc, &again);
@@ -65,8 +64,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		r2 = parse(data, k, &again);
 		FUZZ_CHECK(r2 != PROXY_INVALID || rc == PROXY_INVALID,
 			   "prefix %zu invalid, %zu bytes %d", k, size, rc);
-		FUZZ_CHECK(r2 <= 0, "prefix %zu complete (%d), whole %d", k,
-			   r2, rc);
+		FUZZ_CHECK(r2 <= 0, "prefix %zu complete (%d), whole %d", k, r2,
+			   rc);
 	}
 	return 0;
 }

@@ -37,12 +37,9 @@ static const struct pcase cases[] = {
     {"http", "GET / HTTP/1.1\r\n", 0, PROXY_INVALID, NULL},
     {"tls", "\x16\x03\x01\x02\x00", 0, PROXY_INVALID, NULL},
     {"lower", "proxy TCP4 1.2.3.4 5.6.7.8 1 2\r\n", 0, PROXY_INVALID, NULL},
-    {"v1 bare LF", "PROXY TCP4 1.2.3.4 5.6.7.8 1 2\n", 0, PROXY_INVALID,
-     NULL},
-    {"v1 CR x", "PROXY TCP4 1.2.3.4 5.6.7.8 1 2\rx", 0, PROXY_INVALID,
-     NULL},
-    {"v1 tcp5", "PROXY TCP5 1.2.3.4 5.6.7.8 1 2\r\n", 0, PROXY_INVALID,
-     NULL},
+    {"v1 bare LF", "PROXY TCP4 1.2.3.4 5.6.7.8 1 2\n", 0, PROXY_INVALID, NULL},
+    {"v1 CR x", "PROXY TCP4 1.2.3.4 5.6.7.8 1 2\rx", 0, PROXY_INVALID, NULL},
+    {"v1 tcp5", "PROXY TCP5 1.2.3.4 5.6.7.8 1 2\r\n", 0, PROXY_INVALID, NULL},
     {"v1 v6 in tcp4", "PROXY TCP4 ::1 ::1 1 2\r\n", 0, PROXY_INVALID, NULL},
     {"v1 port", "PROXY TCP4 1.2.3.4 5.6.7.8 1 65536\r\n", 0, PROXY_INVALID,
      NULL},
@@ -53,10 +50,8 @@ static const struct pcase cases[] = {
     {"v1 fields", "PROXY TCP4 1.2.3.4 5.6.7.8 1 2 3\r\n", 0, PROXY_INVALID,
      NULL},
     {"v1 few", "PROXY TCP4 1.2.3.4 5.6.7.8 1\r\n", 0, PROXY_INVALID, NULL},
-    {"v1 addr", "PROXY TCP4 1.2.3.400 5.6.7.8 1 2\r\n", 0, PROXY_INVALID,
-     NULL},
-    {"v1 NUL", "PROXY TCP4 1.2.3.4\0 5.6.7.8 1 2\r\n", 33, PROXY_INVALID,
-     NULL},
+    {"v1 addr", "PROXY TCP4 1.2.3.400 5.6.7.8 1 2\r\n", 0, PROXY_INVALID, NULL},
+    {"v1 NUL", "PROXY TCP4 1.2.3.4\0 5.6.7.8 1 2\r\n", 33, PROXY_INVALID, NULL},
     {"v1 too long",
      "PROXY UNKNOWN 0000000000000000000000000000000000000000000000000000000"
      "000000000000000000000000000000000000000000000000",
@@ -75,8 +70,14 @@ static const struct pcase cases[] = {
 	       "\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\x02\x00\x50\x01\xbb"),
      52, "2001:db8::1 80"},
     {"v2 local", V2(V2_SIG "\x20\x00\x00\x00"), 16, NULL},
-    {"v2 udp", V2(V2_SIG "\x21\x12\x00\x0c" "123456789012"), 28, NULL},
-    {"v2 unspec", V2(V2_SIG "\x21\x00\x00\x03" "abc"), 19, NULL},
+    {"v2 udp",
+     V2(V2_SIG "\x21\x12\x00\x0c"
+	       "123456789012"),
+     28, NULL},
+    {"v2 unspec",
+     V2(V2_SIG "\x21\x00\x00\x03"
+	       "abc"),
+     19, NULL},
     {"v2 partial", V2(V2_SIG "\x21\x11\x00\x0c\xc0\x00"), PROXY_INCOMPLETE,
      NULL},
     {"v2 sig only", V2(V2_SIG), PROXY_INCOMPLETE, NULL},
@@ -84,13 +85,14 @@ static const struct pcase cases[] = {
     {"v2 version 1", V2(V2_SIG "\x11\x11\x00\x0c"), PROXY_INVALID, NULL},
     {"v2 command 2", V2(V2_SIG "\x22\x11\x00\x0c"), PROXY_INVALID, NULL},
     {"v2 family 4", V2(V2_SIG "\x21\x41\x00\x0c"), PROXY_INVALID, NULL},
-    {"v2 short block", V2(V2_SIG "\x21\x11\x00\x08" "12345678"),
+    {"v2 short block",
+     V2(V2_SIG "\x21\x11\x00\x08"
+	       "12345678"),
      PROXY_INVALID, NULL},
     {"v2 huge", V2(V2_SIG "\x21\x11\xff\xff"), PROXY_INVALID, NULL},
 };
 
-static void addr_text(const struct sockaddr_storage *ss, char *out,
-		      size_t cap)
+static void addr_text(const struct sockaddr_storage *ss, char *out, size_t cap)
 {
 	char a[INET6_ADDRSTRLEN];
 	unsigned port;
@@ -128,9 +130,9 @@ Test(proxy_proto, table)
 		}
 		/* every prefix of a valid header waits for more */
 		for (size_t k = 0; k < (size_t)rc; k++)
-			cr_expect_eq(proxy_parse((const unsigned char *)t->bytes,
-						 k, &pi),
-				     PROXY_INCOMPLETE, "%s: prefix %zu",
-				     t->name, k);
+			cr_expect_eq(
+			    proxy_parse((const unsigned char *)t->bytes, k,
+					&pi),
+			    PROXY_INCOMPLETE, "%s: prefix %zu", t->name, k);
 	}
 }

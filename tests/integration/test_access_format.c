@@ -258,3 +258,20 @@ Test(http, buffered_access_log_flushes_on_time, .fini = hx_fini)
 	cr_expect_eq(wait_lines(path, "?t=", 5), 5);
 	srv_stop(&s);
 }
+
+/* A reload's old generation writes what it holds when it exits. */
+Test(http, buffered_access_log_survives_a_reload, .fini = hx_fini)
+{
+	struct srv s;
+	char path[512];
+
+	cr_assert_eq(hx_start(&s, BUF_CFG("1h"), NULL), 0);
+	hx_path(path, sizeof(path), s.dir, "access.log");
+	some_requests(s.port, 40, "r");
+	cr_expect_eq(count_lines(path, "?r="), 0, "written before its time");
+	cr_assert_eq(kill(s.pid, SIGHUP), 0);
+	cr_assert_eq(srv_wait_notify(&s, "READY=1", 10000), 0);
+	cr_expect_eq(wait_lines(path, "?r=", 40), 40);
+	cr_expect_eq(count_lines(path, " HTTP/1.1\" 200 6 "), 40);
+	srv_stop(&s);
+}

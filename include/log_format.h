@@ -58,7 +58,11 @@ struct log_format {
 	struct log_op *ops;
 	size_t op_count;
 	size_t lit_total; /* bytes of literal text */
+	uint32_t uses;	  /* bit (1u << enum log_var) per variable used */
 };
+
+/* Whether f renders variable var (so its value need not be made). */
+#define LOG_FORMAT_USES(f, var) (((f)->uses >> (var)) & 1u)
 
 /* Every value as bytes (len 0: empty); request: the raw request line,
  * used for $request when method is empty (a request that did not

@@ -120,6 +120,8 @@ static int parse(struct log_format *f, const char *spec, char *why, size_t cap)
 			add_op(f, var, name + 5, name_len - 5);
 		else
 			add_op(f, var, 0, 0);
+		if (var < LV_COUNT)
+			f->uses |= 1u << var;
 		i = name + name_len + brace;
 	}
 	if (lit > LOG_FORMAT_LITERAL_MAX) {
@@ -178,6 +180,11 @@ void log_format_free(struct log_format *f)
 	*f = (struct log_format){0};
 }
 
+static inline bool plain_byte(unsigned char ch)
+{
+	return ch >= 0x20 && ch < 0x7f && ch != '"' && ch != '\\';
+}
+
 /* Append s escaped, not past limit; whole escapes only. */
 static size_t put_value(char *out, size_t len, size_t limit, const char *s,
 			size_t n, enum log_escape esc)
@@ -187,17 +194,26 @@ static size_t put_value(char *out, size_t len, size_t limit, const char *s,
 
 	for (size_t i = 0; i < n; i++) {
 		unsigned char ch = (unsigned char)s[i];
-		bool plain = ch >= 0x20 && ch < 0x7f && ch != '"' && ch != '\\';
-		size_t need = plain ? 1 : esc == LOG_ESCAPE_JSON ? 6 : 4;
+		size_t need = esc == LOG_ESCAPE_JSON ? 6 : 4;
 
-		if (!plain && esc == LOG_ESCAPE_JSON &&
-		    (ch == '"' || ch == '\\'))
+		if (plain_byte(ch)) {
+			/* a run of plain bytes (most of a line): one copy */
+			size_t run = 1;
+			while (i + run < n && len + run < limit &&
+			       plain_byte((unsigned char)s[i + run]))
+				run++;
+			if (len + run > limit)
+				break;
+			memcpy(out + len, s + i, run);
+			len += run;
+			i += run - 1;
+			continue;
+		}
+		if (esc == LOG_ESCAPE_JSON && (ch == '"' || ch == '\\'))
 			need = 2;
 		if (len + need > limit)
 			break;
-		if (plain) {
-			out[len++] = (char)ch;
-		} else if (need == 2) {
+		if (need == 2) {
 			out[len++] = '\\';
 			out[len++] = (char)ch;
 		} else if (esc == LOG_ESCAPE_JSON) {

@@ -215,29 +215,41 @@ struct log_numbers {
 static void fill(const struct conn *c, bool parsed, struct log_values *v,
 		 struct log_numbers *n)
 {
+	const struct log_format *f = c->w->cfg->access_log_format;
 	const struct xfer *x = c->x;
 	const struct log_times *t;
 	struct timespec now;
 	uint64_t took = c->w->now > x->started ? c->w->now - x->started : 0;
 
+	/* only what the format shows is made: a line is on every request */
 	clock_gettime(CLOCK_REALTIME, &now);
 	t = log_times(now.tv_sec);
 	conn_peer_text(c, n->peer, sizeof(n->peer));
-	if (memcmp(&c->hop, &c->peer, sizeof(c->peer)) == 0)
-		memcpy(n->hop, n->peer, sizeof(n->hop));
-	else
-		addr_text((const struct sockaddr *)&c->hop, n->hop,
-			  sizeof(n->hop));
+	n->hop[0] = '\0';
+	if (LOG_FORMAT_USES(f, LV_REALIP_REMOTE_ADDR)) {
+		if (memcmp(&c->hop, &c->peer, sizeof(c->peer)) == 0)
+			memcpy(n->hop, n->peer, sizeof(n->hop));
+		else
+			addr_text(&c->hop.sa, n->hop, sizeof(n->hop));
+	}
 	u64_text((uint64_t)x->resp.status, n->status);
 	u64_text(x->body_bytes, n->body);
-	u64_text(x->body_bytes + x->head_sent, n->bytes);
-	ms_text((uint64_t)now.tv_sec, (uint64_t)now.tv_nsec / 1000000, n->msec);
-	ms_text(took / 1000, took % 1000, n->rtime);
-	u64_text((uint64_t)addr_port(
-		     (const struct sockaddr *)&c->w->cfg->listens[c->listen_idx]
-			 .addr),
-		 n->sport);
-	u64_text((uint64_t)addr_port(&c->peer.sa), n->rport);
+	n->bytes[0] = n->msec[0] = n->rtime[0] = n->sport[0] = n->rport[0] =
+	    '\0';
+	if (LOG_FORMAT_USES(f, LV_BYTES_SENT))
+		u64_text(x->body_bytes + x->head_sent, n->bytes);
+	if (LOG_FORMAT_USES(f, LV_MSEC))
+		ms_text((uint64_t)now.tv_sec, (uint64_t)now.tv_nsec / 1000000,
+			n->msec);
+	if (LOG_FORMAT_USES(f, LV_REQUEST_TIME))
+		ms_text(took / 1000, took % 1000, n->rtime);
+	if (LOG_FORMAT_USES(f, LV_SERVER_PORT))
+		u64_text((uint64_t)addr_port((const struct sockaddr *)&c->w->cfg
+						 ->listens[c->listen_idx]
+						 .addr),
+			 n->sport);
+	if (LOG_FORMAT_USES(f, LV_REMOTE_PORT))
+		u64_text((uint64_t)addr_port(&c->peer.sa), n->rport);
 
 	*v = (struct log_values){0};
 	v->v[LV_REMOTE_ADDR] = text(n->peer);
@@ -253,7 +265,8 @@ static void fill(const struct conn *c, bool parsed, struct log_values *v,
 	v->v[LV_SCHEME] = text(c->ssl ? "https" : "http");
 	v->v[LV_SERVER_PORT] = text(n->sport);
 	v->v[LV_REMOTE_PORT] = text(n->rport);
-	if (c->ssl) {
+	if (c->ssl && (LOG_FORMAT_USES(f, LV_SSL_PROTOCOL) ||
+		       LOG_FORMAT_USES(f, LV_SSL_CIPHER))) {
 		v->v[LV_SSL_PROTOCOL] = text(SSL_get_version(c->ssl));
 		v->v[LV_SSL_CIPHER] = text(SSL_get_cipher_name(c->ssl));
 	}

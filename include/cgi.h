@@ -66,7 +66,7 @@ struct cgi_request_info {
 	struct slice request_id;      /* REQUEST_ID; len 0: not set */
 	/* cgi_params of the location, set last: each overrides the
 	 * variable of its name (count 0: none) */
-	const struct cgi_param *params;
+	const struct name_value *params;
 	size_t param_count;
 	struct slice uri;    /* $uri: canonical path (after an index) */
 	struct slice scheme; /* $scheme: "http" (len 0: "http") */

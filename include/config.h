@@ -51,14 +51,10 @@ struct cgi_handler {
 	char *interpreter; /* absolute, executable */
 };
 
-/* headers = { Name = "value"; }: a field added to every response. */
-struct header_field {
-	char *name;
-	char *value;
-};
-
-/* cgi_params entry: NAME = "value with $variables" (cgi.h expands). */
-struct cgi_param {
+/* One NAME = "value" of a group merged per name down the levels:
+ * headers (a response field) and cgi_params (a meta-variable whose value
+ * holds $variables, expanded by cgi.h). */
+struct name_value {
 	char *name;
 	char *value;
 };
@@ -89,7 +85,7 @@ struct location {
 	int line; /* of its group; a synthesised "/": its server's */
 	/* headers: merged per name down http -> server -> location (the
 	 * nearest level wins), in the order first written */
-	struct header_field *headers;
+	struct name_value *headers;
 	size_t header_count;
 	/* Compression (DESIGN.md §10): codings as enum content_coding, in
 	 * the order written (the server's preference on a tie). */
@@ -103,7 +99,7 @@ struct location {
 	int compress_level; /* 1..9: gzip level and brotli quality */
 	/* cgi_params, merged down http -> server -> location (the nearest
 	 * wins per name); set or override the scripts' meta-variables */
-	struct cgi_param *cgi_params;
+	struct name_value *cgi_params;
 	size_t cgi_param_count;
 };
 
@@ -167,7 +163,7 @@ struct config {
 	char *warnings;
 	/* http-level headers: for responses no location was chosen for
 	 * (a request that does not parse) */
-	struct header_field *headers;
+	struct name_value *headers;
 	size_t header_count;
 	/* TLS (http scope) */
 	unsigned tls_protocols;		/* bit 0: TLSv1.2, bit 1: TLSv1.3 */

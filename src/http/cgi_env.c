@@ -413,7 +413,7 @@ static void env_put_var(struct env_text *t, const struct cgi_request_info *info,
  * the config loader refuses, stays as written). */
 static void env_add_param(struct env_text *t,
 			  const struct cgi_request_info *info,
-			  const struct cgi_param *param)
+			  const struct name_value *param)
 {
 	const char *p = param->value, *dollar;
 

@@ -17,7 +17,7 @@ void response_add_fields(struct response *resp, const struct config *cfg,
 		if (srv != NULL)
 			loc = router_location(srv, "/", 1);
 	}
-	const struct header_field *h = loc ? loc->headers : cfg->headers;
+	const struct name_value *h = loc ? loc->headers : cfg->headers;
 	size_t n = loc ? loc->header_count : cfg->header_count;
 
 	for (size_t i = 0; i < n; i++)

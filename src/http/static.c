@@ -554,18 +554,29 @@ static void static_choose(const struct location *loc,
 
 	*rep = (struct static_rep){.e = e, .enc = ENC_IDENTITY};
 	if (loc->static_compressed_count > 0) {
+		uint8_t offer[ENC_OFFER_MAX];
+		size_t n = loc->static_compressed_count;
+
 		rep->vary = true;
-		enc = encoding_choose(ae.ptr ? ae.ptr : "", ae.len,
-				      ae.ptr != NULL, loc->static_compressed,
-				      loc->static_compressed_count);
-		struct fc_entry *sib =
-		    enc > 0 ? static_sibling(cache, base, rel, enc, &e->st)
-			    : NULL;
-		if (sib) {
-			fc_release(e);
-			rep->e = sib;
-			rep->enc = enc;
-			goto etag;
+		memcpy(offer, loc->static_compressed, n);
+		/* the client's best coding that has a sibling: without an
+		 * a.css.br, "gzip, br" still gets a.css.gz */
+		while (n > 0 &&
+		       (enc = encoding_choose(ae.ptr ? ae.ptr : "", ae.len,
+					      ae.ptr != NULL, offer, n)) > 0) {
+			struct fc_entry *sib =
+			    static_sibling(cache, base, rel, enc, &e->st);
+			if (sib) {
+				fc_release(e);
+				rep->e = sib;
+				rep->enc = enc;
+				goto etag;
+			}
+			size_t k = 0;
+			for (size_t i = 0; i < n; i++)
+				if (offer[i] != enc)
+					offer[k++] = offer[i];
+			n = k;
 		}
 	}
 	enc = compress_choose(loc, req, type, strlen(type),

@@ -596,7 +596,7 @@ void config_free(struct config *cfg)
 		cfg_tls_free(srv);
 	}
 	free(cfg->servers);
-	cfg_headers_free(cfg->headers, cfg->header_count);
+	cfg_nv_free(cfg->headers, cfg->header_count);
 	for (size_t i = 0; i < cfg->listen_count; i++)
 		free(cfg->listens[i].text);
 	free(cfg->listens);

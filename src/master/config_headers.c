@@ -60,76 +60,12 @@ static bool value_ok(const char *v)
 	return strpbrk(v, "\r\n") == NULL;
 }
 
-void cfg_headers_free(struct header_field *h, size_t count)
-{
-	for (size_t i = 0; i < count; i++) {
-		free(h[i].name);
-		free(h[i].value);
-	}
-	free(h);
-}
-
-int cfg_headers_copy(struct cfg_ctx *ctx, struct location *dst,
-		     const struct location *src)
-{
-	dst->headers = NULL;
-	dst->header_count = 0;
-	if (src->header_count == 0)
-		return 0;
-	dst->headers =
-	    cfg_calloc(ctx, src->header_count, sizeof(*dst->headers));
-	if (dst->headers == NULL)
-		return -1;
-	for (size_t i = 0; i < src->header_count; i++) {
-		struct header_field *h = &dst->headers[i];
-		h->name = cfg_strdup(ctx, src->headers[i].name);
-		h->value = cfg_strdup(ctx, src->headers[i].value);
-		dst->header_count++;
-		if (h->name == NULL || h->value == NULL)
-			return -1;
-	}
-	return 0;
-}
-
 static bool is_owned(const char *name)
 {
 	for (size_t i = 0; i < sizeof(owned) / sizeof(owned[0]); i++)
 		if (strcasecmp(name, owned[i]) == 0)
 			return true;
 	return false;
-}
-
-/* Set name = value in loc, replacing a field of that name: 0 / -1. */
-static int set_field(struct cfg_ctx *ctx, struct location *loc,
-		     const char *name, const char *value)
-{
-	char *v = cfg_strdup(ctx, value);
-
-	if (v == NULL)
-		return -1;
-	for (size_t i = 0; i < loc->header_count; i++) {
-		if (strcasecmp(loc->headers[i].name, name) == 0) {
-			free(loc->headers[i].value);
-			loc->headers[i].value = v;
-			return 0;
-		}
-	}
-	struct header_field *grown =
-	    realloc(loc->headers, (loc->header_count + 1) * sizeof(*grown));
-	char *n = cfg_strdup(ctx, name);
-	if (grown == NULL || n == NULL) {
-		if (grown != NULL)
-			loc->headers = grown;
-		free(v);
-		free(n);
-		ctx->oom = true;
-		return -1;
-	}
-	loc->headers = grown;
-	loc->headers[loc->header_count].name = n;
-	loc->headers[loc->header_count].value = v;
-	loc->header_count++;
-	return 0;
 }
 
 void cfg_h_headers(struct cfg_ctx *ctx, const config_setting_t *s,
@@ -164,6 +100,7 @@ void cfg_h_headers(struct cfg_ctx *ctx, const config_setting_t *s,
 				name);
 			continue;
 		}
-		set_field(ctx, t->loc, name, value);
+		cfg_nv_set(ctx, &t->loc->headers, &t->loc->header_count, name,
+			   value, true);
 	}
 }

@@ -147,6 +147,12 @@ void cfg_location_clear(struct location *loc);
 int cfg_location_copy(struct cfg_ctx *ctx, struct location *dst,
 		      const struct location *src);
 void cfg_template_defaults(struct location *tpl);
+/* name = value into *list (*count entries): replaces the value of the
+ * entry of that name (nocase: names compared ignoring case; the first
+ * spelling stays) or appends one.  0 / -1 (out of memory, counted). */
+int cfg_nv_set(struct cfg_ctx *ctx, struct name_value **list, size_t *count,
+	       const char *name, const char *value, bool nocase);
+void cfg_nv_free(struct name_value *list, size_t count);
 
 /* config_scope.c: handlers for settings shared by http/server/location. */
 cfg_handler cfg_h_root, cfg_h_alias, cfg_h_index, cfg_h_autoindex,
@@ -158,9 +164,6 @@ cfg_handler cfg_h_cgi_params;
 
 /* config_headers.c: headers = { Name = "value"; } */
 cfg_handler cfg_h_headers;
-int cfg_headers_copy(struct cfg_ctx *ctx, struct location *dst,
-		     const struct location *src);
-void cfg_headers_free(struct header_field *h, size_t count);
 
 /* config_server.c */
 cfg_handler cfg_h_listen, cfg_h_server_names, cfg_h_default_server,

@@ -515,40 +515,6 @@ void cfg_h_page_uri(struct cfg_ctx *ctx, const config_setting_t *s,
 	replace(&t->page->uri, cfg_strdup(ctx, v));
 }
 
-/* One cgi_params entry into loc's list: replaces its namesake (inherited
- * from http or the server: the nearest wins) or is added. */
-static void put_cgi_param(struct cfg_ctx *ctx, struct location *loc,
-			  const char *name, const char *value)
-{
-	struct cgi_param *list;
-	char *v = cfg_strdup(ctx, value);
-
-	if (v == NULL)
-		return;
-	for (size_t i = 0; i < loc->cgi_param_count; i++) {
-		if (strcmp(loc->cgi_params[i].name, name) == 0) {
-			free(loc->cgi_params[i].value);
-			loc->cgi_params[i].value = v;
-			return;
-		}
-	}
-	list = realloc(loc->cgi_params,
-		       (loc->cgi_param_count + 1) * sizeof(*list));
-	if (list == NULL) {
-		ctx->oom = true;
-		free(v);
-		return;
-	}
-	loc->cgi_params = list;
-	list[loc->cgi_param_count].value = v;
-	list[loc->cgi_param_count].name = cfg_strdup(ctx, name);
-	if (list[loc->cgi_param_count].name == NULL) {
-		free(v);
-		return;
-	}
-	loc->cgi_param_count++;
-}
-
 /* cgi_params = { PATH_INFO = "$uri"; ... }; (DESIGN §11) */
 void cfg_h_cgi_params(struct cfg_ctx *ctx, const config_setting_t *s,
 		      struct cfg_target *t)
@@ -583,6 +549,7 @@ void cfg_h_cgi_params(struct cfg_ctx *ctx, const config_setting_t *s,
 				name, (int)bad_len, bad);
 			continue;
 		}
-		put_cgi_param(ctx, t->loc, name, value);
+		cfg_nv_set(ctx, &t->loc->cgi_params, &t->loc->cgi_param_count,
+			   name, value, false);
 	}
 }

@@ -358,13 +358,9 @@ void cfg_location_clear(struct location *loc)
 		free(loc->error_pages[i].uri);
 	free(loc->error_pages);
 	free(loc->allow);
-	cfg_headers_free(loc->headers, loc->header_count);
+	cfg_nv_free(loc->headers, loc->header_count);
 	cfg_compress_clear(loc);
-	for (size_t i = 0; i < loc->cgi_param_count; i++) {
-		free(loc->cgi_params[i].name);
-		free(loc->cgi_params[i].value);
-	}
-	free(loc->cgi_params);
+	cfg_nv_free(loc->cgi_params, loc->cgi_param_count);
 	memset(loc, 0, sizeof(*loc));
 }
 
@@ -412,23 +408,70 @@ static int copy_lists(struct cfg_ctx *ctx, struct location *dst,
 	return 0;
 }
 
-/* dst's cgi_params = a copy of src's (dst's fields are already clear). */
-static int copy_cgi_params(struct cfg_ctx *ctx, struct location *dst,
-			   const struct location *src)
+void cfg_nv_free(struct name_value *list, size_t count)
 {
-	if (src->cgi_param_count == 0)
+	for (size_t i = 0; i < count; i++) {
+		free(list[i].name);
+		free(list[i].value);
+	}
+	free(list);
+}
+
+/* *dst (*dst_count) = a copy of src[0..count): 0 / -1, with what was
+ * copied so far in *dst for the caller to free. */
+static int nv_copy(struct cfg_ctx *ctx, struct name_value **dst,
+		   size_t *dst_count, const struct name_value *src,
+		   size_t count)
+{
+	*dst = NULL;
+	*dst_count = 0;
+	if (count == 0)
 		return 0;
-	dst->cgi_params =
-	    cfg_calloc(ctx, src->cgi_param_count, sizeof(*dst->cgi_params));
-	if (dst->cgi_params == NULL)
+	*dst = cfg_calloc(ctx, count, sizeof(**dst));
+	if (*dst == NULL)
 		return -1;
-	for (size_t i = 0; i < src->cgi_param_count; i++) {
-		struct cgi_param *p = &dst->cgi_params[i];
-		dst->cgi_param_count++;
-		if (dup_str(ctx, &p->name, src->cgi_params[i].name) ||
-		    dup_str(ctx, &p->value, src->cgi_params[i].value))
+	for (size_t i = 0; i < count; i++) {
+		struct name_value *e = &(*dst)[i];
+		++*dst_count;
+		if (dup_str(ctx, &e->name, src[i].name) ||
+		    dup_str(ctx, &e->value, src[i].value))
 			return -1;
 	}
+	return 0;
+}
+
+int cfg_nv_set(struct cfg_ctx *ctx, struct name_value **list, size_t *count,
+	       const char *name, const char *value, bool nocase)
+{
+	struct name_value *grown;
+	char *v = cfg_strdup(ctx, value);
+	char *n;
+
+	if (v == NULL)
+		return -1;
+	for (size_t i = 0; i < *count; i++) {
+		struct name_value *e = &(*list)[i];
+		if ((nocase ? strcasecmp(e->name, name)
+			    : strcmp(e->name, name)) == 0) {
+			free(e->value);
+			e->value = v;
+			return 0;
+		}
+	}
+	grown = realloc(*list, (*count + 1) * sizeof(*grown));
+	if (grown == NULL) {
+		ctx->oom = true;
+		free(v);
+		return -1;
+	}
+	*list = grown;
+	n = cfg_strdup(ctx, name);
+	if (n == NULL) {
+		free(v);
+		return -1;
+	}
+	grown[*count] = (struct name_value){n, v};
+	++*count;
 	return 0;
 }
 
@@ -457,9 +500,12 @@ int cfg_location_copy(struct cfg_ctx *ctx, struct location *dst,
 	    dup_str(ctx, &dst->alias, src->alias) ||
 	    dup_str(ctx, &dst->redirect_to, src->redirect_to) ||
 	    dup_str(ctx, &dst->upload_dir, src->upload_dir) ||
-	    copy_lists(ctx, dst, src) || copy_cgi_params(ctx, dst, src) ||
-	    cfg_compress_copy(ctx, dst, src) ||
-	    cfg_headers_copy(ctx, dst, src)) {
+	    copy_lists(ctx, dst, src) ||
+	    nv_copy(ctx, &dst->cgi_params, &dst->cgi_param_count,
+		    src->cgi_params, src->cgi_param_count) ||
+	    nv_copy(ctx, &dst->headers, &dst->header_count, src->headers,
+		    src->header_count) ||
+	    cfg_compress_copy(ctx, dst, src)) {
 		cfg_location_clear(dst);
 		return -1;
 	}

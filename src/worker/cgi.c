@@ -80,7 +80,7 @@ static void job_free(struct cgi_job *job)
 	timer_disarm(&job->timer);
 	cgi_close_fd(job, ROLE_STDIN);
 	cgi_close_fd(job, ROLE_STDOUT);
-	cgi_close_fd(job, ROLE_STDERR);
+	cgi_end_stderr(job);
 	cgi_close_fd(job, ROLE_PIDFD);
 	if (job->spool_fd != -1)
 		close(job->spool_fd); /* unlinked: the body is gone */

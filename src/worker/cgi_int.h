@@ -108,6 +108,9 @@ enum io_result cgi_spool_done(struct conn *c, struct cgi_job *job);
 bool cgi_read_stdout(struct cgi_job *job);
 /* Forward the script's stderr to the error log, rate-limited. */
 void cgi_read_stderr(struct cgi_job *job);
+/* The job ends: read what its stderr still holds, log the last line
+ * even without its newline, close it. */
+void cgi_end_stderr(struct cgi_job *job);
 /* Stop holding the parsed head: build it.  false when the job is gone. */
 bool cgi_release_head(struct cgi_job *job, bool length_known);
 /* NULL when the script exited 0, else what happened ("killed by

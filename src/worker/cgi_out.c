@@ -491,35 +491,54 @@ bool cgi_read_stdout(struct cgi_job *job)
 	return true;
 }
 
-void cgi_read_stderr(struct cgi_job *job)
+/* Log the stderr line gathered in err (rate limited: a chatty script
+ * can't flood the log). */
+static void err_line(struct cgi_job *job)
+{
+	if (job->err_lines < CGI_STDERR_LINES)
+		log_warn("cgi stderr (pid %d): %.*s", (int)job->proc.pid,
+			 (int)job->err_len, job->err);
+	else if (job->err_lines == CGI_STDERR_LINES)
+		log_warn("cgi stderr (pid %d): more output dropped",
+			 (int)job->proc.pid);
+	job->err_lines++;
+	job->err_len = 0;
+}
+
+/* Read what stderr holds now into lines; true at its end (EOF, error). */
+static bool stderr_pull(struct cgi_job *job)
 {
 	char buf[4096];
 	ssize_t n;
 
-	while ((n = read(job->proc.stderr_fd, buf, sizeof(buf))) != 0) {
+	for (;;) {
+		n = read(job->proc.stderr_fd, buf, sizeof(buf));
 		if (n == -1 && errno == EINTR)
 			continue;
-		if (n == -1)
-			return;
+		if (n <= 0)
+			return n == 0 || errno != EAGAIN;
 		for (ssize_t i = 0; i < n; i++) {
 			bool eol = buf[i] == '\n';
 			if (!eol && job->err_len < sizeof(job->err) - 1)
 				job->err[job->err_len++] = buf[i];
-			if (!eol && job->err_len < sizeof(job->err) - 1)
-				continue;
-			/* rate limit: a chatty script can't flood the log */
-			if (job->err_lines < CGI_STDERR_LINES)
-				log_warn("cgi stderr (pid %d): %.*s",
-					 (int)job->proc.pid, (int)job->err_len,
-					 job->err);
-			else if (job->err_lines == CGI_STDERR_LINES)
-				log_warn("cgi stderr (pid %d): more output "
-					 "dropped",
-					 (int)job->proc.pid);
-			job->err_lines++;
-			job->err_len = 0;
+			if (eol || job->err_len == sizeof(job->err) - 1)
+				err_line(job);
 		}
 	}
+}
+
+void cgi_read_stderr(struct cgi_job *job)
+{
+	if (stderr_pull(job))
+		cgi_end_stderr(job);
+}
+
+void cgi_end_stderr(struct cgi_job *job)
+{
+	if (job->proc.stderr_fd != -1)
+		stderr_pull(job); /* what is still in the pipe */
+	if (job->err_len)
+		err_line(job); /* the last line, without its newline */
 	cgi_close_fd(job, ROLE_STDERR);
 }
 

@@ -8,7 +8,7 @@ the order rotates each round), so machine drift hits them alike.  Only the
 ratios inside one run mean something on a shared machine.
 
 Knobs (environment):
-  SCENARIOS   ["a b c d e f g"]   which scenarios (see SCEN below)
+  SCENARIOS   ["a b c d e f g h i"]   which scenarios (see SCEN below)
   SERVERS     ["nginx lighttpd h2o webserv"]  those not installed are left out
   DURATION    [10]  seconds per measured run    WARMUP [1]  seconds before it
   ROUNDS      [1]   interleaved rounds (the median is reported)
@@ -27,8 +27,8 @@ Hooks for later scenarios: a scenario may say needs={'tls'} (or 'h2',
 is per scenario ('wrk' today; 'h2load' is found and its runner is the place
 for h2 and TLS scenarios).
 """
-import json, os, resource, selectors, shutil, signal, socket, statistics
-import subprocess, sys, tempfile, time
+import gzip, json, os, random, resource, selectors, shutil, signal, socket
+import statistics, subprocess, sys, tempfile, time, zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -36,7 +36,8 @@ ENV = os.environ
 DURATION = int(ENV.get('DURATION', '10'))
 WARMUP = int(ENV.get('WARMUP', '1'))
 ROUNDS = int(ENV.get('ROUNDS', '1'))
-SCENARIOS = ENV.get('SCENARIOS', 'a b c d e f g').replace(',', ' ').split()
+SCENARIOS = ENV.get('SCENARIOS',
+                    'a b c d e f g h i').replace(',', ' ').split()
 WANT_SERVERS = ENV.get('SERVERS', 'nginx lighttpd h2o webserv').split()
 IDLE_CONNS = int(ENV.get('IDLE_CONNS', '10000'))
 WEBSERV_BIN = ENV.get('WEBSERV_BIN', os.path.join(ROOT, 'webserv'))
@@ -44,7 +45,9 @@ CLK = os.sysconf('SC_CLK_TCK')
 PAGE = os.sysconf('SC_PAGE_SIZE')
 PY = '/usr/bin/python3'
 
-SIZES = {'/index.html': 1024, '/100k.bin': 100 * 1024, '/10m.bin': 10 << 20}
+SIZES = {'/index.html': 1024, '/100k.bin': 100 * 1024, '/10m.bin': 10 << 20,
+         '/z/page.html': 20 * 1024, '/zs/page.html': 20 * 1024}
+AE = 'Accept-Encoding: gzip, br'  # what a browser sends, give or take q
 
 # id -> scenario.  base: the server ratios are taken against.
 SCEN = {
@@ -57,11 +60,20 @@ SCEN = {
     'f': dict(desc='CGI hello.sh, keep-alive, c=20', path='/cgi-bin/hello.sh',
               c=20, base='lighttpd', needs={'cgi'}),
     'g': dict(desc='idle keep-alive conns: server RSS per conn', idle=True),
+    # compression (issue 15): a 20 KiB HTML page asked for with
+    # Accept-Encoding; h compresses on the fly (nginx gzip on, level 6;
+    # webserv compress = br, gzip: once per version, from memory; h2o
+    # compress: ON), i serves a pre-made .gz (nginx gzip_static, webserv
+    # static_compressed, h2o file.send-compressed).  Each server's answer
+    # must carry Content-Encoding and decode to the page.
+    'h': dict(desc='20 KiB HTML compressed on the fly, keep-alive, c=100',
+              path='/z/page.html', c=100, hdr=AE, needs={'gzip'}),
+    'i': dict(desc='20 KiB HTML, pre-made .gz sibling, keep-alive, c=100',
+              path='/zs/page.html', c=100, hdr=AE, needs={'gzip_static'}),
     # Later: TLS (needs={'tls'}, scheme https), h2 (tool='h2load',
-    # needs={'tls', 'h2'}), h2c (needs={'h2c'}), compression
-    # (hdr='Accept-Encoding: gzip', needs={'gzip'}).
+    # needs={'tls', 'h2'}), h2c (needs={'h2c'}).
 }
-ORDER = ['a', 'b', 'c', 'd', 'e', 'f', 'g']
+ORDER = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i']
 
 
 def log(*a):
@@ -90,6 +102,14 @@ def make_docroot(d):
                        ('10m.bin', SIZES['/10m.bin'])):
         with open(os.path.join(d, name), 'wb') as f:
             f.write(os.urandom(size))
+    page = html_page(SIZES['/z/page.html'])
+    for sub_dir in ('z', 'zs'):
+        os.makedirs(os.path.join(d, sub_dir))
+        with open(os.path.join(d, sub_dir, 'page.html'), 'wb') as f:
+            f.write(page)
+        os.chmod(os.path.join(d, sub_dir), 0o755)
+    with gzip.open(os.path.join(d, 'zs', 'page.html.gz'), 'wb', 9) as f:
+        f.write(page)
     cgi = os.path.join(d, 'cgi-bin', 'hello.sh')
     with open(cgi, 'w') as f:
         f.write('#!/bin/sh\nprintf "Content-Type: text/plain\\r\\n\\r\\n"\n'
@@ -97,6 +117,29 @@ def make_docroot(d):
     os.chmod(cgi, 0o755)
     for p in (d, os.path.join(d, 'cgi-bin')):
         os.chmod(p, 0o755)
+
+
+def html_page(size):
+    """size bytes of HTML that compress like a real page (about 3-4x):
+    paragraphs of words drawn from a fixed vocabulary, seeded."""
+    rng = random.Random(15)
+    words = ('server request response header client cache file page static '
+             'upload module config worker signal reload socket buffer stream '
+             'the a of to and in is for on with as by at from this that it '
+             'compress brotli gzip encoding vary accept length content type '
+             'nginx lighttpd webserv benchmark latency throughput').split()
+    head = b'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">' \
+        b'<title>compression bench</title></head><body>\n'
+    tail = b'</body></html>\n'
+    body = bytearray()
+    while len(body) < size:
+        n = rng.randint(40, 90)
+        text = ' '.join(rng.choice(words) for _ in range(n))
+        cls = rng.choice(('intro', 'note', 'body', 'aside'))
+        body += f'<p class="{cls}" id="p{rng.randint(1, 99999)}">' \
+            f'{text.capitalize()}.</p>\n'.encode()
+    body = bytes(body[:size - len(head) - len(tail)])
+    return head + body + tail
 
 
 def conf_nginx(port, docroot, run):
@@ -121,6 +164,8 @@ http {{
         listen 127.0.0.1:{port} backlog=4096;
         root {docroot};
         index index.html;
+        location /z/ {{ gzip on; gzip_comp_level 6; gzip_min_length 256; }}
+        location /zs/ {{ gzip_static on; }}
     }}
 }}
 """
@@ -158,6 +203,12 @@ listen:
 hosts:
   default:
     paths:
+      /z:
+        file.dir: {docroot}/z
+        compress: ON
+      /zs:
+        file.dir: {docroot}/zs
+        file.send-compressed: ON
       /:
         file.dir: {docroot}
 """
@@ -175,6 +226,8 @@ servers = ( {{
   index = [ "index.html" ];
   locations = (
     {{ path = "/"; methods = [ "GET", "HEAD" ]; }},
+    {{ path = "/z/"; compress = [ "br", "gzip" ]; }},
+    {{ path = "/zs/"; static_compressed = [ "br", "gzip" ]; }},
     {{ path = "/cgi-bin/"; methods = [ "GET", "HEAD" ];
        cgi = ( {{ ext = ".sh"; interpreter = "/bin/sh"; }} ); }}
   );
@@ -186,12 +239,14 @@ def server_table():
     """name -> dict(conf, argv, features) for the servers that exist."""
     t = {}
     base = {'static'}
+    comp = {'gzip', 'gzip_static'}
     for name, binname, conf, argv, feat in (
             ('nginx', 'nginx', conf_nginx,
-             lambda b, c: [b, '-c', c, '-g', 'daemon off;'], base),
+             lambda b, c: [b, '-c', c, '-g', 'daemon off;'], base | comp),
             ('lighttpd', 'lighttpd', conf_lighttpd,
              lambda b, c: [b, '-D', '-f', c], base | {'cgi'}),
-            ('h2o', 'h2o', conf_h2o, lambda b, c: [b, '-c', c], base)):
+            ('h2o', 'h2o', conf_h2o, lambda b, c: [b, '-c', c],
+             base | comp)):
         path = shutil.which(binname) or shutil.which(binname, path='/usr/sbin')
         if name in WANT_SERVERS and path:
             t[name] = dict(bin=path, conf=conf, argv=argv, features=feat)
@@ -203,7 +258,8 @@ def server_table():
         ws.append((n, p))
     # FEATURES grows with webserv: 'tls', 'h2', 'gzip' switch on the
     # scenarios that need them (WEBSERV_FEATURES="tls h2").
-    wfeat = base | {'cgi'} | set(ENV.get('WEBSERV_FEATURES', '').split())
+    wfeat = base | {'cgi'} | comp | \
+        set(ENV.get('WEBSERV_FEATURES', '').split())
     for n, p in ws:
         if not os.access(p, os.X_OK):
             sys.exit(f'webserv binary {p} not found (make webserv)')
@@ -270,6 +326,44 @@ def machine_cpu():
     with open('/proc/stat') as f:
         v = [int(x) for x in f.readline().split()[1:]]
     return (sum(v) - v[3] - v[4]) / CLK, sum(v) / CLK  # busy, all
+
+
+def http_get_coded(port, path, hdr):
+    """(coding, decoded body) of a GET with hdr, or (None, why)."""
+    s = socket.create_connection(('127.0.0.1', port), timeout=5.0)
+    s.sendall(f'GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n'
+              f'Connection: close\r\n{hdr}\r\n\r\n'.encode())
+    data = b''
+    while True:
+        b = s.recv(1 << 20)
+        if not b:
+            break
+        data += b
+    s.close()
+    head, _, body = data.partition(b'\r\n\r\n')
+    fields = {}
+    for line in head.split(b'\r\n')[1:]:
+        k, _, v = line.partition(b':')
+        fields[k.strip().lower().decode()] = v.strip().decode()
+    if 'chunked' in fields.get('transfer-encoding', ''):
+        raw, body = body, b''
+        while raw:
+            size, _, raw = raw.partition(b'\r\n')
+            n = int(size.split(b';')[0], 16)
+            if n == 0:
+                break
+            body, raw = body + raw[:n], raw[n + 2:]
+    coding = fields.get('content-encoding')
+    try:
+        if coding == 'gzip':
+            return coding, zlib.decompress(body, 47)
+        if coding == 'br':
+            return coding, subprocess.run(['brotli', '-d', '-c'], input=body,
+                                          capture_output=True,
+                                          check=True).stdout
+    except (zlib.error, OSError, subprocess.CalledProcessError) as e:
+        return None, f'{coding} body does not decode: {e}'
+    return None, f'no Content-Encoding (head: {head[:200]!r})'
 
 
 def http_get(port, path, hdr=None, timeout=5.0):
@@ -591,6 +685,17 @@ def main():
                     skip.add((sid, s.name))
                     notes.append(f'{s.name}: {sc["path"]} gave {st}, '
                                  f'{len(body)} bytes: {sid} left out')
+                elif 'Accept-Encoding' in sc.get('hdr', ''):
+                    coding, got = http_get_coded(s.port, sc['path'],
+                                                 sc['hdr'])
+                    if coding is None or got != body:
+                        skip.add((sid, s.name))
+                        notes.append(f'{s.name}: {sc["path"]} not '
+                                     f'compressed right ({coding}: '
+                                     f'{got if coding is None else "differs"}'
+                                     f'): {sid} left out')
+                    else:
+                        notes.append(f'{s.name} {sid}: {coding}')
         with open(jsonl, 'w') as jf:
             meta = dict(kind='meta', stamp=stamp, duration=DURATION,
                         rounds=ROUNDS, cpus=os.cpu_count(),

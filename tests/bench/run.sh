@@ -2,7 +2,7 @@
 # make bench: webserv next to nginx, lighttpd and h2o on 127.0.0.1, all
 # started by the driver from configs it writes into a temp dir, the
 # scenarios interleaved in one run (tests/bench/bench.py says the knobs).
-#   tests/bench/run.sh                         # scenarios a-g, 10 s each
+#   tests/bench/run.sh                         # scenarios a-i, 10 s each
 #   SCENARIOS="a e" DURATION=5 tests/bench/run.sh
 #   SERVERS=webserv SCENARIOS=a DURATION=1 tests/bench/run.sh   # smoke
 set -euo pipefail
@@ -31,7 +31,7 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
 # runs x (duration + warm-up + pauses) + start-up + the idle scenario, twice
-n=$(wc -w <<<"${SCENARIOS:-a b c d e f g}")
+n=$(wc -w <<<"${SCENARIOS:-a b c d e f g h i}")
 s=$(wc -w <<<"${SERVERS:-nginx lighttpd h2o webserv} ${WEBSERV_ALT:-}")
 total=${TOTAL_TIMEOUT:-$(((n * s * (${DURATION:-10} + ${WARMUP:-1} + 3) * ${ROUNDS:-1} + 60 * s + 60) * 2))}
 exec timeout --signal=TERM --kill-after=30 "$total" "$PY" "$here/bench.py" "$@"

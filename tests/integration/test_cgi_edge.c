@@ -428,3 +428,61 @@ Test(cgi, chunked_spool_limit_and_vanishing_client, .fini = cgx_fini)
 		     "a script was started");
 	srv_stop(s);
 }
+
+/* text is in log, not followed by a digit ("words 1" is not "words 12") */
+static bool has_words(const char *log, const char *text)
+{
+	size_t len = strlen(text);
+
+	for (const char *p = log; (p = strstr(p, text)) != NULL; p += len)
+		if (p[len] < '0' || p[len] > '9')
+			return true;
+	return false;
+}
+
+/* What a script writes to stderr as it ends (after its output, the last
+ * line without a newline) reaches the error log: the job's end drains
+ * stderr before closing it, whatever order the events came in. */
+Test(cgi, stderr_written_last_reaches_the_error_log, .fini = cgx_fini)
+{
+	struct srv *s = &server;
+	struct cgx_resp r;
+	char raw[256], want[64];
+	char *log = NULL;
+	int missing = -1;
+
+	start(s, CGX_CFG("1"));
+	cr_assert_eq(cgx_script(s, "last.sh",
+				"printf 'Content-Type: text/plain\\r\\n\\r\\n"
+				"bye\\n'\n"
+				"exec 1>&-\n"
+				"echo \"first words $QUERY_STRING\" >&2\n"
+				"printf \"last words $QUERY_STRING\" >&2\n"),
+		     0);
+	run(s);
+	for (int i = 0; i < 20; i++) {
+		snprintf(raw, sizeof(raw),
+			 "GET /cgi-bin/last.sh?%d HTTP/1.1\r\nHost: a\r\n"
+			 "Connection: close\r\n\r\n",
+			 i);
+		cr_assert_eq(cgx_request(s->port, raw, &r), 200, "%s", r.head);
+		cgx_resp_free(&r);
+	}
+	/* bounded wait (5 s): the lines may follow the responses */
+	for (int tries = 0; tries < 500 && missing != 0; tries++) {
+		free(log);
+		log = read_file(s->err_log, NULL);
+		missing = 0;
+		for (int i = 0; i < 20 && log; i++) {
+			snprintf(want, sizeof(want), "first words %d", i);
+			missing += !has_words(log, want);
+			snprintf(want, sizeof(want), "last words %d", i);
+			missing += !has_words(log, want);
+		}
+		if (log == NULL || missing)
+			usleep(10 * 1000);
+	}
+	cr_expect_eq(missing, 0, "%d stderr lines lost:\n%s", missing, log);
+	free(log);
+	srv_stop(s);
+}

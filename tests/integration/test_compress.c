@@ -141,13 +141,19 @@ static int pre_setup(const char *dir)
 	char *text = make_text(30000);
 	int rc = write_file(dir, "www/pre/a.css", text, -1);
 
-	free(text);
-	if (rc == -1 || write_file(dir, "www/pre/only.css", "x{}\n", -1) == -1)
+	if (rc == -1 || write_file(dir, "www/pre/gz.css", text, -1) == -1) {
+		free(text);
 		return -1;
-	/* siblings made by the reference tools, a second newer */
+	}
+	free(text);
+	if (write_file(dir, "www/pre/only.css", "x{}\n", -1) == -1)
+		return -1;
+	/* siblings made by the reference tools, a second newer; gz.css
+	 * has only a .gz */
 	return sh("cd %s/www/pre && gzip -9 -k -c a.css > a.css.gz && "
 		  "brotli -c a.css > a.css.br && "
-		  "touch -d '+1 second' a.css.gz a.css.br",
+		  "gzip -9 -k -c gz.css > gz.css.gz && "
+		  "touch -d '+1 second' a.css.gz a.css.br gz.css.gz",
 		  dir);
 }
 
@@ -182,6 +188,15 @@ Test(http, static_compressed_serves_siblings, .fini = hx_fini)
 	expect_decodes_to(s.dir, &r, "br", orig, len);
 	cr_expect(r.body_len == br_len && memcmp(r.body, br, br_len) == 0);
 	cr_assert(resp_header(&r, "ETag", etag_br, sizeof(etag_br)));
+	http_resp_free(&r);
+
+	/* br preferred (the setting's order) but only a .gz exists: the
+	 * next best coding the client takes, not identity */
+	cr_assert_eq(
+	    get(s.port, "GET", "/pre/gz.css", "Accept-Encoding: gzip, br", &r),
+	    200);
+	expect_decodes_to(s.dir, &r, "gzip", orig, len);
+	expect_vary(&r);
 	http_resp_free(&r);
 
 	/* no Accept-Encoding, identity;q=0 for br only, gzip refused */

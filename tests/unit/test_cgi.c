@@ -1233,7 +1233,7 @@ Test(cgi_spawn, sigkill_after_ignored_sigterm)
 Test(cgi_env, params_set_and_override)
 {
 	static const char fields[] = "Host: example.test\r\n";
-	const struct cgi_param params[] = {
+	const struct name_value params[] = {
 	    {"PATH_INFO", "$uri"},
 	    {"SCRIPT_NAME", "/app${path_info}"},
 	    {"APP_ALL", "$request_uri|$query_string|$document_root|"

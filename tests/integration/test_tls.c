@@ -6,7 +6,8 @@
  * protocol versions, SNI between two servers on one address and 421,
  * a cleartext request on the TLS port, a handshake trickler cut by
  * tls_handshake_timeout, a reload that swaps the certificate (and one
- * with a broken pair that keeps the old one), ticket resumption.
+ * with a broken pair that keeps the old one), ticket resumption, five
+ * reloads with certificate swaps under wrk, 500 half-open handshakes.
  * Suite "http" (integration): `make unit` leaves it out.
  */
 #include <criterion/criterion.h>
@@ -16,15 +17,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "harness_extra.h"
 
-#define TLS_CFG                                                                \
+#define TLS_CFG TLS_CFG_HT("1s")
+#define TLS_CFG_HT(timeout)                                                    \
 	"workers = 2;\n"                                                       \
 	"pid_file = \"@DIR@/webserv.pid\";\n"                                  \
 	"error_log = \"@DIR@/error.log\";\n"                                   \
-	"http = { tls_handshake_timeout = \"1s\"; };\n"                        \
+	"http = { tls_handshake_timeout = \"" timeout "\"; };\n"               \
 	"servers = (\n"                                                        \
 	"  { listen = [ \"127.0.0.1:@PORT@ tls\", \"127.0.0.1:@PORT2@\" ];\n"  \
 	"    server_names = [ \"a.test\", \"localhost\" ];\n"                  \
@@ -451,5 +454,116 @@ Test(http, tls_session_resumption_survives_reload, .fini = hx_fini,
 	/* the new generation's workers take it */
 	cr_expect(resumed(&s), "not resumed after the reload");
 	cr_expect(resumed(&s), "not resumed after the reload (2)");
+	srv_stop(&s);
+}
+
+/*
+ * Zero-error reload over TLS: wrk over https for 10 s while five SIGHUPs
+ * each swap the certificate of a.test (a.pem/a.key <-> a2.pem/a2.key):
+ * no socket error, no non-2xx response, and the last certificate is the
+ * one served afterwards.
+ */
+Test(http, tls_five_reloads_with_certificate_swaps_under_wrk, .fini = hx_fini,
+     .timeout = 90)
+{
+	struct srv s;
+	char url[128], out[16384], cmd[1024], tmp[4096];
+	char got[256], want[256], path[512];
+	int pipefd[2], status;
+
+	start(&s);
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s && cp a.pem a1.pem && cp a.key a1.key", s.dir);
+	cr_assert_eq(hx_sh(cmd, tmp, sizeof(tmp)), 0);
+	snprintf(url, sizeof(url), "https://127.0.0.1:%d/", s.port);
+	cr_assert_eq(pipe(pipefd), 0);
+	pid_t wrk = fork();
+	if (wrk == 0) {
+		dup2(pipefd[1], STDOUT_FILENO);
+		dup2(pipefd[1], STDERR_FILENO);
+		execlp("wrk", "wrk", "-t2", "-c20", "-d10s", url, (char *)NULL);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	for (int i = 0; i < 5; i++) {
+		usleep(1500000);
+		snprintf(cmd, sizeof(cmd),
+			 "cd %s && cp a%d.pem a.pem && cp a%d.key a.key", s.dir,
+			 i % 2 == 0 ? 2 : 1, i % 2 == 0 ? 2 : 1);
+		cr_expect_eq(hx_sh(cmd, tmp, sizeof(tmp)), 0);
+		kill(s.pid, SIGHUP);
+		cr_expect_eq(srv_wait_notify(&s, "READY=1", 10000), 0,
+			     "reload %d did not complete", i);
+	}
+	size_t n = 0;
+	ssize_t r;
+	while ((r = read(pipefd[0], out + n, sizeof(out) - 1 - n)) > 0)
+		n += (size_t)r;
+	out[n] = '\0';
+	close(pipefd[0]);
+	waitpid(wrk, &status, 0);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "wrk: %s",
+		  out);
+	cr_expect(strstr(out, "requests in") != NULL, "%s", out);
+	cr_expect(strstr(out, "Socket errors") == NULL, "%s", out);
+	cr_expect(strstr(out, "Non-2xx") == NULL, "%s", out);
+	/* five swaps: a2 is the certificate in place and served */
+	served_fingerprint(&s, "a.test", got, sizeof(got));
+	file_fingerprint(hx_path(path, sizeof(path), s.dir, "a2.pem"), want,
+			 sizeof(want));
+	cr_expect_str_eq(got, want);
+	srv_stop(&s);
+}
+
+#define HALF_OPEN 500
+
+/*
+ * 500 half-open TLS connections (half connected and silent, half with
+ * a ClientHello cut in the middle) under a long handshake timeout: the
+ * server keeps answering a probe (a full handshake and a request) in
+ * under a second, again and again.
+ */
+Test(http, tls_half_open_connections_do_not_stall_the_server, .fini = hx_fini,
+     .timeout = 120)
+{
+	struct srv s;
+	/* a record header announcing 512 bytes of handshake, and the first
+	 * bytes of a ClientHello: the server waits for the rest */
+	static const char hello_half[] = "\x16\x03\x01\x02\x00\x01\x00\x01\xfc"
+					 "\x03\x03";
+	static int fds[HALF_OPEN];
+	char out[4096];
+
+	cr_assert_eq(hx_start(&s, TLS_CFG_HT("60s"), tls_files), 0,
+		     "webserv did not start");
+	for (int i = 0; i < HALF_OPEN; i++) {
+		fds[i] = http_connect(s.port);
+		cr_assert(fds[i] >= 0, "connect %d", i);
+		if (i % 2 == 1)
+			cr_assert_eq(send_all(fds[i], hello_half,
+					      sizeof(hello_half) - 1),
+				     0);
+	}
+	for (int i = 0; i < 10; i++) {
+		cr_expect_eq(curl(&s, out, sizeof(out),
+				  "-o /dev/null -w '%%{http_code} "
+				  "%%{time_total}' https://a.test:%d/",
+				  s.port),
+			     0, "probe %d: %s", i, out);
+		double t = -1;
+		int code = 0;
+		cr_expect_eq(sscanf(out, "%d %lf", &code, &t), 2, "%s", out);
+		cr_expect_eq(code, 200, "probe %d: %s", i, out);
+		cr_expect(t >= 0 && t < 1.0, "probe %d took %s", i, out);
+		usleep(200000);
+	}
+	/* the half-open ones are still held, not dropped to make room */
+	int open = 0;
+	for (int i = 0; i < HALF_OPEN; i++)
+		if (!hx_readable(fds[i], 0))
+			open++;
+	cr_expect_eq(open, HALF_OPEN, "%d of %d still open", open, HALF_OPEN);
+	for (int i = 0; i < HALF_OPEN; i++)
+		close(fds[i]);
 	srv_stop(&s);
 }

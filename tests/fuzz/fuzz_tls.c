@@ -74,12 +74,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	FUZZ_CHECK(mkdtemp(dir) != NULL, "mkdtemp");
 	atexit(remove_dir_tree);
 	for (int i = 0; i < 2; i++) {
-		snprintf(cmd, sizeof(cmd),
-			 "cd %s && mkdir -p www && openssl req -x509 -newkey ec "
-			 "-pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "
-			 "%c.key -out %c.pem -days 365 -subj /CN=%c.test "
-			 ">/dev/null 2>&1",
-			 dir, "ab"[i], "ab"[i], "ab"[i]);
+		snprintf(
+		    cmd, sizeof(cmd),
+		    "cd %s && mkdir -p www && openssl req -x509 -newkey ec "
+		    "-pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "
+		    "%c.key -out %c.pem -days 365 -subj /CN=%c.test "
+		    ">/dev/null 2>&1",
+		    dir, "ab"[i], "ab"[i], "ab"[i]);
 		run(cmd);
 	}
 	snprintf(path, sizeof(path), "%s/webserv.cfg", dir);
@@ -156,8 +157,7 @@ static bool same_certificates(const struct server *x, const struct server *y)
 static void check_sni(const struct conn *c, SSL *ssl)
 {
 	const char *name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
-	const struct server *def =
-	    router_server(cfg, 0, (struct slice){"", 0});
+	const struct server *def = router_server(cfg, 0, (struct slice){"", 0});
 
 	if (!c->tls_sni) {
 		FUZZ_CHECK(c->tls_server == def, "server moved without SNI");

@@ -224,6 +224,19 @@ bench: webserv
 bench-smoke: webserv
 	SERVERS=webserv SCENARIOS=a DURATION=1 WARMUP=0 tests/bench/run.sh
 
+# testssl.sh against the default TLS settings (tests/testssl/run.sh, about
+# a minute): fails on NOT ok, VULNERABLE or a MEDIUM+ rating.  Debian's
+# package testssl.sh installs the command testssl, hence its own check.
+TESTSSL_TOOLS := testssl
+TESTSSL_APT   := testssl.sh
+.PHONY: testssl
+testssl: webserv
+	@command -v $(TESTSSL_TOOLS) >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(TESTSSL_APT) >/dev/null || exit 1; \
+	  else echo "missing testssl. Run:"; echo "  sudo apt-get install -y $(TESTSSL_APT)"; exit 1; fi; }
+	tests/testssl/run.sh
+
 clean:
 	rm -rf build webserv
 

@@ -10,12 +10,18 @@
  * Invariants: a retried SSL_write gets the same leading bytes (the
  * caller's counters only move on success); errors are mapped to errno
  * (EAGAIN: wait for epoll) so the callers keep one code path.
- * Never blocks; never holds a whole file in memory (files go through a
- * 16 KiB buffer: sendfile is impossible over TLS without kTLS).
+ * Never blocks; never holds a whole file in memory.  Files: where the
+ * kernel offers the "tls" ULP (/proc/sys/net/ipv4/tcp_available_ulp),
+ * OpenSSL is asked for kTLS (SSL_OP_ENABLE_KTLS) and, once it has put
+ * the send side in the kernel (BIO_get_ktls_send), SSL_sendfile sends
+ * from the page cache; otherwise (and when OpenSSL could not use kTLS
+ * for the cipher) pread into a 16 KiB buffer and SSL_write, one record.
  */
 #include <errno.h>
+#include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/sendfile.h>
@@ -53,8 +59,38 @@ static int sni_select(SSL *ssl, int *alert, void *arg)
 	return SSL_TLSEXT_ERR_OK;
 }
 
+/* Does the kernel offer kTLS?  Read once per worker. */
+static bool ktls_offered;
+
+static bool kernel_has_tls_ulp(void)
+{
+	char buf[256];
+	FILE *f = fopen("/proc/sys/net/ipv4/tcp_available_ulp", "re");
+	bool found = false;
+
+	if (f == NULL)
+		return false;
+	if (fgets(buf, sizeof(buf), f) != NULL)
+		for (char *t = strtok(buf, " \n"); t != NULL;
+		     t = strtok(NULL, " \n"))
+			if (strcmp(t, "tls") == 0)
+				found = true;
+	fclose(f);
+	return found;
+}
+
 void conn_tls_init(const struct config *cfg)
 {
+	bool any = false;
+
+	for (size_t i = 0; i < cfg->server_count; i++)
+		any |= cfg->servers[i].ssl_ctx != NULL;
+	ktls_offered = any && kernel_has_tls_ulp();
+	if (any)
+		log_debug("kTLS: %s", ktls_offered
+					  ? "the kernel offers the tls ULP"
+					  : "not offered by the kernel: files "
+					    "go by pread + SSL_write");
 	for (size_t i = 0; i < cfg->server_count; i++)
 		if (cfg->servers[i].ssl_ctx != NULL)
 			SSL_CTX_set_tlsext_servername_callback(
@@ -74,6 +110,8 @@ int conn_tls_start(struct conn *c)
 		ERR_clear_error();
 		return -1;
 	}
+	if (ktls_offered)
+		SSL_set_options(c->ssl, SSL_OP_ENABLE_KTLS);
 	SSL_set_app_data(c->ssl, c);
 	SSL_set_accept_state(c->ssl);
 	c->tls_server = srv;
@@ -201,6 +239,18 @@ ssize_t conn_send_file(struct conn *c, int fd, off_t off, size_t len)
 
 	if (c->ssl == NULL)
 		return sendfile(c->fd, fd, &off, len);
+	if (ktls_offered && BIO_get_ktls_send(SSL_get_wbio(c->ssl))) {
+		ossl_ssize_t r;
+
+		ERR_clear_error();
+		errno = 0;
+		r = SSL_sendfile(c->ssl, fd, off, len, 0);
+		if (r >= 0)
+			return r;
+		if (tls_fail(c, -1) == 0)
+			errno = EPIPE;
+		return -1;
+	}
 	if (len > sizeof(tls_out))
 		len = sizeof(tls_out);
 	do

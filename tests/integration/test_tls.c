@@ -6,25 +6,30 @@
  * protocol versions, SNI between two servers on one address and 421,
  * a cleartext request on the TLS port, a handshake trickler cut by
  * tls_handshake_timeout, a reload that swaps the certificate (and one
- * with a broken pair that keeps the old one), ticket resumption.
+ * with a broken pair that keeps the old one), ticket resumption, five
+ * reloads with certificate swaps under wrk, 500 half-open handshakes.
  * Suite "http" (integration): `make unit` leaves it out.
  */
 #include <criterion/criterion.h>
+#include <criterion/logging.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "harness_extra.h"
 
-#define TLS_CFG                                                                \
+#define TLS_CFG TLS_CFG_HT("1s")
+#define TLS_CFG_HT(timeout)                                                    \
 	"workers = 2;\n"                                                       \
 	"pid_file = \"@DIR@/webserv.pid\";\n"                                  \
 	"error_log = \"@DIR@/error.log\";\n"                                   \
-	"http = { tls_handshake_timeout = \"1s\"; };\n"                        \
+	"http = { tls_handshake_timeout = \"" timeout "\"; };\n"               \
 	"servers = (\n"                                                        \
 	"  { listen = [ \"127.0.0.1:@PORT@ tls\", \"127.0.0.1:@PORT2@\" ];\n"  \
 	"    server_names = [ \"a.test\", \"localhost\" ];\n"                  \
@@ -451,5 +456,225 @@ Test(http, tls_session_resumption_survives_reload, .fini = hx_fini,
 	/* the new generation's workers take it */
 	cr_expect(resumed(&s), "not resumed after the reload");
 	cr_expect(resumed(&s), "not resumed after the reload (2)");
+	srv_stop(&s);
+}
+
+/*
+ * Zero-error reload over TLS: wrk over https for 10 s while five SIGHUPs
+ * each swap the certificate of a.test (a.pem/a.key <-> a2.pem/a2.key):
+ * no socket error, no non-2xx response, and the last certificate is the
+ * one served afterwards.
+ */
+Test(http, tls_five_reloads_with_certificate_swaps_under_wrk, .fini = hx_fini,
+     .timeout = 90)
+{
+	struct srv s;
+	char url[128], out[16384], cmd[1024], tmp[4096];
+	char got[256], want[256], path[512];
+	int pipefd[2], status;
+
+	start(&s);
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s && cp a.pem a1.pem && cp a.key a1.key", s.dir);
+	cr_assert_eq(hx_sh(cmd, tmp, sizeof(tmp)), 0);
+	snprintf(url, sizeof(url), "https://127.0.0.1:%d/", s.port);
+	cr_assert_eq(pipe(pipefd), 0);
+	pid_t wrk = fork();
+	if (wrk == 0) {
+		dup2(pipefd[1], STDOUT_FILENO);
+		dup2(pipefd[1], STDERR_FILENO);
+		execlp("wrk", "wrk", "-t2", "-c20", "-d10s", url, (char *)NULL);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	for (int i = 0; i < 5; i++) {
+		usleep(1500000);
+		snprintf(cmd, sizeof(cmd),
+			 "cd %s && cp a%d.pem a.pem && cp a%d.key a.key", s.dir,
+			 i % 2 == 0 ? 2 : 1, i % 2 == 0 ? 2 : 1);
+		cr_expect_eq(hx_sh(cmd, tmp, sizeof(tmp)), 0);
+		kill(s.pid, SIGHUP);
+		cr_expect_eq(srv_wait_notify(&s, "READY=1", 10000), 0,
+			     "reload %d did not complete", i);
+	}
+	size_t n = 0;
+	ssize_t r;
+	while ((r = read(pipefd[0], out + n, sizeof(out) - 1 - n)) > 0)
+		n += (size_t)r;
+	out[n] = '\0';
+	close(pipefd[0]);
+	waitpid(wrk, &status, 0);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "wrk: %s",
+		  out);
+	cr_expect(strstr(out, "requests in") != NULL, "%s", out);
+	cr_expect(strstr(out, "Socket errors") == NULL, "%s", out);
+	cr_expect(strstr(out, "Non-2xx") == NULL, "%s", out);
+	/* five swaps: a2 is the certificate in place and served */
+	served_fingerprint(&s, "a.test", got, sizeof(got));
+	file_fingerprint(hx_path(path, sizeof(path), s.dir, "a2.pem"), want,
+			 sizeof(want));
+	cr_expect_str_eq(got, want);
+	srv_stop(&s);
+}
+
+#define HALF_OPEN 500
+
+/*
+ * 500 half-open TLS connections (half connected and silent, half with
+ * a ClientHello cut in the middle) under a long handshake timeout: the
+ * server keeps answering a probe (a full handshake and a request) in
+ * under a second, again and again.
+ */
+Test(http, tls_half_open_connections_do_not_stall_the_server, .fini = hx_fini,
+     .timeout = 120)
+{
+	struct srv s;
+	/* a record header announcing 512 bytes of handshake, and the first
+	 * bytes of a ClientHello: the server waits for the rest */
+	static const char hello_half[] = "\x16\x03\x01\x02\x00\x01\x00\x01\xfc"
+					 "\x03\x03";
+	static int fds[HALF_OPEN];
+	char out[4096];
+
+	cr_assert_eq(hx_start(&s, TLS_CFG_HT("60s"), tls_files), 0,
+		     "webserv did not start");
+	for (int i = 0; i < HALF_OPEN; i++) {
+		fds[i] = http_connect(s.port);
+		cr_assert(fds[i] >= 0, "connect %d", i);
+		if (i % 2 == 1)
+			cr_assert_eq(send_all(fds[i], hello_half,
+					      sizeof(hello_half) - 1),
+				     0);
+	}
+	for (int i = 0; i < 10; i++) {
+		cr_expect_eq(curl(&s, out, sizeof(out),
+				  "-o /dev/null -w '%%{http_code} "
+				  "%%{time_total}' https://a.test:%d/",
+				  s.port),
+			     0, "probe %d: %s", i, out);
+		double t = -1;
+		int code = 0;
+		cr_expect_eq(sscanf(out, "%d %lf", &code, &t), 2, "%s", out);
+		cr_expect_eq(code, 200, "probe %d: %s", i, out);
+		cr_expect(t >= 0 && t < 1.0, "probe %d took %s", i, out);
+		usleep(200000);
+	}
+	/* the half-open ones are still held, not dropped to make room */
+	int open = 0;
+	for (int i = 0; i < HALF_OPEN; i++)
+		if (!hx_readable(fds[i], 0))
+			open++;
+	cr_expect_eq(open, HALF_OPEN, "%d of %d still open", open, HALF_OPEN);
+	for (int i = 0; i < HALF_OPEN; i++)
+		close(fds[i]);
+	srv_stop(&s);
+}
+
+/* TlsTxSw + TlsTxDevice of /proc/net/tls_stat (kTLS send sockets opened
+ * so far); -1 without kTLS in the kernel. */
+static long ktls_tx_count(void)
+{
+	char line[256];
+	long total = -1, v;
+	FILE *f = fopen("/proc/net/tls_stat", "r");
+
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "TlsTxSw %ld", &v) == 1 ||
+		    sscanf(line, "TlsTxDevice %ld", &v) == 1)
+			total = (total < 0 ? 0 : total) + v;
+	fclose(f);
+	return total;
+}
+
+#define LARGE_SIZE (48u * 1024 * 1024 + 4321)
+
+/*
+ * Files over TLS: with kTLS where the kernel offers the tls ULP (then the
+ * kernel's kTLS counter must move), else pread + SSL_write of 16 KiB
+ * records.  Either way a 48 MiB file read by a rate-limited client
+ * arrives byte-exact while no worker's RSS grows by more than 12 MiB:
+ * never the whole file in memory.
+ */
+Test(http, tls_large_file_is_streamed_ktls_or_fallback, .fini = hx_fini,
+     .timeout = 120)
+{
+	struct srv s;
+	char out[4096], path[512];
+	pid_t workers[4];
+	long base[4], peak[4];
+	char *chunk;
+	int n, fd;
+	long ktls_before = ktls_tx_count();
+	const char *asan = getenv("ASAN_OPTIONS");
+	char opts[512];
+
+	/* ASan keeps freed blocks in quarantine (256 MiB by default): each
+	 * TLS record's buffer would count as growth.  This test process
+	 * only: the server it starts inherits it. */
+	snprintf(opts, sizeof(opts), "%s%squarantine_size_mb=1",
+		 asan ? asan : "", asan && *asan ? ":" : "");
+	setenv("ASAN_OPTIONS", opts, 1);
+	start(&s);
+	chunk = malloc(1 << 20);
+	cr_assert(chunk != NULL);
+	fd = open(hx_path(path, sizeof(path), s.dir, "www/large.bin"),
+		  O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	cr_assert(fd >= 0);
+	for (uint64_t off = 0; off < LARGE_SIZE; off += 1 << 20) {
+		size_t len = LARGE_SIZE - off < (1u << 20) ? LARGE_SIZE - off
+							   : (1u << 20);
+		hx_fill(chunk, len, 11, off);
+		cr_assert_eq(write(fd, chunk, len), (ssize_t)len);
+	}
+	close(fd);
+	free(chunk);
+	/* warm both workers' TLS state, then the baseline */
+	for (int i = 0; i < 4; i++)
+		cr_expect_eq(curl(&s, out, sizeof(out),
+				  "-o /dev/null https://a.test:%d/big.bin",
+				  s.port),
+			     0, "%s", out);
+	n = srv_workers(&s, workers, 4);
+	cr_assert(n >= 1);
+	for (int i = 0; i < n; i++)
+		base[i] = peak[i] = proc_rss_kb(workers[i]);
+	pid_t child = fork();
+	if (child == 0) {
+		char cmd[1024];
+		snprintf(cmd, sizeof(cmd),
+			 "curl -sS --max-time 60 --limit-rate 24M --cacert "
+			 "%s/ca.pem --resolve a.test:%d:127.0.0.1 -o "
+			 "%s/large.got https://a.test:%d/large.bin",
+			 s.dir, s.port, s.dir, s.port);
+		_exit(system(cmd) == 0 ? 0 : 1);
+	}
+	int status = 0;
+	while (waitpid(child, &status, WNOHANG) == 0) {
+		for (int i = 0; i < n; i++) {
+			long rss = proc_rss_kb(workers[i]);
+			if (rss > peak[i])
+				peak[i] = rss;
+		}
+		usleep(20000);
+	}
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "curl failed");
+	uint64_t bad = 0;
+	cr_expect(
+	    hx_file_matches(hx_path(path, sizeof(path), s.dir, "large.got"),
+			    LARGE_SIZE, 11, &bad),
+	    "differs at %llu", (unsigned long long)bad);
+	for (int i = 0; i < n; i++)
+		cr_expect(peak[i] - base[i] < 12 * 1024,
+			  "worker %d grew by %ld KiB serving 48 MiB",
+			  (int)workers[i], peak[i] - base[i]);
+	if (ktls_before >= 0) {
+		cr_expect(ktls_tx_count() > ktls_before,
+			  "the kernel offers kTLS but no kTLS socket was made");
+	} else {
+		cr_log_info("kTLS not offered by this kernel: the pread + "
+			    "SSL_write fallback served the file");
+	}
 	srv_stop(&s);
 }

@@ -112,6 +112,7 @@ struct listen_addr {
 	socklen_t addr_len;
 	char *text; /* canonical: "127.0.0.1:8080", "[::1]:8080" */
 	bool tls;   /* "8443 tls": every server on it speaks TLS */
+	bool h2;    /* "8080 h2", "443 tls h2": HTTP/2 too (h2.c) */
 };
 
 /* One certificate (leaf + chain, PEM) and its private key; absolute. */

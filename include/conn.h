@@ -80,6 +80,7 @@ enum conn_state {
 	CONN_LINGER, /* response sent, draining input before close */
 	CONN_CLOSED,
 	CONN_TLS_HANDSHAKE, /* before READ_HEAD on a TLS address */
+	CONN_H2,	    /* an HTTP/2 session (h2.c) */
 };
 
 enum body_sink { SINK_NONE, SINK_DISCARD, SINK_UPLOAD, SINK_CGI };
@@ -147,6 +148,10 @@ struct conn {
 	bool tls_sniffed;		 /* first bytes looked at */
 	bool tls_plain;			 /* cleartext on a TLS address: 400 */
 	bool tls_flip;			 /* a read waits to write */
+	/* HTTP/2 (h2.c): the session once the preface came, else NULL;
+	 * h2_off: the first bytes were no preface (HTTP/1.1 for good) */
+	struct h2_session *h2;
+	bool h2_off;
 };
 
 /* Take over an accepted socket.  NULL on ENOMEM (fd closed). */

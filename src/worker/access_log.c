@@ -130,7 +130,9 @@ void access_log_write(const struct conn *c, bool parsed)
 		len = put_escaped(line, len, sizeof(line), x->req.target.ptr,
 				  x->req.target.len);
 		len = put_text(line, len, sizeof(line),
-			       x->req.minor ? " HTTP/1.1" : " HTTP/1.0");
+			       x->req.minor == 2 ? " HTTP/2.0"
+			       : x->req.minor	 ? " HTTP/1.1"
+						 : " HTTP/1.0");
 	} else {
 		len = put_escaped(line, len, sizeof(line), x->buf,
 				  first_line_len(x->buf, x->len));

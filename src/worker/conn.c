@@ -635,6 +635,9 @@ void conn_on_timeout(struct conn *c)
 	case CONN_CGI:
 		cgi_conn_timeout(c);
 		return;
+	case CONN_H2:
+		h2_on_timeout(c);
+		return;
 	default:
 		conn_close(c); /* send_timeout, linger over */
 	}

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "handler.h"
@@ -51,7 +52,9 @@ struct h2_session {
 	size_t open;
 	const uint8_t *out; /* from nghttp2_session_mem_send, unsent */
 	size_t out_len;
-	bool draining;
+	bool draining;	   /* the shutdown notice is sent */
+	bool goaway;	   /* the final GOAWAY is sent */
+	uint64_t drain_at; /* when the notice went */
 	/* cheap-frame flood counter (per second) */
 	uint64_t cheap_since;
 	unsigned cheap;
@@ -133,7 +136,8 @@ static bool is_conn_field(const char *name, size_t len)
 					    "transfer-encoding", "upgrade",
 					    "proxy-connection"};
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strlen(names[i]) == len && strncasecmp(name, names[i], len) == 0)
+		if (strlen(names[i]) == len &&
+		    strncasecmp(name, names[i], len) == 0)
 			return true;
 	return false;
 }
@@ -173,7 +177,8 @@ static ssize_t body_read(nghttp2_session *ng, int32_t id, uint8_t *buf,
 	s->sent += n;
 	s->x->body_bytes += n;
 	if ((resp->body_kind == BODY_MEM && s->sent >= resp->mem_len) ||
-	    (resp->body_kind == BODY_FILE && s->sent >= (uint64_t)resp->file_len))
+	    (resp->body_kind == BODY_FILE &&
+	     s->sent >= (uint64_t)resp->file_len))
 		*flags |= NGHTTP2_DATA_FLAG_EOF;
 	return (ssize_t)n;
 }
@@ -208,8 +213,7 @@ static int submit(struct conn *c, struct h2_stream *s)
 		 * is passed on), refused if one appears */
 		return -1;
 	}
-	snprintf(status, sizeof(status), "%03d",
-		 (unsigned)resp->status % 1000);
+	snprintf(status, sizeof(status), "%03d", (unsigned)resp->status % 1000);
 	nv[n++] = (nghttp2_nv){(uint8_t *)":status", (uint8_t *)status, 7, 3,
 			       NGHTTP2_NV_FLAG_NONE};
 	p = memchr(resp->head, '\n', resp->head_len);
@@ -236,17 +240,17 @@ static int submit(struct conn *c, struct h2_stream *s)
 				names[used + i] =
 				    ch >= 'A' && ch <= 'Z' ? ch + 32 : ch;
 			}
-			nv[n++] = (nghttp2_nv){(uint8_t *)names + used,
-					       (uint8_t *)v, nlen, vlen,
-					       NGHTTP2_NV_FLAG_NONE};
+			nv[n++] =
+			    (nghttp2_nv){(uint8_t *)names + used, (uint8_t *)v,
+					 nlen, vlen, NGHTTP2_NV_FLAG_NONE};
 			used += nlen;
 		}
 		p = eol + 1;
 	}
 	s->answered = true;
-	return nghttp2_submit_response(
-	    c->h2->ng, s->id, nv, n,
-	    resp->body_kind == BODY_NONE ? NULL : &prov);
+	return nghttp2_submit_response(c->h2->ng, s->id, nv, n,
+				       resp->body_kind == BODY_NONE ? NULL
+								    : &prov);
 }
 
 static struct http_ctx ctx_of(const struct conn *c)
@@ -273,9 +277,9 @@ static int stream_request(struct conn *c, struct h2_stream *s)
 		memcpy(x->buf + x->len, "\r\n", 2);
 		x->len += 2;
 	}
-	rc = s->too_big ? HTTP_ERROR
-			: http_parse_head(x->buf, x->len, x->cap, &x->req,
-					  &status);
+	rc = s->too_big
+		 ? HTTP_ERROR
+		 : http_parse_head(x->buf, x->len, x->cap, &x->req, &status);
 	if (s->too_big)
 		status = 431;
 	if (rc <= 0) {
@@ -400,7 +404,8 @@ static int on_header(nghttp2_session *ng, const nghttp2_frame *f,
 	head_line(s);
 	/* :authority wins over Host (RFC 9113 §8.3.1); on-the-fly
 	 * compression frames with chunks, so it is not asked for */
-	if ((s->authority_len > 0 && nlen == 4 && memcmp(name, "host", 4) == 0) ||
+	if ((s->authority_len > 0 && nlen == 4 &&
+	     memcmp(name, "host", 4) == 0) ||
 	    (nlen == 15 && memcmp(name, "accept-encoding", 15) == 0))
 		return 0;
 	if (head_put(s, (const char *)name, nlen))
@@ -489,8 +494,8 @@ static int session_new(struct conn *c)
 	    cb, on_begin_headers);
 	nghttp2_session_callbacks_set_on_header_callback(cb, on_header);
 	nghttp2_session_callbacks_set_on_frame_recv_callback(cb, on_frame_recv);
-	nghttp2_session_callbacks_set_on_stream_close_callback(
-	    cb, on_stream_close);
+	nghttp2_session_callbacks_set_on_stream_close_callback(cb,
+							       on_stream_close);
 	nghttp2_option_set_max_settings(opt, H2_MAX_SETTINGS);
 	nghttp2_option_set_max_continuations(opt, H2_MAX_CONTINUATIONS);
 	nghttp2_option_set_stream_reset_rate_limit(opt, H2_RESET_BURST,
@@ -520,6 +525,19 @@ enum io_result h2_start(struct conn *c, const char *in, size_t len)
 		return IO_ERROR;
 	if (c->w->draining)
 		h2_drain(c);
+	return IO_OK;
+}
+
+/* All said: half-close and read until the client closes (bounded), so
+ * that unread request bytes cannot turn the close into a reset that
+ * destroys the last responses. */
+static enum io_result linger(struct conn *c)
+{
+	conn_tls_shutdown(c);
+	shutdown(c->fd, SHUT_WR);
+	c->state = CONN_LINGER;
+	conn_arm(c, H2_LINGER_MS);
+	conn_set_events(c, EPOLLIN);
 	return IO_OK;
 }
 
@@ -560,8 +578,7 @@ enum io_result h2_step(struct conn *c)
 	for (;;) {
 		ssize_t n = conn_recv(c, buf, sizeof(buf));
 		if (n > 0) {
-			if (nghttp2_session_mem_recv(h->ng, buf, (size_t)n) <
-			    0)
+			if (nghttp2_session_mem_recv(h->ng, buf, (size_t)n) < 0)
 				return IO_ERROR;
 			conn_arm(c, c->w->cfg->timeouts.keepalive
 					? c->w->cfg->timeouts.keepalive
@@ -589,11 +606,22 @@ enum io_result h2_step(struct conn *c)
 		conn_set_events(c, EPOLLIN | EPOLLOUT);
 		return IO_AGAIN;
 	}
-	if (!nghttp2_session_want_read(h->ng) &&
-	    !nghttp2_session_want_write(h->ng))
-		return IO_ERROR; /* GOAWAY exchanged, all done */
-	if (h->draining && h->open == 0)
-		return IO_ERROR;
+	if (h->draining && !h->goaway && c->w->now - h->drain_at >= 100) {
+		/* a round trip after the notice: the streams that crossed
+		 * it are in, the rest are refused (RFC 9113 §6.8) */
+		h->goaway = true;
+		nghttp2_submit_goaway(
+		    h->ng, NGHTTP2_FLAG_NONE,
+		    nghttp2_session_get_last_proc_stream_id(h->ng),
+		    NGHTTP2_NO_ERROR, NULL, 0);
+		return IO_OK;
+	}
+	if ((!nghttp2_session_want_read(h->ng) &&
+	     !nghttp2_session_want_write(h->ng)) ||
+	    (h->goaway && h->open == 0))
+		return linger(c);
+	if (h->draining && !h->goaway)
+		conn_arm(c, 100);
 	conn_set_events(c, EPOLLIN);
 	return IO_AGAIN;
 }
@@ -605,9 +633,19 @@ void h2_drain(struct conn *c)
 	if (h == NULL || h->draining)
 		return;
 	h->draining = true;
-	nghttp2_submit_goaway(h->ng, NGHTTP2_FLAG_NONE,
-			      nghttp2_session_get_last_proc_stream_id(h->ng),
-			      NGHTTP2_NO_ERROR, NULL, 0);
+	h->drain_at = c->w->now;
+	nghttp2_submit_shutdown_notice(h->ng);
+}
+
+void h2_on_timeout(struct conn *c)
+{
+	struct h2_session *h = c->h2;
+
+	if (h != NULL && h->draining && !h->goaway) {
+		conn_run(c); /* time for the final GOAWAY */
+		return;
+	}
+	conn_close(c);
 }
 
 void h2_free(struct conn *c)

@@ -340,8 +340,6 @@ static int on_begin_frame(nghttp2_session *ng, const nghttp2_frame_hd *hd,
 	case NGHTTP2_PING:
 	case NGHTTP2_SETTINGS:
 		return cheap_frame(c);
-	case NGHTTP2_WINDOW_UPDATE:
-		return cheap_frame(c);
 	default:
 		break;
 	}

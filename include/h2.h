@@ -10,6 +10,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
 
 #include "conn.h"
 
@@ -34,6 +36,10 @@ int h2_sniff(const char *buf, size_t len);
 /* Turn c into an HTTP/2 connection; in[0..len) is what was read so far
  * (the preface first).  IO_OK: state CONN_H2, run h2_step. */
 enum io_result h2_start(struct conn *c, const char *in, size_t len);
+/* The next bytes nghttp2 has to send (valid until the next call): >0
+ * their length, 0 none, <0 an nghttp2 error.  No I/O (the fuzzer drives
+ * a session with h2_start and this alone). */
+ssize_t h2_output(struct conn *c, const uint8_t **out);
 /* The CONN_H2 state: read, feed nghttp2, write. */
 enum io_result h2_step(struct conn *c);
 /* Reload or stop: GOAWAY, open streams finish, then the connection ends. */

@@ -539,6 +539,11 @@ static enum io_result linger(struct conn *c)
 	return IO_OK;
 }
 
+ssize_t h2_output(struct conn *c, const uint8_t **out)
+{
+	return nghttp2_session_mem_send(c->h2->ng, out);
+}
+
 /* Write what nghttp2 has: IO_OK all out, IO_AGAIN the socket is full. */
 static enum io_result flush(struct conn *c)
 {
@@ -547,7 +552,7 @@ static enum io_result flush(struct conn *c)
 	for (;;) {
 		ssize_t n;
 		if (h->out_len == 0) {
-			n = nghttp2_session_mem_send(h->ng, &h->out);
+			n = h2_output(c, &h->out);
 			if (n < 0)
 				return IO_ERROR;
 			if (n == 0)

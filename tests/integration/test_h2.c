@@ -152,8 +152,7 @@ Test(http, h2c_prior_knowledge_serves_like_http1, .fini = hx_fini,
 			    "-E '^content-length|^[0-9]+$'",
 			s.port),
 		     0, "%s", out);
-	cr_expect(strstr(out, "content-length: 2097229\n0") != NULL, "%s",
-		  out);
+	cr_expect(strstr(out, "content-length: 2097229\n0") != NULL, "%s", out);
 	/* HTTP/1.1 on the same port, and on the port without h2 the
 	 * preface is no request */
 	cr_expect_eq(sh(out, sizeof(out),
@@ -163,8 +162,7 @@ Test(http, h2c_prior_knowledge_serves_like_http1, .fini = hx_fini,
 		     0, "%s", out);
 	cr_expect_str_eq(out, "hello\n 1.1");
 	cr_expect_neq(sh(out, sizeof(out),
-			 H2C "-o /dev/null http://127.0.0.1:%d/ 2>&1",
-			 s.port2),
+			 H2C "-o /dev/null http://127.0.0.1:%d/ 2>&1", s.port2),
 		      0, "h2 on a listen without the flag: %s", out);
 	/* the access log says HTTP/2.0 */
 	cr_expect_eq(sh(out, sizeof(out),
@@ -181,12 +179,13 @@ Test(http, h2_alpn_on_tls_h2_only, .fini = hx_fini, .timeout = 60)
 	char out[4096];
 
 	cr_assert_eq(hx_start(&s, H2_TLS_CFG, tls_files), 0);
-	cr_expect_eq(sh(out, sizeof(out),
-			"curl -sS -k --max-time 20 --http2 -o %s/got.bin -w "
-			"'%%{http_version}' https://127.0.0.1:%d/big.bin && cmp "
-			"%s/got.bin %s/www/big.bin && echo same",
-			s.dir, s.port, s.dir, s.dir),
-		     0, "%s", out);
+	cr_expect_eq(
+	    sh(out, sizeof(out),
+	       "curl -sS -k --max-time 20 --http2 -o %s/got.bin -w "
+	       "'%%{http_version}' https://127.0.0.1:%d/big.bin && cmp "
+	       "%s/got.bin %s/www/big.bin && echo same",
+	       s.dir, s.port, s.dir, s.dir),
+	    0, "%s", out);
 	cr_expect_str_eq(out, "2same\n");
 	/* http/1.1 is still offered there; the plain "tls" port offers
 	 * only http/1.1 */
@@ -208,17 +207,19 @@ Test(http, h2_many_concurrent_streams, .fini = hx_fini, .timeout = 90)
 
 	cr_assert_eq(hx_start(&s, H2_CFG, h2_files), 0);
 	/* 40 streams of 2 MiB at once over one connection (nghttp -m) */
-	cr_expect_eq(sh(out, sizeof(out),
-			"timeout 60 nghttp -n -s -m 40 "
-			"http://127.0.0.1:%d/big.bin | grep -c ' 200 .*big.bin'",
-			s.port),
-		     0, "%s", out);
+	cr_expect_eq(
+	    sh(out, sizeof(out),
+	       "timeout 60 nghttp -n -s -m 40 "
+	       "http://127.0.0.1:%d/big.bin | grep -c ' 200 .*big.bin'",
+	       s.port),
+	    0, "%s", out);
 	cr_expect_str_eq(out, "40\n");
-	cr_expect_eq(sh(out, sizeof(out),
-			"timeout 60 /usr/bin/python3 "
-			"\"$WEBSERV_SRC\"/tests/integration/h2_probe.py %d streams",
-			s.port),
-		     0, "%s", out);
+	cr_expect_eq(
+	    sh(out, sizeof(out),
+	       "timeout 60 /usr/bin/python3 "
+	       "\"$WEBSERV_SRC\"/tests/integration/h2_probe.py %d streams",
+	       s.port),
+	    0, "%s", out);
 	srv_stop(&s);
 }
 
@@ -226,8 +227,8 @@ Test(http, h2_many_concurrent_streams, .fini = hx_fini, .timeout = 90)
 Test(http, h2_protocol_errors_and_floods, .fini = hx_fini, .timeout = 180)
 {
 	static const char *const cases[] = {
-	    "rapid_reset", "continuation", "ping",	 "settings",
-	    "empty_data",  "priority",	   "header_bomb", "conn_field",
+	    "rapid_reset", "continuation", "ping",	    "settings",
+	    "empty_data",  "priority",	   "header_bomb",   "conn_field",
 	    "no_path",	   "upper_name",   "content_length"};
 	struct srv s;
 	char out[4096];
@@ -236,12 +237,13 @@ Test(http, h2_protocol_errors_and_floods, .fini = hx_fini, .timeout = 180)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		cr_expect_eq(sh(out, sizeof(out),
 				"timeout 60 /usr/bin/python3 "
-				"\"$WEBSERV_SRC\"/tests/integration/h2_probe.py %d %s 2>&1",
+				"\"$WEBSERV_SRC\"/tests/integration/"
+				"h2_probe.py %d %s 2>&1",
 				s.port, cases[i]),
 			     0, "%s: %s", cases[i], out);
 		cr_expect_eq(
-		    sh(out, sizeof(out), H2C "http://127.0.0.1:%d/", s.port),
-		    0, "after %s: %s", cases[i], out);
+		    sh(out, sizeof(out), H2C "http://127.0.0.1:%d/", s.port), 0,
+		    "after %s: %s", cases[i], out);
 		cr_expect_str_eq(out, "hello\n", "after %s", cases[i]);
 	}
 	srv_stop(&s);
@@ -250,9 +252,9 @@ Test(http, h2_protocol_errors_and_floods, .fini = hx_fini, .timeout = 180)
 /* h2load during each of 5 reloads: every request that started on a
  * connection the old generation holds ends (GOAWAY lets it finish, or
  * refuses the few sent after the final GOAWAY), none times out, none
- * gets an error status; after them h2load loses nothing.  h2load does not open a
- * new connection after a GOAWAY, so the requests it had not started by
- * then count as failed without ever being sent (h2o does the same). */
+ * gets an error status; after them h2load loses nothing.  h2load does not open
+ * a new connection after a GOAWAY, so the requests it had not started by then
+ * count as failed without ever being sent (h2o does the same). */
 Test(reload, h2_reloads_finish_open_streams, .fini = hx_fini, .timeout = 180)
 {
 	struct srv s;
@@ -273,12 +275,13 @@ Test(reload, h2_reloads_finish_open_streams, .fini = hx_fini, .timeout = 180)
 		kill(s.pid, SIGHUP);
 		cr_expect_eq(srv_wait_notify(&s, "READY=1", 10000), 0,
 			     "reload %d did not complete", i);
-		cr_assert_eq(sh(out, sizeof(out),
-				"for t in $(seq 1000); do grep -q ^end %s && "
-				"break; sleep 0.1; done; grep -E '^(requests|status "
-				"codes):' %s",
-				path, path),
-			     0, "%s", out);
+		cr_assert_eq(
+		    sh(out, sizeof(out),
+		       "for t in $(seq 1000); do grep -q ^end %s && "
+		       "break; sleep 0.1; done; grep -E '^(requests|status "
+		       "codes):' %s",
+		       path, path),
+		    0, "%s", out);
 		f = fmemopen(out, strlen(out), "r");
 		cr_assert(f != NULL);
 		cr_assert_eq(fscanf(f,

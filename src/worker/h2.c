@@ -52,6 +52,8 @@ struct h2_session {
 	size_t open;
 	const uint8_t *out; /* from nghttp2_session_mem_send, unsent */
 	size_t out_len;
+	uint8_t *wbuf; /* H2_WBUF bytes while output waits, else NULL */
+	size_t wlen, wsent;
 	bool draining;	   /* the shutdown notice is sent */
 	bool goaway;	   /* the final GOAWAY is sent */
 	uint64_t drain_at; /* when the notice went */
@@ -273,6 +275,7 @@ static int stream_request(struct conn *c, struct h2_stream *s)
 
 	head_line(s);
 	stats_add(&c->w->stats->ctr[STAT_REQUESTS], 1);
+	stats_add(&c->w->stats->ctr[STAT_H2_STREAMS], 1);
 	if (!s->too_big) {
 		memcpy(x->buf + x->len, "\r\n", 2);
 		x->len += 2;
@@ -507,6 +510,7 @@ static int session_new(struct conn *c)
 	}
 	h->cheap_since = c->w->now;
 	c->h2 = h;
+	stats_add(&c->w->stats->ctr[STAT_H2_CONNECTIONS], 1);
 	if (nghttp2_submit_settings(h->ng, NGHTTP2_FLAG_NONE, iv,
 				    sizeof(iv) / sizeof(iv[0])) != 0)
 		return -1;
@@ -551,24 +555,50 @@ static enum io_result flush(struct conn *c)
 
 	for (;;) {
 		ssize_t n;
-		if (h->out_len == 0) {
+		/* gather frames: one send for many (a HEADERS and a DATA
+		 * per response would be two syscalls each) */
+		while (h->wlen + h->out_len <= H2_WBUF) {
+			if (h->out_len > 0) {
+				if (h->wbuf == NULL &&
+				    (h->wbuf = malloc(H2_WBUF)) == NULL)
+					return IO_ERROR;
+				memcpy(h->wbuf + h->wlen, h->out, h->out_len);
+				h->wlen += h->out_len;
+				h->out_len = 0;
+			}
 			n = h2_output(c, &h->out);
 			if (n < 0)
 				return IO_ERROR;
 			if (n == 0)
-				return IO_OK;
+				break;
 			h->out_len = (size_t)n;
 		}
-		n = conn_send(c, h->out, h->out_len, false);
+		const uint8_t *p = h->wbuf + h->wsent;
+		size_t len = h->wlen - h->wsent;
+		if (len == 0) { /* an output larger than the buffer */
+			if (h->out_len == 0)
+				break;
+			p = h->out;
+			len = h->out_len;
+		}
+		n = conn_send(c, p, len, false);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			return errno == EAGAIN ? IO_AGAIN : IO_ERROR;
 		}
 		stats_add(&c->w->stats->ctr[STAT_BYTES_SENT], (uint64_t)n);
-		h->out += n;
-		h->out_len -= (size_t)n;
+		if (p == h->out) {
+			h->out += n;
+			h->out_len -= (size_t)n;
+		} else if ((h->wsent += (size_t)n) == h->wlen) {
+			h->wsent = h->wlen = 0;
+		}
 	}
+	/* all out: an idle connection holds no buffer */
+	free(h->wbuf);
+	h->wbuf = NULL;
+	return IO_OK;
 }
 
 enum io_result h2_step(struct conn *c)
@@ -663,6 +693,7 @@ void h2_free(struct conn *c)
 		h->streams = s->next;
 		stream_free(s);
 	}
+	free(h->wbuf);
 	free(h);
 	c->h2 = NULL;
 }

@@ -28,6 +28,7 @@
 	"    index = [ \"index.html\" ];\n"                                    \
 	"    locations = ( { path = \"/\"; },\n"                               \
 	"      { path = \"/d/\"; autoindex = true; },\n"                       \
+	"      { path = \"/status\"; status = true; },\n"                      \
 	"      { path = \"/old/\"; redirect = { code = 301; to = \"/\"; }; } " \
 	");\n"                                                                 \
 	"  }\n"                                                                \
@@ -164,6 +165,12 @@ Test(http, h2c_prior_knowledge_serves_like_http1, .fini = hx_fini,
 	cr_expect_neq(sh(out, sizeof(out),
 			 H2C "-o /dev/null http://127.0.0.1:%d/ 2>&1", s.port2),
 		      0, "h2 on a listen without the flag: %s", out);
+	/* the status page counts h2 connections and streams (9 curl runs
+	 * over h2 above, one stream each; this one is the 10th) */
+	cr_expect_eq(sh(out, sizeof(out),
+			H2C "http://127.0.0.1:%d/status | grep HTTP/2", s.port),
+		     0, "%s", out);
+	cr_expect_str_eq(out, "HTTP/2 connections: 10\nHTTP/2 streams: 10\n");
 	/* the access log says HTTP/2.0 */
 	cr_expect_eq(sh(out, sizeof(out),
 			"grep -c '\"GET /big.bin HTTP/2.0\" 200 2097229' "

@@ -15,6 +15,7 @@
 #include "h2.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <nghttp2/nghttp2.h>
 #include <openssl/ssl.h>
 #include <stdio.h>
@@ -37,13 +38,14 @@ struct h2_stream {
 	bool line_done; /* request line and Host written into x->buf */
 	bool too_big;	/* the head outgrew header_buffer: 431 */
 	bool answered;
-	/* pseudo-headers until the request line is written */
+	uint64_t sent; /* body bytes handed to nghttp2 */
+	struct xfer *x;
+	size_t path_len, authority_len;
+	/* pseudo-headers until the request line is written (not zeroed:
+	 * method, path and authority must stay the last members) */
 	char method[32];
 	char path[8192];
 	char authority[512];
-	size_t path_len, authority_len;
-	uint64_t sent; /* body bytes handed to nghttp2 */
-	struct xfer *x;
 };
 
 struct h2_session {
@@ -78,18 +80,33 @@ int h2_sniff(const char *buf, size_t len)
 static struct h2_stream *stream_new(struct conn *c, int32_t id)
 {
 	size_t cap = c->w->cfg->header_buffer;
-	struct h2_stream *s = calloc(1, sizeof(*s));
+	struct h2_stream *s = malloc(sizeof(*s));
+	struct xfer *x;
 
 	if (s == NULL)
 		return NULL;
-	s->x = malloc(sizeof(*s->x) + cap);
-	if (s->x == NULL) {
+	/* the pseudo-header buffers are written before they are read:
+	 * zero only what precedes them (a stream is made per request) */
+	memset(s, 0, offsetof(struct h2_stream, method));
+	s->method[0] = '\0';
+	x = s->x = malloc(sizeof(*x) + cap);
+	if (x == NULL) {
 		free(s);
 		return NULL;
 	}
-	memset(s->x, 0, sizeof(*s->x));
-	s->x->cap = cap;
-	response_init(&s->x->resp);
+	/* likewise the route's paths: http_handle fills the route, and
+	 * until then only server and loc are read */
+	memset(x, 0, offsetof(struct xfer, route));
+	x->route.server = NULL;
+	x->route.loc = NULL;
+	x->route.path[0] = '\0';
+	x->route.path_len = 0;
+	x->route.script_len = 0;
+	x->route.cgi = NULL;
+	memset(&x->sink, 0,
+	       offsetof(struct xfer, buf) - offsetof(struct xfer, sink));
+	x->cap = cap;
+	response_init(&x->resp);
 	s->id = id;
 	return s;
 }
@@ -384,10 +401,12 @@ static int on_header(nghttp2_session *ng, const nghttp2_frame *f,
 	if (nlen > 0 && name[0] == ':') {
 		/* nghttp2 checked them (RFC 9113 §8.3): once each, first */
 		if (nlen == 7 && memcmp(name, ":method", 7) == 0) {
-			if (vlen >= sizeof(s->method))
+			if (vlen >= sizeof(s->method)) {
 				s->too_big = true;
-			else
+			} else {
 				memcpy(s->method, value, vlen);
+				s->method[vlen] = '\0';
+			}
 		} else if (nlen == 5 && memcmp(name, ":path", 5) == 0) {
 			if (vlen > sizeof(s->path))
 				s->too_big = true;

@@ -31,6 +31,7 @@
 #include "log.h"
 #include "request_id.h"
 #include "response.h"
+#include "upload.h"
 
 struct h2_stream {
 	struct h2_stream *next;
@@ -38,7 +39,10 @@ struct h2_stream {
 	bool line_done; /* request line and Host written into x->buf */
 	bool too_big;	/* the head outgrew header_buffer: 431 */
 	bool answered;
-	uint64_t sent; /* body bytes handed to nghttp2 */
+	bool has_length;	       /* the client sent content-length */
+	bool body;		       /* DATA frames follow the header block */
+	uint64_t body_got, body_limit; /* upload bytes taken, allowed */
+	uint64_t sent;		       /* body bytes handed to nghttp2 */
 	struct xfer *x;
 	size_t path_len, authority_len;
 	/* pseudo-headers until the request line is written (not zeroed:
@@ -113,6 +117,8 @@ static struct h2_stream *stream_new(struct conn *c, int32_t id)
 
 static void stream_free(struct h2_stream *s)
 {
+	if (s->x->upload != NULL) /* reset or cut before its end */
+		upload_abort(s->x->upload);
 	response_reset(&s->x->resp);
 	free(s->x);
 	free(s);
@@ -282,6 +288,36 @@ static struct http_ctx ctx_of(const struct conn *c)
 				 .tls = c->ssl != NULL};
 }
 
+/* The upload's body is complete: store it, answer. */
+static int upload_end(struct conn *c, struct h2_stream *s)
+{
+	struct xfer *x = s->x;
+	struct upload *up = x->upload;
+	struct http_ctx ctx = ctx_of(c);
+	int status;
+
+	x->upload = NULL;
+	if (upload_finish(up, &x->resp, x->head_only, &status) == -1) {
+		response_reset(&x->resp);
+		http_error(&ctx, &x->route, status, x->head_only, &x->resp);
+	}
+	return submit(c, s);
+}
+
+/* The upload failed while its body came (413, 507...): drop it, answer;
+ * nghttp2 discards the rest of the stream's DATA. */
+static int upload_fail(struct conn *c, struct h2_stream *s, int status)
+{
+	struct xfer *x = s->x;
+	struct http_ctx ctx = ctx_of(c);
+
+	upload_abort(x->upload);
+	x->upload = NULL;
+	response_reset(&x->resp);
+	http_error(&ctx, &x->route, status, x->head_only, &x->resp);
+	return submit(c, s);
+}
+
 /* The header block is complete: parse the head, answer. */
 static int stream_request(struct conn *c, struct h2_stream *s)
 {
@@ -291,6 +327,11 @@ static int stream_request(struct conn *c, struct h2_stream *s)
 	enum http_next next;
 
 	head_line(s);
+	/* a body without content-length: framed "chunked" for the parser,
+	 * so http_handle sees a body of unknown length (held to
+	 * client_max_body_size while it comes, as for HTTP/1.1) */
+	if (s->body && !s->has_length)
+		head_put(s, "Transfer-Encoding: chunked\r\n", 28);
 	stats_add(&c->w->stats->ctr[STAT_REQUESTS], 1);
 	stats_add(&c->w->stats->ctr[STAT_H2_STREAMS], 1);
 	if (!s->too_big) {
@@ -318,8 +359,20 @@ static int stream_request(struct conn *c, struct h2_stream *s)
 	if (conn_tls_misdirected(c, x->route.server)) {
 		response_reset(&x->resp);
 		http_error(&ctx, &x->route, 421, x->head_only, &x->resp);
-	} else if (next != NEXT_RESPOND) {
-		/* uploads and CGI over HTTP/2 are not built yet */
+	} else if (next == NEXT_UPLOAD) {
+		x->upload = upload_begin(x->route.loc, &x->req, x->route.path,
+					 x->route.path_len, &status);
+		if (x->upload == NULL) {
+			http_error(&ctx, &x->route, status, x->head_only,
+				   &x->resp);
+		} else {
+			s->body_limit = x->route.loc->client_max_body_size;
+			if (s->body)
+				return 0; /* answered at END_STREAM */
+			return upload_end(c, s);
+		}
+	} else if (next == NEXT_CGI) {
+		/* CGI over HTTP/2 is not built yet */
 		response_reset(&x->resp);
 		http_error(&ctx, &x->route, 501, x->head_only, &x->resp);
 	}
@@ -422,6 +475,8 @@ static int on_header(nghttp2_session *ng, const nghttp2_frame *f,
 		return 0;
 	}
 	head_line(s);
+	if (nlen == 14 && memcmp(name, "content-length", 14) == 0)
+		s->has_length = true;
 	/* :authority wins over Host (RFC 9113 §8.3.1); on-the-fly
 	 * compression frames with chunks, so it is not asked for */
 	if ((s->authority_len > 0 && nlen == 4 &&
@@ -435,6 +490,9 @@ static int on_header(nghttp2_session *ng, const nghttp2_frame *f,
 	return 0;
 }
 
+static int on_end_stream(nghttp2_session *ng, const nghttp2_frame *f,
+			 struct conn *c);
+
 static int on_frame_recv(nghttp2_session *ng, const nghttp2_frame *f,
 			 void *user)
 {
@@ -445,11 +503,54 @@ static int on_frame_recv(nghttp2_session *ng, const nghttp2_frame *f,
 	    f->headers.cat == NGHTTP2_HCAT_REQUEST &&
 	    (f->hd.flags & NGHTTP2_FLAG_END_HEADERS)) {
 		s = nghttp2_session_get_stream_user_data(ng, f->hd.stream_id);
+		if (s != NULL)
+			s->body = !(f->hd.flags & NGHTTP2_FLAG_END_STREAM);
 		if (s != NULL && !s->answered && stream_request(c, s) != 0)
 			nghttp2_submit_rst_stream(ng, NGHTTP2_FLAG_NONE,
 						  f->hd.stream_id,
 						  NGHTTP2_INTERNAL_ERROR);
 	}
+	if ((f->hd.type == NGHTTP2_DATA || f->hd.type == NGHTTP2_HEADERS) &&
+	    (f->hd.flags & NGHTTP2_FLAG_END_STREAM))
+		return on_end_stream(ng, f, c);
+	return 0;
+}
+
+/* The end of a request body (DATA, or trailers, with END_STREAM). */
+static int on_end_stream(nghttp2_session *ng, const nghttp2_frame *f,
+			 struct conn *c)
+{
+	struct h2_stream *s =
+	    nghttp2_session_get_stream_user_data(ng, f->hd.stream_id);
+
+	if (s == NULL || s->answered || s->x->upload == NULL)
+		return 0;
+	if (upload_end(c, s) != 0)
+		nghttp2_submit_rst_stream(ng, NGHTTP2_FLAG_NONE, s->id,
+					  NGHTTP2_INTERNAL_ERROR);
+	return 0;
+}
+
+static int on_data(nghttp2_session *ng, uint8_t flags, int32_t id,
+		   const uint8_t *data, size_t len, void *user)
+{
+	struct conn *c = user;
+	struct h2_stream *s = nghttp2_session_get_stream_user_data(ng, id);
+	int status = 500;
+
+	(void)flags;
+	if (s == NULL || s->answered || s->x->upload == NULL)
+		return 0; /* not wanted: nghttp2 still counts it for flow
+			   * control and content-length */
+	s->body_got += len;
+	if ((s->body_limit > 0 && s->body_got > s->body_limit) ||
+	    upload_write(s->x->upload, (const char *)data, len, &status) != 0)
+		if (upload_fail(c, s,
+				s->body_got > s->body_limit && s->body_limit > 0
+				    ? 413
+				    : status) != 0)
+			nghttp2_submit_rst_stream(ng, NGHTTP2_FLAG_NONE, id,
+						  NGHTTP2_INTERNAL_ERROR);
 	return 0;
 }
 
@@ -513,6 +614,7 @@ static int session_new(struct conn *c)
 	nghttp2_session_callbacks_set_on_begin_headers_callback(
 	    cb, on_begin_headers);
 	nghttp2_session_callbacks_set_on_header_callback(cb, on_header);
+	nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cb, on_data);
 	nghttp2_session_callbacks_set_on_frame_recv_callback(cb, on_frame_recv);
 	nghttp2_session_callbacks_set_on_stream_close_callback(cb,
 							       on_stream_close);

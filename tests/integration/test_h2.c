@@ -29,6 +29,10 @@
 	"    locations = ( { path = \"/\"; },\n"                               \
 	"      { path = \"/d/\"; autoindex = true; },\n"                       \
 	"      { path = \"/status\"; status = true; },\n"                      \
+	"      { path = \"/up/\"; alias = \"@DIR@/up\"; upload_dir = "         \
+	"\"@DIR@/up\";\n"                                                      \
+	"        methods = [ \"GET\", \"PUT\", \"POST\", \"DELETE\" ];\n"      \
+	"        client_max_body_size = \"3m\"; },\n"                          \
 	"      { path = \"/old/\"; redirect = { code = 301; to = \"/\"; }; } " \
 	");\n"                                                                 \
 	"  }\n"                                                                \
@@ -60,6 +64,7 @@ static int h2_files(const char *dir)
 	rc |= write_file(dir, "www/big.bin", big, BIG_SIZE);
 	free(big);
 	rc |= write_file(dir, "www/d/a.txt", "a\n", -1);
+	rc |= hx_mkdir(dir, "up");
 	return rc;
 }
 
@@ -313,5 +318,50 @@ Test(reload, h2_reloads_finish_open_streams, .fini = hx_fini, .timeout = 180)
 			s.port),
 		     0, "%s", out);
 	cr_expect(strstr(out, "5000 succeeded, 0 failed") != NULL, "%s", out);
+	srv_stop(&s);
+}
+
+/* Request bodies over HTTP/2 go to the same upload code: PUT (with and
+ * without content-length), multipart POST, the size limit, DELETE. */
+Test(http, h2_uploads_put_post_delete, .fini = hx_fini, .timeout = 90)
+{
+	struct srv s;
+	char out[4096];
+
+	cr_assert_eq(hx_start(&s, H2_CFG, h2_files), 0);
+	cr_expect_eq(sh(out, sizeof(out),
+			H2C "-o /dev/null -w '%%{http_code}' -T %s/www/big.bin "
+			    "http://127.0.0.1:%d/up/a.bin && cmp %s/up/a.bin "
+			    "%s/www/big.bin && echo same",
+			s.dir, s.port, s.dir, s.dir),
+		     0, "%s", out);
+	cr_expect_str_eq(out, "201same\n");
+	/* no content-length: the body's end is END_STREAM */
+	cr_expect_eq(sh(out, sizeof(out),
+			"cat %s/www/big.bin | " H2C
+			"-o /dev/null -w '%%{http_code}' -T - "
+			"http://127.0.0.1:%d/up/b.bin && cmp %s/up/b.bin "
+			"%s/www/big.bin && echo same",
+			s.dir, s.port, s.dir, s.dir),
+		     0, "%s", out);
+	cr_expect_str_eq(out, "201same\n");
+	/* over client_max_body_size: 413, nothing kept */
+	cr_expect_eq(sh(out, sizeof(out),
+			"head -c 4000000 /dev/zero > %s/4m && " H2C
+			"-o /dev/null -w '%%{http_code}' -T %s/4m "
+			"http://127.0.0.1:%d/up/c.bin; ls %s/up",
+			s.dir, s.dir, s.port, s.dir),
+		     0, "%s", out);
+	cr_expect_str_eq(out, "413a.bin\nb.bin\n");
+	/* multipart POST, then DELETE */
+	cr_expect_eq(sh(out, sizeof(out),
+			"printf 'form file' > %s/f.txt && " H2C
+			"-o /dev/null -w '%%{http_code} ' -F file=@%s/f.txt "
+			"http://127.0.0.1:%d/up/ && cat %s/up/f.txt && " H2C
+			"-o /dev/null -w ' %%{http_code}' -X DELETE "
+			"http://127.0.0.1:%d/up/a.bin && ls %s/up",
+			s.dir, s.dir, s.port, s.dir, s.port, s.dir),
+		     0, "%s", out);
+	cr_expect_str_eq(out, "201 form file 204b.bin\nf.txt\n");
 	srv_stop(&s);
 }

@@ -17,6 +17,8 @@ APT_PKGS += zlib1g-dev libbrotli-dev
 TEST_TOOLS += brotli
 TEST_TOOLS += php-cgi
 TEST_TOOLS += openssl
+PKGS += libnghttp2
+APT_PKGS += libnghttp2-dev
 
 WARN       := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla
 BASE_CFLAGS = -std=c17 -D_GNU_SOURCE -Iinclude $(WARN) -MMD -MP \

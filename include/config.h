@@ -111,6 +111,7 @@ struct listen_addr {
 	/* "8080 proxy_protocol": each connection begins with a PROXY
 	 * header (v1 or v2), read before TLS and HTTP */
 	bool proxy_protocol;
+	bool h2; /* "8080 h2", "443 tls h2": HTTP/2 too (h2.c) */
 };
 
 /* One certificate (leaf + chain, PEM) and its private key; absolute. */

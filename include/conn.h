@@ -85,6 +85,7 @@ enum conn_state {
 	CONN_CLOSED,
 	CONN_TLS_HANDSHAKE, /* before READ_HEAD on a TLS address */
 	CONN_PROXY,	    /* reading the PROXY header (before TLS and HTTP) */
+	CONN_H2,	    /* an HTTP/2 session (h2.c) */
 };
 
 enum body_sink { SINK_NONE, SINK_DISCARD, SINK_UPLOAD, SINK_CGI };
@@ -164,6 +165,10 @@ struct conn {
 	} hop;
 	unsigned char *proxy_buf; /* CONN_PROXY: the header so far */
 	size_t proxy_len;
+	/* HTTP/2 (h2.c): the session once the preface came, else NULL;
+	 * h2_off: the first bytes were no preface (HTTP/1.1 for good) */
+	struct h2_session *h2;
+	bool h2_off;
 };
 
 /* Take over an accepted socket.  NULL on ENOMEM (fd closed). */

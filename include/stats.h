@@ -32,6 +32,8 @@ enum stats_counter {
 	STAT_BYTES_SENT, /* every byte written to clients, heads included */
 	STAT_COMPRESSED, /* responses sent with a Content-Encoding */
 	STAT_COMPRESSED_BYTES, /* their body bytes sent (chunk framing too) */
+	STAT_H2_CONNECTIONS,   /* connections that turned HTTP/2 */
+	STAT_H2_STREAMS,       /* HTTP/2 requests (streams with a head) */
 	STAT_COUNTERS
 };
 

@@ -111,6 +111,8 @@ static void render_text(struct page *p, const struct stats_totals *t)
 	put(p, "Compressed responses: %" PRIu64 "\n", c[STAT_COMPRESSED]);
 	put(p, "Compressed bytes sent: %" PRIu64 "\n",
 	    c[STAT_COMPRESSED_BYTES]);
+	put(p, "HTTP/2 connections: %" PRIu64 "\n", c[STAT_H2_CONNECTIONS]);
+	put(p, "HTTP/2 streams: %" PRIu64 "\n", c[STAT_H2_STREAMS]);
 }
 
 /* One family without labels: # HELP, # TYPE, the sample. */
@@ -170,6 +172,10 @@ static void render_prometheus(struct page *p, const struct stats_totals *t)
 	family(p, "compressed_sent_bytes_total", "counter",
 	       "Body bytes of those responses sent, as compressed.",
 	       c[STAT_COMPRESSED_BYTES]);
+	family(p, "h2_connections_total", "counter",
+	       "Client connections that spoke HTTP/2.", c[STAT_H2_CONNECTIONS]);
+	family(p, "h2_streams_total", "counter", "HTTP/2 requests (streams).",
+	       c[STAT_H2_STREAMS]);
 }
 
 size_t status_render(const struct stats_totals *t, enum status_format format,

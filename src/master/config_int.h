@@ -184,6 +184,9 @@ void cfg_tls_defaults(struct config *cfg);
  * *why on an unknown flag. */
 int cfg_listen_flags(const char *text, char *addr, size_t cap, bool *tls,
 		     const char **why);
+/* The "h2" flag of a listen string ("8080 h2", "443 tls h2"). */
+bool cfg_listen_h2_word(const char *word, size_t len);
+bool cfg_listen_h2(const char *text);
 /* After cfg_servers: each TLS server's SSL_CTX, its files checked. */
 void cfg_tls_build(struct cfg_ctx *ctx);
 void cfg_tls_free(struct server *srv);

@@ -202,6 +202,9 @@ void cfg_h_listen(struct cfg_ctx *ctx, const config_setting_t *s,
 		known = ctx->cfg->listen_count;
 		if ((idx = listen_index(ctx, e, &ss, len)) < 0)
 			return;
+		/* h2 on an address in one server is h2 for all of them */
+		if (cfg_listen_h2(v))
+			ctx->cfg->listens[idx].h2 = true;
 		if ((size_t)idx == known)
 			ctx->cfg->listens[idx].tls = tls;
 		else if (ctx->cfg->listens[idx].tls != tls)

@@ -48,6 +48,25 @@ void cfg_tls_defaults(struct config *cfg)
 
 /* ---- listen "ADDR tls" ------------------------------------------------- */
 
+bool cfg_listen_h2_word(const char *word, size_t len)
+{
+	return len == 2 && strncmp(word, "h2", 2) == 0;
+}
+
+bool cfg_listen_h2(const char *text)
+{
+	const char *sp = strchr(text, ' ');
+
+	while (sp != NULL) {
+		const char *word = sp + strspn(sp, " ");
+		size_t wlen = strcspn(word, " ");
+		if (cfg_listen_h2_word(word, wlen))
+			return true;
+		sp = wlen ? strchr(word, ' ') : NULL;
+	}
+	return false;
+}
+
 int cfg_listen_flags(const char *text, char *addr, size_t cap, bool *tls,
 		     const char **why)
 {
@@ -69,8 +88,10 @@ int cfg_listen_flags(const char *text, char *addr, size_t cap, bool *tls,
 			break;
 		if (wlen == 3 && strncmp(word, "tls", 3) == 0) {
 			*tls = true;
+		} else if (cfg_listen_h2_word(word, wlen)) {
+			/* cfg_listen_h2() reads it */
 		} else {
-			*why = "unknown flag (the only one is \"tls\")";
+			*why = "unknown flag (known: \"tls\", \"h2\")";
 			return -1;
 		}
 		sp = strchr(word, ' ');

@@ -212,6 +212,14 @@ struct log_numbers {
 	char sport[24], rport[24];
 };
 
+/* h2.c marks its streams' requests minor 2 ("HTTP/2.0", as nginx). */
+static const char *protocol_name(int minor)
+{
+	if (minor == 2)
+		return "HTTP/2.0";
+	return minor == 1 ? "HTTP/1.1" : "HTTP/1.0";
+}
+
 static void fill(const struct conn *c, bool parsed, struct log_values *v,
 		 struct log_numbers *n)
 {
@@ -277,7 +285,7 @@ static void fill(const struct conn *c, bool parsed, struct log_values *v,
 	}
 	v->v[LV_REQUEST_METHOD] = x->req.method_name;
 	v->v[LV_REQUEST_URI] = x->req.target;
-	v->v[LV_SERVER_PROTOCOL] = text(x->req.minor ? "HTTP/1.1" : "HTTP/1.0");
+	v->v[LV_SERVER_PROTOCOL] = text(protocol_name(x->req.minor));
 	v->v[LV_HTTP_REFERER] = x->req.referer;
 	v->v[LV_HTTP_USER_AGENT] = x->req.user_agent;
 	v->v[LV_HOST] = host_of(&x->req);

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "conn.h"
+#include "h2.h"
 #include "listen.h"
 #include "log.h"
 #include "upload.h"
@@ -212,6 +213,7 @@ void conn_close(struct conn *c)
 	/* close() alone leaves the epoll set: no other process holds the
 	 * socket (cgi_spawn returns only once the child has exec'd, and
 	 * exec closed it there: every fd is CLOEXEC) */
+	h2_free(c);
 	conn_tls_free(c);
 	conn_proxy_free(c);
 	close(c->fd);
@@ -436,7 +438,19 @@ static enum io_result step_read_head(struct conn *c)
 	if (x == NULL)
 		return IO_ERROR;
 	for (;;) {
-		if (x->len > 0) {
+		/* an h2 address: the client preface starts HTTP/2 */
+		if (x->len > 0 && !c->h2_off &&
+		    c->w->cfg->listens[c->listen_idx].h2) {
+			int h2 = h2_sniff(x->buf, x->len);
+			if (h2 > 0) {
+				enum io_result rc = h2_start(c, x->buf, x->len);
+				xfer_free(c);
+				return rc;
+			}
+			c->h2_off = h2 == 0;
+		}
+		if (x->len > 0 &&
+		    (c->h2_off || !c->w->cfg->listens[c->listen_idx].h2)) {
 			int rc = http_parse_head(x->buf, x->len, limit, &x->req,
 						 &status);
 			if (rc > 0) {
@@ -583,6 +597,9 @@ void conn_run(struct conn *c)
 		case CONN_PROXY:
 			rc = conn_proxy_step(c);
 			break;
+		case CONN_H2:
+			rc = h2_step(c);
+			break;
 		default:
 			return;
 		}
@@ -629,6 +646,9 @@ void conn_on_timeout(struct conn *c)
 	case CONN_CGI:
 		cgi_conn_timeout(c);
 		return;
+	case CONN_H2:
+		h2_on_timeout(c);
+		return;
 	default:
 		conn_close(c); /* send_timeout, linger over */
 	}
@@ -636,6 +656,11 @@ void conn_on_timeout(struct conn *c)
 
 void conn_drain(struct conn *c)
 {
+	if (c->state == CONN_H2) {
+		h2_drain(c);
+		conn_run(c);
+		return;
+	}
 	/* An idle connection gets a short grace: a request already on its
 	 * way is still answered (with Connection: close) instead of reset. */
 	if (is_idle(c))

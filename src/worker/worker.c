@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "conn.h"
+#include "h2.h"
 #include "log.h"
 #include "worker.h"
 
@@ -305,6 +306,7 @@ static int setup(struct worker *w, const int *listen_fds)
 	request_id_init(); /* after the fork: a prefix of its own */
 	signal(SIGPIPE, SIG_IGN);
 	conn_tls_init(w->cfg);
+	h2_tls_init(w->cfg);
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGUSR1, SIG_IGN);
 	sigemptyset(&set);

@@ -31,6 +31,8 @@ CFG_CFLAGS=$(pkg-config --cflags libconfig)
 # libssl: the config loader builds the TLS contexts (config_tls.c);
 # zlib and libbrotli: compress.c
 CFG_LIBS="$(pkg-config --libs libconfig openssl zlib libbrotlienc)"
+# libnghttp2: the HTTP/2 session (src/worker/h2.c)
+CFG_LIBS="$CFG_LIBS $(pkg-config --libs libnghttp2)"
 BASE="-std=c17 -D_GNU_SOURCE -Iinclude $CFG_CFLAGS -g -O1 \
 -fno-omit-frame-pointer -fsanitize=address,undefined \
 -fno-sanitize-recover=undefined"

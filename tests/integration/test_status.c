@@ -42,6 +42,7 @@ struct st {
 	long resp[5];
 	long bytes, cgi, workers, gen, uptime;
 	long compressed, compressed_bytes;
+	long h2_conns, h2_streams;
 };
 
 static void start(struct srv *s)
@@ -61,13 +62,14 @@ static int parse_text(const char *body, struct st *t)
 		       "4xx: %ld 5xx: %ld\nBytes sent: %ld\nCGI processes: "
 		       "%ld\nWorkers: %ld\nGeneration: %ld\nUptime: %ld\n"
 		       "Compressed responses: %ld\nCompressed bytes sent: "
-		       "%ld\n",
+		       "%ld\nHTTP/2 connections: %ld\nHTTP/2 streams: %ld\n",
 		       &t->active, &t->accepts, &t->handled, &t->requests,
 		       &t->reading, &t->writing, &t->waiting, &t->resp[0],
 		       &t->resp[1], &t->resp[2], &t->resp[3], &t->resp[4],
 		       &t->bytes, &t->cgi, &t->workers, &t->gen, &t->uptime,
-		       &t->compressed, &t->compressed_bytes);
-	if (n != 19)
+		       &t->compressed, &t->compressed_bytes, &t->h2_conns,
+		       &t->h2_streams);
+	if (n != 21)
 		return -1;
 	snprintf(again, sizeof(again),
 		 "Active connections: %ld \n"
@@ -77,11 +79,13 @@ static int parse_text(const char *body, struct st *t)
 		 "Responses: 1xx: %ld 2xx: %ld 3xx: %ld 4xx: %ld 5xx: %ld\n"
 		 "Bytes sent: %ld\nCGI processes: %ld\nWorkers: %ld\n"
 		 "Generation: %ld\nUptime: %ld\n"
-		 "Compressed responses: %ld\nCompressed bytes sent: %ld\n",
+		 "Compressed responses: %ld\nCompressed bytes sent: %ld\n"
+		 "HTTP/2 connections: %ld\nHTTP/2 streams: %ld\n",
 		 t->active, t->accepts, t->handled, t->requests, t->reading,
 		 t->writing, t->waiting, t->resp[0], t->resp[1], t->resp[2],
 		 t->resp[3], t->resp[4], t->bytes, t->cgi, t->workers, t->gen,
-		 t->uptime, t->compressed, t->compressed_bytes);
+		 t->uptime, t->compressed, t->compressed_bytes, t->h2_conns,
+		 t->h2_streams);
 	return strcmp(again, body) == 0 ? 0 : -1;
 }
 
@@ -305,6 +309,8 @@ Test(status, prometheus_format_parses, .fini = hx_fini)
 	    {"webserv_start_time_seconds", "gauge"},
 	    {"webserv_compressed_responses_total", "counter"},
 	    {"webserv_compressed_sent_bytes_total", "counter"},
+	    {"webserv_h2_connections_total", "counter"},
+	    {"webserv_h2_streams_total", "counter"},
 	};
 
 	start(&s);

@@ -36,6 +36,8 @@ static struct stats_totals sample(void)
 	t.ctr[STAT_BYTES_SENT] = 123456789012ULL;
 	t.ctr[STAT_COMPRESSED] = 6;
 	t.ctr[STAT_COMPRESSED_BYTES] = 4567;
+	t.ctr[STAT_H2_CONNECTIONS] = 8;
+	t.ctr[STAT_H2_STREAMS] = 11;
 	t.gauge[STAT_READING] = 1;
 	t.gauge[STAT_WRITING] = 2;
 	t.gauge[STAT_WAITING] = 4;
@@ -62,7 +64,9 @@ Test(status_page, text_is_nginx_stub_status_then_ours)
 			    "Generation: 3\n"
 			    "Uptime: 3600\n"
 			    "Compressed responses: 6\n"
-			    "Compressed bytes sent: 4567\n";
+			    "Compressed bytes sent: 4567\n"
+			    "HTTP/2 connections: 8\n"
+			    "HTTP/2 streams: 11\n";
 	size_t len = status_render(&t, STATUS_TEXT, page, sizeof(page));
 
 	cr_expect_eq(len, strlen(want));
@@ -143,6 +147,8 @@ Test(status_page, prometheus_values)
 	    {"webserv_start_time_seconds", 1700000000},
 	    {"webserv_compressed_responses_total", 6},
 	    {"webserv_compressed_sent_bytes_total", 4567},
+	    {"webserv_h2_connections_total", 8},
+	    {"webserv_h2_streams_total", 11},
 	};
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
 		cr_expect_eq(sample_value(page, want[i].name), want[i].value,
@@ -218,7 +224,7 @@ Test(status_page, prometheus_is_well_formed)
 		cr_expect(end != value + 1 && *end == '\0', "value: %s", line);
 		samples++;
 	}
-	cr_expect_eq(samples, 20);
+	cr_expect_eq(samples, 22);
 }
 
 /* --- format= ------------------------------------------------------------- */

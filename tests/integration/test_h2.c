@@ -1,0 +1,367 @@
+/*
+ * Integration tests of HTTP/2 (DESIGN.md §9, issue 14): curl
+ * --http2-prior-knowledge and --http2 (ALPN), nghttp for concurrent
+ * streams, h2load across reloads, and tests/integration/h2_probe.py
+ * (python3-h2's hpack, raw frames) for protocol errors and floods.
+ * Suite "http" (integration): `make unit` leaves it out.
+ */
+#include <criterion/criterion.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness_extra.h"
+
+#define H2_CFG                                                                 \
+	"workers = 2;\n"                                                       \
+	"pid_file = \"@DIR@/webserv.pid\";\n"                                  \
+	"error_log = \"@DIR@/error.log\";\n"                                   \
+	"http = { access_log = \"@DIR@/access.log\"; };\n"                     \
+	"servers = (\n"                                                        \
+	"  { listen = [ \"127.0.0.1:@PORT@ h2\", \"127.0.0.1:@PORT2@\" ];\n"   \
+	"    server_names = [ \"localhost\" ];\n"                              \
+	"    root = \"@DIR@/www\";\n"                                          \
+	"    index = [ \"index.html\" ];\n"                                    \
+	"    locations = ( { path = \"/\"; },\n"                               \
+	"      { path = \"/d/\"; autoindex = true; },\n"                       \
+	"      { path = \"/status\"; status = true; },\n"                      \
+	"      { path = \"/up/\"; alias = \"@DIR@/up\"; upload_dir = "         \
+	"\"@DIR@/up\";\n"                                                      \
+	"        methods = [ \"GET\", \"PUT\", \"POST\", \"DELETE\" ];\n"      \
+	"        client_max_body_size = \"3m\"; },\n"                          \
+	"      { path = \"/old/\"; redirect = { code = 301; to = \"/\"; }; } " \
+	");\n"                                                                 \
+	"  }\n"                                                                \
+	");\n"
+
+#define H2_TLS_CFG                                                             \
+	"workers = 1;\n"                                                       \
+	"pid_file = \"@DIR@/webserv.pid\";\n"                                  \
+	"error_log = \"@DIR@/error.log\";\n"                                   \
+	"servers = (\n"                                                        \
+	"  { listen = [ \"127.0.0.1:@PORT@ tls h2\", \"127.0.0.1:@PORT2@ "     \
+	"tls\" ];\n"                                                           \
+	"    server_names = [ \"localhost\" ];\n"                              \
+	"    root = \"@DIR@/www\";\n"                                          \
+	"    tls = { certificate = \"@DIR@/a.pem\"; key = \"@DIR@/a.key\"; "   \
+	"}; }\n"                                                               \
+	");\n"
+
+#define BIG_SIZE (2u * 1024 * 1024 + 77)
+
+static int h2_files(const char *dir)
+{
+	char *big = malloc(BIG_SIZE);
+	int rc = 0;
+
+	if (big == NULL)
+		return -1;
+	hx_fill(big, BIG_SIZE, 9, 0);
+	rc |= write_file(dir, "www/big.bin", big, BIG_SIZE);
+	free(big);
+	rc |= write_file(dir, "www/d/a.txt", "a\n", -1);
+	rc |= hx_mkdir(dir, "up");
+	return rc;
+}
+
+static int tls_files(const char *dir)
+{
+	char cmd[1024], out[4096];
+
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s && openssl req -x509 -newkey ec -pkeyopt "
+		 "ec_paramgen_curve:P-256 -nodes -keyout a.key -out a.pem "
+		 "-days 30 -subj /CN=localhost 2>&1",
+		 dir);
+	if (hx_sh(cmd, out, sizeof(out)) != 0)
+		return -1;
+	return h2_files(dir);
+}
+
+static int sh(char *out, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int sh(char *out, size_t cap, const char *fmt, ...)
+{
+	char cmd[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	return hx_sh(cmd, out, cap);
+}
+
+#define H2C "curl -sS --max-time 20 --http2-prior-knowledge "
+
+Test(http, h2c_prior_knowledge_serves_like_http1, .fini = hx_fini,
+     .timeout = 90)
+{
+	struct srv s;
+	char out[8192], etag[256];
+
+	cr_assert_eq(hx_start(&s, H2_CFG, h2_files), 0);
+	cr_expect_eq(sh(out, sizeof(out),
+			H2C "-w ' %%{http_version}' http://127.0.0.1:%d/ 2>&1",
+			s.port),
+		     0, "%s", out);
+	cr_expect_str_eq(out, "hello\n 2");
+	/* a file bigger than every window, byte for byte */
+	cr_expect_eq(sh(out, sizeof(out),
+			H2C "-o %s/got.bin http://127.0.0.1:%d/big.bin && cmp "
+			    "%s/got.bin %s/www/big.bin && echo same",
+			s.dir, s.port, s.dir, s.dir),
+		     0, "%s", out);
+	cr_expect_str_eq(out, "same\n");
+	/* Range */
+	cr_expect_eq(
+	    sh(out, sizeof(out),
+	       H2C "-r 1048570-1048579 -o %s/r.bin -w '%%{http_code}' "
+		   "http://127.0.0.1:%d/big.bin && dd if=%s/www/big.bin "
+		   "bs=1 skip=1048570 count=10 2>/dev/null | cmp - %s/r.bin "
+		   "&& echo same",
+	       s.dir, s.port, s.dir, s.dir),
+	    0, "%s", out);
+	cr_expect_str_eq(out, "206same\n");
+	/* conditional: 304 without a body */
+	cr_assert_eq(sh(out, sizeof(out),
+			H2C "-I http://127.0.0.1:%d/ | tr -d '\\r' | "
+			    "sed -n 's/^etag: //p'",
+			s.port),
+		     0, "%s", out);
+	snprintf(etag, sizeof(etag), "%.*s", (int)strcspn(out, "\n"), out);
+	cr_assert(etag[0] == '"', "etag: %s", out);
+	cr_expect_eq(sh(out, sizeof(out),
+			H2C "-H 'If-None-Match: %s' -o /dev/null -w "
+			    "'%%{http_code} %%{size_download}' "
+			    "http://127.0.0.1:%d/",
+			etag, s.port),
+		     0, "%s", out);
+	cr_expect_str_eq(out, "304 0");
+	/* errors, redirect, autoindex, HEAD (one curl per URL: curl 7.88
+	 * fails to reuse an h2c connection, h2o's too) */
+	cr_expect_eq(sh(out, sizeof(out),
+			H2C "-o /dev/null -w '%%{http_code} ' "
+			    "http://127.0.0.1:%d/nope && " H2C
+			    "-o /dev/null -w '%%{http_code} ' "
+			    "http://127.0.0.1:%d/old/x && " H2C
+			    "http://127.0.0.1:%d/d/ | grep -c a.txt",
+			s.port, s.port, s.port),
+		     0, "%s", out);
+	cr_expect_str_eq(out, "404 301 1\n");
+	cr_expect_eq(sh(out, sizeof(out),
+			H2C "-I -w '%%{size_download}' "
+			    "http://127.0.0.1:%d/big.bin | tr -d '\\r' | grep "
+			    "-E '^content-length|^[0-9]+$'",
+			s.port),
+		     0, "%s", out);
+	cr_expect(strstr(out, "content-length: 2097229\n0") != NULL, "%s", out);
+	/* HTTP/1.1 on the same port, and on the port without h2 the
+	 * preface is no request */
+	cr_expect_eq(sh(out, sizeof(out),
+			"curl -sS --max-time 20 -w ' %%{http_version}' "
+			"http://127.0.0.1:%d/",
+			s.port),
+		     0, "%s", out);
+	cr_expect_str_eq(out, "hello\n 1.1");
+	cr_expect_neq(sh(out, sizeof(out),
+			 H2C "-o /dev/null http://127.0.0.1:%d/ 2>&1", s.port2),
+		      0, "h2 on a listen without the flag: %s", out);
+	/* the status page counts h2 connections and streams (9 curl runs
+	 * over h2 above, one stream each; this one is the 10th) */
+	cr_expect_eq(sh(out, sizeof(out),
+			H2C "http://127.0.0.1:%d/status | grep HTTP/2", s.port),
+		     0, "%s", out);
+	cr_expect_str_eq(out, "HTTP/2 connections: 10\nHTTP/2 streams: 10\n");
+	/* the access log says HTTP/2.0 */
+	cr_expect_eq(sh(out, sizeof(out),
+			"grep -c '\"GET /big.bin HTTP/2.0\" 200 2097229' "
+			"%s/access.log",
+			s.dir),
+		     0, "%s", out);
+	srv_stop(&s);
+}
+
+Test(http, h2_alpn_on_tls_h2_only, .fini = hx_fini, .timeout = 60)
+{
+	struct srv s;
+	char out[4096];
+
+	cr_assert_eq(hx_start(&s, H2_TLS_CFG, tls_files), 0);
+	cr_expect_eq(
+	    sh(out, sizeof(out),
+	       "curl -sS -k --max-time 20 --http2 -o %s/got.bin -w "
+	       "'%%{http_version}' https://127.0.0.1:%d/big.bin && cmp "
+	       "%s/got.bin %s/www/big.bin && echo same",
+	       s.dir, s.port, s.dir, s.dir),
+	    0, "%s", out);
+	cr_expect_str_eq(out, "2same\n");
+	/* http/1.1 is still offered there; the plain "tls" port offers
+	 * only http/1.1 */
+	cr_expect_eq(sh(out, sizeof(out),
+			"curl -sS -k --max-time 20 --http1.1 -w "
+			"' %%{http_version}' https://127.0.0.1:%d/ && curl -sS "
+			"-k --max-time 20 --http2 -w ' %%{http_version}' "
+			"https://127.0.0.1:%d/",
+			s.port, s.port2),
+		     0, "%s", out);
+	cr_expect_str_eq(out, "hello\n 1.1hello\n 1.1");
+	srv_stop(&s);
+}
+
+Test(http, h2_many_concurrent_streams, .fini = hx_fini, .timeout = 90)
+{
+	struct srv s;
+	char out[16384];
+
+	cr_assert_eq(hx_start(&s, H2_CFG, h2_files), 0);
+	/* 40 streams of 2 MiB at once over one connection (nghttp -m) */
+	cr_expect_eq(
+	    sh(out, sizeof(out),
+	       "timeout 60 nghttp -n -s -m 40 "
+	       "http://127.0.0.1:%d/big.bin | grep -c ' 200 .*big.bin'",
+	       s.port),
+	    0, "%s", out);
+	cr_expect_str_eq(out, "40\n");
+	cr_expect_eq(
+	    sh(out, sizeof(out),
+	       "timeout 60 /usr/bin/python3 "
+	       "\"$WEBSERV_SRC\"/tests/integration/h2_probe.py %d streams",
+	       s.port),
+	    0, "%s", out);
+	srv_stop(&s);
+}
+
+/* Each hostile pattern is cut or refused, and the server serves on. */
+Test(http, h2_protocol_errors_and_floods, .fini = hx_fini, .timeout = 180)
+{
+	static const char *const cases[] = {
+	    "rapid_reset", "continuation", "ping",	    "settings",
+	    "empty_data",  "priority",	   "header_bomb",   "conn_field",
+	    "no_path",	   "upper_name",   "content_length"};
+	struct srv s;
+	char out[4096];
+
+	cr_assert_eq(hx_start(&s, H2_CFG, h2_files), 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cr_expect_eq(sh(out, sizeof(out),
+				"timeout 60 /usr/bin/python3 "
+				"\"$WEBSERV_SRC\"/tests/integration/"
+				"h2_probe.py %d %s 2>&1",
+				s.port, cases[i]),
+			     0, "%s: %s", cases[i], out);
+		cr_expect_eq(
+		    sh(out, sizeof(out), H2C "http://127.0.0.1:%d/", s.port), 0,
+		    "after %s: %s", cases[i], out);
+		cr_expect_str_eq(out, "hello\n", "after %s", cases[i]);
+	}
+	srv_stop(&s);
+}
+
+/* h2load during each of 5 reloads: every request that started on a
+ * connection the old generation holds ends (GOAWAY lets it finish, or
+ * refuses the few sent after the final GOAWAY), none times out, none
+ * gets an error status; after them h2load loses nothing.  h2load does not open
+ * a new connection after a GOAWAY, so the requests it had not started by then
+ * count as failed without ever being sent (h2o does the same). */
+Test(reload, h2_reloads_finish_open_streams, .fini = hx_fini, .timeout = 180)
+{
+	struct srv s;
+	char out[8192];
+	unsigned started, done, ok;
+
+	cr_assert_eq(hx_start(&s, H2_CFG, h2_files), 0);
+	for (int i = 0; i < 5; i++) {
+		char path[400];
+		FILE *f;
+		snprintf(path, sizeof(path), "%s/h2load.%d", s.dir, i);
+		cr_assert_eq(sh(out, sizeof(out),
+				"(timeout 100 h2load -n 100000 -c 10 -m 10 "
+				"http://127.0.0.1:%d/ > %s 2>&1; echo end >> "
+				"%s) </dev/null >/dev/null 2>&1 & sleep 0.3",
+				s.port, path, path),
+			     0);
+		kill(s.pid, SIGHUP);
+		cr_expect_eq(srv_wait_notify(&s, "READY=1", 10000), 0,
+			     "reload %d did not complete", i);
+		cr_assert_eq(
+		    sh(out, sizeof(out),
+		       "for t in $(seq 1000); do grep -q ^end %s && "
+		       "break; sleep 0.1; done; grep -E '^(requests|status "
+		       "codes):' %s",
+		       path, path),
+		    0, "%s", out);
+		f = fmemopen(out, strlen(out), "r");
+		cr_assert(f != NULL);
+		cr_assert_eq(fscanf(f,
+				    "requests: %*u total, %u started, %u "
+				    "done, %u succeeded",
+				    &started, &done, &ok),
+			     3, "%s", out);
+		fclose(f);
+		/* none hangs; the few that crossed the final GOAWAY are
+		 * refused (REFUSED_STREAM: never processed, safe to retry),
+		 * the others succeed; no error status */
+		cr_expect(started > 0 && started == done, "reload %d: %s", i,
+			  out);
+		cr_expect(ok > 0 && started - ok <= 10 * 10, "reload %d: %s", i,
+			  out);
+		cr_expect(strstr(out, "0 4xx, 0 5xx") != NULL, "%s", out);
+		cr_expect(strstr(out, " 0 timeout") != NULL, "%s", out);
+	}
+	cr_expect_eq(sh(out, sizeof(out),
+			"timeout 100 h2load -n 5000 -c 10 -m 10 "
+			"http://127.0.0.1:%d/ | grep ^requests:",
+			s.port),
+		     0, "%s", out);
+	cr_expect(strstr(out, "5000 succeeded, 0 failed") != NULL, "%s", out);
+	srv_stop(&s);
+}
+
+/* Request bodies over HTTP/2 go to the same upload code: PUT (with and
+ * without content-length), multipart POST, the size limit, DELETE. */
+Test(http, h2_uploads_put_post_delete, .fini = hx_fini, .timeout = 90)
+{
+	struct srv s;
+	char out[4096];
+
+	cr_assert_eq(hx_start(&s, H2_CFG, h2_files), 0);
+	cr_expect_eq(sh(out, sizeof(out),
+			H2C "-o /dev/null -w '%%{http_code}' -T %s/www/big.bin "
+			    "http://127.0.0.1:%d/up/a.bin && cmp %s/up/a.bin "
+			    "%s/www/big.bin && echo same",
+			s.dir, s.port, s.dir, s.dir),
+		     0, "%s", out);
+	cr_expect_str_eq(out, "201same\n");
+	/* no content-length: the body's end is END_STREAM */
+	cr_expect_eq(sh(out, sizeof(out),
+			"cat %s/www/big.bin | " H2C
+			"-o /dev/null -w '%%{http_code}' -T - "
+			"http://127.0.0.1:%d/up/b.bin && cmp %s/up/b.bin "
+			"%s/www/big.bin && echo same",
+			s.dir, s.port, s.dir, s.dir),
+		     0, "%s", out);
+	cr_expect_str_eq(out, "201same\n");
+	/* over client_max_body_size: 413, nothing kept */
+	cr_expect_eq(sh(out, sizeof(out),
+			"head -c 4000000 /dev/zero > %s/4m && " H2C
+			"-o /dev/null -w '%%{http_code}' -T %s/4m "
+			"http://127.0.0.1:%d/up/c.bin; ls %s/up",
+			s.dir, s.dir, s.port, s.dir),
+		     0, "%s", out);
+	cr_expect_str_eq(out, "413a.bin\nb.bin\n");
+	/* multipart POST, then DELETE */
+	cr_expect_eq(sh(out, sizeof(out),
+			"printf 'form file' > %s/f.txt && " H2C
+			"-o /dev/null -w '%%{http_code} ' -F file=@%s/f.txt "
+			"http://127.0.0.1:%d/up/ && cat %s/up/f.txt && " H2C
+			"-o /dev/null -w ' %%{http_code}' -X DELETE "
+			"http://127.0.0.1:%d/up/a.bin && ls %s/up",
+			s.dir, s.dir, s.port, s.dir, s.port, s.dir),
+		     0, "%s", out);
+	cr_expect_str_eq(out, "201 form file 204b.bin\nf.txt\n");
+	srv_stop(&s);
+}

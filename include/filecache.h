@@ -39,6 +39,9 @@ struct fc_entry {
 	 * version on first use (fc_set_encoded); NULL: not yet */
 	char *enc_data[ENC_COUNT];
 	size_t enc_len[ENC_COUNT];
+	/* ms when the precompressed sibling (.gz, .br) was found missing,
+	 * 0: not known (fc_sibling_missing) */
+	uint64_t no_sibling[ENC_COUNT];
 	/* private to filecache.c */
 	struct file_cache *cache; /* NULL: not cached, freed on release */
 	struct fc_entry *hnext;
@@ -80,6 +83,11 @@ void fc_sweep(struct file_cache *fc, unsigned idle_ms);
  * with enc; counted in the cache's bytes.  Freed with the entry. */
 void fc_set_encoded(struct fc_entry *e, enum content_coding enc, char *data,
 		    size_t len);
+/* The sibling of e with coding enc was looked for and is missing: it is
+ * not looked for again for recheck_ms (as a path is not stat'ed again). */
+void fc_set_sibling_missing(struct fc_entry *e, enum content_coding enc);
+/* True while e's "enc sibling missing" mark is younger than recheck_ms. */
+bool fc_sibling_missing(const struct fc_entry *e, enum content_coding enc);
 /* Drop a reference taken by fc_lookup / fc_insert. */
 void fc_release(struct fc_entry *e);
 

@@ -280,6 +280,18 @@ struct fc_entry *fc_insert(struct file_cache *fc, const char *base,
 	return e;
 }
 
+void fc_set_sibling_missing(struct fc_entry *e, enum content_coding enc)
+{
+	if (e->cache != NULL) /* an uncached entry is made per request */
+		e->no_sibling[enc] = coarse_ms() | 1; /* never 0 */
+}
+
+bool fc_sibling_missing(const struct fc_entry *e, enum content_coding enc)
+{
+	return e->cache != NULL && e->no_sibling[enc] != 0 &&
+	       coarse_ms() - e->no_sibling[enc] < e->cache->recheck_ms;
+}
+
 void fc_set_encoded(struct fc_entry *e, enum content_coding enc, char *data,
 		    size_t len)
 {

@@ -464,13 +464,16 @@ static int static_unsatisfiable(uint64_t size, char *out, size_t cap)
 
 /*
  * The precompressed sibling rel + ".br" / ".gz" beneath base: a regular
- * file not older than orig (DESIGN.md §10), referenced, or NULL.
+ * file not older than file (DESIGN.md §10), referenced, or NULL.  A
+ * missing one is remembered in file's entry for the cache's recheck
+ * interval (1 s), so a sibling made later is found within it.
  */
 static struct fc_entry *static_sibling(struct file_cache *cache,
 				       const char *base, const char *rel,
 				       enum content_coding enc,
-				       const struct stat *orig)
+				       struct fc_entry *file)
 {
+	const struct stat *orig = &file->st;
 	char name[PATH_MAX];
 	struct fc_entry *e;
 	struct stat st;
@@ -480,10 +483,16 @@ static struct fc_entry *static_sibling(struct file_cache *cache,
 	if (n < 0 || (size_t)n >= sizeof(name) || strcmp(rel, ".") == 0)
 		return NULL;
 	if ((e = fc_lookup(cache, base, name)) == NULL) {
+		/* a missing sibling is not looked for on every request */
+		if (fc_sibling_missing(file, enc))
+			return NULL;
 		fd = static_open_beneath(base, name,
 					 O_RDONLY | O_NONBLOCK | O_NOCTTY, 0);
-		if (fd == -1)
+		if (fd == -1) {
+			if (errno == ENOENT)
+				fc_set_sibling_missing(file, enc);
 			return NULL;
+		}
 		if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
 			close(fd);
 			return NULL;
@@ -565,7 +574,7 @@ static void static_choose(const struct location *loc,
 		       (enc = encoding_choose(ae.ptr ? ae.ptr : "", ae.len,
 					      ae.ptr != NULL, offer, n)) > 0) {
 			struct fc_entry *sib =
-			    static_sibling(cache, base, rel, enc, &e->st);
+			    static_sibling(cache, base, rel, enc, e);
 			if (sib) {
 				fc_release(e);
 				rep->e = sib;

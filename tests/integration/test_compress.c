@@ -199,6 +199,25 @@ Test(http, static_compressed_serves_siblings, .fini = hx_fini)
 	expect_vary(&r);
 	http_resp_free(&r);
 
+	/* the missing .br is remembered for the cache's recheck interval
+	 * (1 s), not for ever: one made now is served within a few s */
+	cr_assert_eq(sh("cd %s/www/pre && brotli -c gz.css > gz.css.br && "
+			"touch -d '+1 second' gz.css.br",
+			s.dir),
+		     0);
+	bool got_br = false;
+	for (int i = 0; i < 100 && !got_br; i++) {
+		cr_assert_eq(get(s.port, "GET", "/pre/gz.css",
+				 "Accept-Encoding: gzip, br", &r),
+			     200);
+		got_br = resp_header(&r, "Content-Encoding", v, sizeof(v)) &&
+			 strcmp(v, "br") == 0;
+		http_resp_free(&r);
+		if (!got_br)
+			usleep(50000);
+	}
+	cr_expect(got_br, "a .br made later never served");
+
 	/* no Accept-Encoding, identity;q=0 for br only, gzip refused */
 	const char *identity_fields[] = {"", "Accept-Encoding: identity",
 					 "Accept-Encoding: gzip;q=0, deflate"};

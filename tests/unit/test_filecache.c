@@ -216,3 +216,31 @@ Test(filecache, sweep_lets_go_of_deleted_and_idle_files)
 	cr_expect(!hit(fc, "kept.txt"));
 	fc_destroy(fc);
 }
+
+Test(filecache, missing_sibling_is_remembered_for_the_recheck_interval)
+{
+	struct file_cache *fc = fc_create(8, 1 << 20, 1024, NEVER);
+	struct file_cache *fresh = fc_create(8, 1 << 20, 1024, 0);
+	struct stat st;
+	int fd;
+
+	put("a.css", "x{}", 1000000);
+	struct fc_entry *e = add(fc, "a.css"), *f = add(fresh, "a.css");
+	cr_expect(!fc_sibling_missing(e, ENC_BR), "known before looked for");
+	fc_set_sibling_missing(e, ENC_BR);
+	cr_expect(fc_sibling_missing(e, ENC_BR));
+	cr_expect(!fc_sibling_missing(e, ENC_GZIP), "one coding marks another");
+	/* recheck interval 0: looked for again at once */
+	fc_set_sibling_missing(f, ENC_BR);
+	cr_expect(!fc_sibling_missing(f, ENC_BR));
+	/* an uncached entry (no cache) lives for one request: no mark */
+	cr_assert_neq(fd = open(path_of("a.css"), O_RDONLY | O_CLOEXEC), -1);
+	cr_assert_eq(fstat(fd, &st), 0);
+	struct fc_entry *u = fc_insert(NULL, root, "a.css", fd, &st);
+	cr_assert_not_null(u);
+	fc_set_sibling_missing(u, ENC_BR);
+	cr_expect(!fc_sibling_missing(u, ENC_BR));
+	fc_release(u);
+	fc_destroy(fc);
+	fc_destroy(fresh);
+}

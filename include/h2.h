@@ -50,6 +50,9 @@ void h2_drain(struct conn *c);
 void h2_on_timeout(struct conn *c);
 /* conn_close: free the session and its streams. */
 void h2_free(struct conn *c);
+/* A stream's timer (its script's cgi_timeout) expired. */
+struct timer;
+void h2_stream_timeout(struct timer *t);
 /* Offer "h2" by ALPN on the TLS addresses that have the h2 flag. */
 void h2_tls_init(const struct config *cfg);
 

@@ -26,6 +26,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "cgi_int.h"
 #include "handler.h"
 #include "http.h"
 #include "log.h"
@@ -43,6 +44,9 @@ struct h2_stream {
 	bool body;		       /* DATA frames follow the header block */
 	uint64_t body_got, body_limit; /* upload bytes taken, allowed */
 	uint64_t sent;		       /* body bytes handed to nghttp2 */
+	bool deferred;		       /* its script's output is awaited */
+	struct conn *c;
+	struct timer timer; /* its script's cgi_timeout */
 	struct xfer *x;
 	size_t path_len, authority_len;
 	/* pseudo-headers until the request line is written (not zeroed:
@@ -113,6 +117,8 @@ static struct h2_stream *stream_new(struct conn *c, int32_t id)
 	x->started = c->w->now;
 	response_init(&x->resp);
 	s->id = id;
+	s->c = c;
+	s->timer.owner = TIMER_H2_STREAM;
 	return s;
 }
 
@@ -120,6 +126,10 @@ static void stream_free(struct h2_stream *s)
 {
 	if (s->x->upload != NULL) /* reset or cut before its end */
 		upload_abort(s->x->upload);
+	timer_disarm(&s->timer);
+	if (s->x->cgi != NULL) /* reset or cut: the script goes */
+		cgi_job_detach(s->x->cgi, true);
+	free(s->x->redirect);
 	response_reset(&s->x->resp);
 	free(s->x);
 	free(s);
@@ -209,6 +219,48 @@ static ssize_t body_read(nghttp2_session *ng, int32_t id, uint8_t *buf,
 	return (ssize_t)n;
 }
 
+/* A script's output (cgi_out.c) in DATA frames: deferred while its pipe
+ * has nothing (the script's events resume it), END_STREAM only when its
+ * output ended and it exited 0; a failure after the head is a
+ * RST_STREAM(INTERNAL_ERROR), so it never looks complete. */
+static ssize_t cgi_body_read(nghttp2_session *ng, int32_t id, uint8_t *buf,
+			     size_t len, uint32_t *flags,
+			     nghttp2_data_source *src, void *user)
+{
+	struct h2_stream *s = src->ptr;
+	struct cgi_job *job = s->x->cgi;
+	char why[64];
+	size_t n;
+	int end;
+
+	(void)ng;
+	(void)id;
+	(void)user;
+	if (job == NULL)
+		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+	n = cgi_out_take(job, (char *)buf, len);
+	end = cgi_out_end(job, why, sizeof(why));
+	if (end == 0 && n == 0) {
+		s->deferred = true;
+		return NGHTTP2_ERR_DEFERRED;
+	}
+	if (end == 0 || (end < 0 && n > 0))
+		return (ssize_t)n;
+	timer_disarm(&s->timer);
+	if (end < 0) {
+		log_error("cgi: %s: %s after %llu body bytes were sent: "
+			  "stream reset",
+			  s->x->route.script_file, why,
+			  (unsigned long long)s->x->body_bytes);
+		s->x->resp.status = 502;
+		cgi_job_detach(job, false);
+		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+	}
+	*flags |= NGHTTP2_DATA_FLAG_EOF;
+	cgi_job_detach(job, false);
+	return (ssize_t)n;
+}
+
 #define NV_MAX 64
 
 /* HEADERS (+ DATA) for s->x->resp: the field lines after the status line,
@@ -274,9 +326,12 @@ static int submit(struct conn *c, struct h2_stream *s)
 		p = eol + 1;
 	}
 	s->answered = true;
-	return nghttp2_submit_response(c->h2->ng, s->id, nv, n,
-				       resp->body_kind == BODY_NONE ? NULL
-								    : &prov);
+	if (x->cgi != NULL) /* even without a body: the end waits for the
+			     * script's status */
+		prov.read_callback = cgi_body_read;
+	return nghttp2_submit_response(
+	    c->h2->ng, s->id, nv, n,
+	    resp->body_kind == BODY_NONE && x->cgi == NULL ? NULL : &prov);
 }
 
 static struct http_ctx ctx_of(const struct conn *c)
@@ -331,13 +386,126 @@ static int upload_fail(struct conn *c, struct h2_stream *s, int status)
 	return submit(c, s);
 }
 
+static int stream_answer(struct conn *c, struct h2_stream *s);
+
+/* ---- CGI: the job's sink is the stream ---------------------------------- */
+
+static int cgi_head(struct cgi_job *job)
+{
+	return submit(job->c, job->sink_ctx) == 0 ? 0 : -1;
+}
+
+/* Drive the connection from a script's event: output for a deferred
+ * stream, or a local redirect to serve instead. */
+static void cgi_wake(struct cgi_job *job)
+{
+	struct conn *c = job->c;
+	struct h2_stream *s = job->sink_ctx;
+
+	if (job->local_redirect) {
+		cgi_redirect_request(s->x, job->body_done);
+		timer_disarm(&s->timer);
+		cgi_job_detach(job, true);
+		if (stream_answer(c, s) != 0)
+			nghttp2_submit_rst_stream(c->h2->ng, NGHTTP2_FLAG_NONE,
+						  s->id,
+						  NGHTTP2_INTERNAL_ERROR);
+	} else if (s->deferred) {
+		s->deferred = false;
+		nghttp2_session_resume_data(c->h2->ng, s->id);
+	}
+	conn_run(c);
+}
+
+static void cgi_arm(struct cgi_job *job, uint64_t ms)
+{
+	struct h2_stream *s = job->sink_ctx;
+
+	timer_arm(&job->w->timers, &s->timer, ms, job->w->now);
+}
+
+static void cgi_fail(struct conn *c, void *ctx, int status)
+{
+	struct h2_stream *s = ctx;
+	struct xfer *x = s->x;
+	struct http_ctx hc = ctx_of(c);
+
+	timer_disarm(&s->timer);
+	response_reset(&x->resp);
+	http_error(&hc, &x->route, status, x->head_only, &x->resp);
+	if (status == 503)
+		response_header(&x->resp, "Retry-After", "5");
+	if (submit(c, s) != 0)
+		nghttp2_submit_rst_stream(c->h2->ng, NGHTTP2_FLAG_NONE, s->id,
+					  NGHTTP2_INTERNAL_ERROR);
+	conn_run(c);
+}
+
+static void cgi_cut(struct conn *c, void *ctx)
+{
+	struct h2_stream *s = ctx;
+
+	timer_disarm(&s->timer);
+	s->x->resp.status = 502;
+	nghttp2_submit_rst_stream(c->h2->ng, NGHTTP2_FLAG_NONE, s->id,
+				  NGHTTP2_INTERNAL_ERROR);
+	conn_run(c);
+}
+
+static const struct cgi_sink h2_sink = {.head = cgi_head,
+					.wake = cgi_wake,
+					.arm = cgi_arm,
+					.fail = cgi_fail,
+					.cut = cgi_cut};
+
+/* Start the stream's script; answered when its head is parsed. */
+static int stream_cgi(struct conn *c, struct h2_stream *s)
+{
+	struct xfer *x = s->x;
+	struct http_ctx ctx = ctx_of(c);
+	int64_t length =
+	    x->req.has_length ? (int64_t)x->req.content_length : -1;
+	int status;
+
+	if (cgi_start_job(c, x, &h2_sink, s, s->body, length, &status) ==
+	    NULL) {
+		response_reset(&x->resp);
+		http_error(&ctx, &x->route, status, x->head_only, &x->resp);
+		if (status == 503)
+			response_header(&x->resp, "Retry-After", "5");
+		return submit(c, s);
+	}
+	cgi_arm(x->cgi, x->route.loc->timeouts.cgi);
+	return 0;
+}
+
+void h2_stream_timeout(struct timer *t)
+{
+	struct h2_stream *s =
+	    (struct h2_stream *)((char *)t - offsetof(struct h2_stream, timer));
+	struct conn *c = s->c;
+	struct cgi_job *job = s->x->cgi;
+	bool head_done;
+
+	if (job == NULL)
+		return;
+	log_set_request_id(s->x->request_id);
+	log_error("cgi: %s: no output for the cgi_timeout: killed",
+		  s->x->route.script_file);
+	head_done = job->head_done;
+	cgi_job_detach(job, true);
+	if (head_done)
+		cgi_cut(c, s);
+	else
+		cgi_fail(c, s, 504);
+}
+
 /* The header block is complete: parse the head, answer. */
 static int stream_request(struct conn *c, struct h2_stream *s)
 {
 	struct xfer *x = s->x;
 	struct http_ctx ctx = ctx_of(c);
 	int status = 400, rc;
-	enum http_next next;
 
 	head_line(s);
 	/* a body without content-length: framed "chunked" for the parser,
@@ -368,6 +536,18 @@ static int stream_request(struct conn *c, struct h2_stream *s)
 	x->head_only = x->req.method == HTTP_HEAD;
 	request_id_assign(x->request_id, &x->req);
 	log_set_request_id(x->request_id);
+	return stream_answer(c, s);
+}
+
+/* http_handle() answers the parsed request (again after a CGI local
+ * redirect): a response, an upload, or a script. */
+static int stream_answer(struct conn *c, struct h2_stream *s)
+{
+	struct xfer *x = s->x;
+	struct http_ctx ctx = ctx_of(c);
+	int status = 500;
+	enum http_next next;
+
 	next = http_handle(&ctx, &x->req, &x->route, &x->resp);
 	x->req.minor = 2; /* the access log's "HTTP/2.0" */
 	if (conn_tls_misdirected(c, x->route.server)) {
@@ -386,9 +566,7 @@ static int stream_request(struct conn *c, struct h2_stream *s)
 			return upload_end(c, s);
 		}
 	} else if (next == NEXT_CGI) {
-		/* CGI over HTTP/2 is not built yet */
-		response_reset(&x->resp);
-		http_error(&ctx, &x->route, 501, x->head_only, &x->resp);
+		return stream_cgi(c, s);
 	}
 	return submit(c, s);
 }
@@ -814,6 +992,14 @@ void h2_on_timeout(struct conn *c)
 		conn_run(c); /* time for the final GOAWAY */
 		return;
 	}
+	/* a stream waits for its script: that has its own deadline */
+	for (struct h2_stream *s = h ? h->streams : NULL; s; s = s->next)
+		if (s->x->cgi != NULL) {
+			conn_arm(c, c->w->cfg->timeouts.keepalive
+					? c->w->cfg->timeouts.keepalive
+					: c->w->cfg->timeouts.header);
+			return;
+		}
 	conn_close(c);
 }
 

@@ -365,3 +365,134 @@ Test(http, h2_uploads_put_post_delete, .fini = hx_fini, .timeout = 90)
 	cr_expect_str_eq(out, "201 form file 204b.bin\nf.txt\n");
 	srv_stop(&s);
 }
+
+#define H2_CGI_CFG                                                             \
+	"workers = 1;\n"                                                       \
+	"pid_file = \"@DIR@/webserv.pid\";\n"                                  \
+	"error_log = \"@DIR@/error.log\";\n"                                   \
+	"http = { access_log = \"@DIR@/access.log\"; };\n"                     \
+	"servers = (\n"                                                        \
+	"  { listen = [ \"127.0.0.1:@PORT@ h2\", \"127.0.0.1:@PORT2@\" ];\n"   \
+	"    server_names = [ \"localhost\" ];\n"                              \
+	"    root = \"@DIR@/www\";\n"                                          \
+	"    locations = ( { path = \"/\"; },\n"                               \
+	"      { path = \"/cgi/\"; alias = \"@DIR@/cgi\";\n"                   \
+	"        methods = [ \"GET\", \"HEAD\", \"POST\" ];\n"                 \
+	"        cgi_timeout = \"2s\";\n"                                      \
+	"        cgi = ( { ext = \".sh\"; interpreter = \"/bin/sh\"; } ); } "  \
+	");\n"                                                                 \
+	"  }\n"                                                                \
+	");\n"
+
+/* env.sh: the protocol and the query; stream.sh: a body in pieces, paced
+ * past the head hold; cut.sh: output, then exit 3; fail.sh: a head, then
+ * exit 3 at once; redir.sh: a local redirect; slow.sh: nothing for
+ * longer than cgi_timeout. */
+static int cgi_files(const char *dir)
+{
+	int rc = h2_files(dir);
+
+	rc |= write_file(dir, "www/index.html", "hello\n", -1);
+	rc |= write_file(dir, "cgi/env.sh",
+			 "printf 'Content-Type: text/plain\\nX-Script: "
+			 "yes\\n\\n%s %s %s\\n' \"$SERVER_PROTOCOL\" "
+			 "\"$REQUEST_METHOD\" \"$QUERY_STRING\"\n",
+			 -1);
+	rc |= write_file(dir, "cgi/stream.sh",
+			 "printf 'Content-Type: text/plain\\n\\none\\n'\n"
+			 "sleep 0.3\nprintf 'two\\n'\nsleep 0.3\n"
+			 "head -c 300000 /dev/zero | tr '\\0' x\n",
+			 -1);
+	rc |= write_file(dir, "cgi/cut.sh",
+			 "printf 'Content-Type: text/plain\\n\\npart\\n'\n"
+			 "sleep 0.3\nprintf 'more\\n'\nexit 3\n",
+			 -1);
+	rc |= write_file(
+	    dir, "cgi/fail.sh",
+	    "printf 'Content-Type: text/plain\\n\\nx\\n'\nexit 3\n", -1);
+	rc |=
+	    write_file(dir, "cgi/redir.sh", "printf 'Location: /\\n\\n'\n", -1);
+	rc |= write_file(dir, "cgi/status.sh",
+			 "printf 'Status: 418 Teapot\\nContent-Type: "
+			 "text/plain\\n\\ntea\\n'\n",
+			 -1);
+	rc |= write_file(dir, "cgi/slow.sh", "sleep 30\n", -1);
+	return rc;
+}
+
+/* CGI over h2c: the script's stdout streams in DATA frames, Status: and
+ * local redirects as over HTTP/1.1, SERVER_PROTOCOL HTTP/2.0; a script
+ * failing after its output resets the stream (never END_STREAM), one
+ * failing before it is a 502, one that says nothing a 504. */
+Test(http, h2_cgi_get_head_stream_fail, .fini = hx_fini, .timeout = 90)
+{
+	struct srv s;
+	char out[8192];
+
+	cr_assert_eq(hx_start(&s, H2_CGI_CFG, cgi_files), 0);
+	cr_expect_eq(sh(out, sizeof(out),
+			H2C
+			"-i http://127.0.0.1:%d/cgi/env.sh?a=1 2>&1 | tr -d "
+			"'\\r' | grep -v '^date:'",
+			s.port),
+		     0, "%s", out);
+	cr_expect(strstr(out, "HTTP/2 200") == out, "%s", out);
+	cr_expect(strstr(out, "x-script: yes\n") != NULL, "%s", out);
+	cr_expect(strstr(out, "\nHTTP/2.0 GET a=1\n") != NULL, "%s", out);
+	/* HEAD: the head, no body */
+	cr_expect_eq(sh(out, sizeof(out),
+			H2C
+			"-I -w '%%{size_download}' "
+			"http://127.0.0.1:%d/cgi/env.sh 2>&1 | tr -d '\\r' | "
+			"grep -e '^HTTP' -e '^x-script' -e '^[0-9]' | sed "
+			"'s/ $//'",
+			s.port),
+		     0, "%s", out);
+	cr_expect_str_eq(out, "HTTP/2 200\nx-script: yes\n0\n");
+	/* streamed in pieces, byte for byte */
+	cr_expect_eq(sh(out, sizeof(out),
+			H2C
+			"http://127.0.0.1:%d/cgi/stream.sh | md5sum; (printf "
+			"'one\\ntwo\\n'; head -c 300000 /dev/zero | tr '\\0' "
+			"x) | md5sum",
+			s.port),
+		     0, "%s", out);
+	cr_expect(strlen(out) > 40 &&
+		      memcmp(out, out + strlen(out) / 2, strlen(out) / 2) == 0,
+		  "%s", out);
+	/* Status: and a local redirect */
+	cr_expect_eq(sh(out, sizeof(out),
+			H2C
+			"-w ' %%{http_code}' http://127.0.0.1:%d/cgi/status.sh "
+			"&& " H2C "-w ' %%{http_code}' "
+			"http://127.0.0.1:%d/cgi/redir.sh",
+			s.port, s.port),
+		     0, "%s", out);
+	cr_expect_str_eq(out, "tea\n 418hello\n 200");
+	/* failed after its output: the stream is reset, curl says so */
+	sh(out, sizeof(out),
+	   H2C "-w ' %%{http_code}' http://127.0.0.1:%d/cgi/cut.sh 2>&1; echo "
+	       "\" rc=$?\"",
+	   s.port);
+	cr_expect(strstr(out, "part\n") != NULL, "%s", out);
+	cr_expect(strstr(out, "INTERNAL_ERROR") != NULL ||
+		      strstr(out, "rc=92") != NULL,
+		  "%s", out);
+	cr_expect(strstr(out, "rc=0") == NULL, "%s", out);
+	/* failed before any output went: 502; no output in time: 504 */
+	cr_expect_eq(sh(out, sizeof(out),
+			H2C "-o /dev/null -w '%%{http_code}' "
+			    "http://127.0.0.1:%d/cgi/fail.sh && " H2C
+			    "-o /dev/null -w ' %%{http_code}' "
+			    "http://127.0.0.1:%d/cgi/slow.sh",
+			s.port, s.port),
+		     0, "%s", out);
+	cr_expect_str_eq(out, "502 504");
+	/* the same over HTTP/1.1 on the other port still works */
+	cr_expect_eq(sh(out, sizeof(out),
+			"curl -sS --max-time 20 http://127.0.0.1:%d/cgi/env.sh",
+			s.port2),
+		     0, "%s", out);
+	cr_expect_str_eq(out, "HTTP/1.1 GET \n");
+	srv_stop(&s);
+}

@@ -153,6 +153,12 @@ void cfg_template_defaults(struct location *tpl);
 int cfg_nv_set(struct cfg_ctx *ctx, struct name_value **list, size_t *count,
 	       const char *name, const char *value, bool nocase);
 void cfg_nv_free(struct name_value *list, size_t count);
+/* A list of addresses and networks ("10.0.0.0/8", "::1"), for allow and
+ * real_ip_from; an empty list is an error saying what leaving the setting
+ * out means (empty_hint).  Replaces *nets / *count (the bad entries left
+ * out, each reported). */
+void cfg_cidr_list(struct cfg_ctx *ctx, const config_setting_t *s,
+		   const char *empty_hint, struct cidr **nets, size_t *count);
 
 /* config_scope.c: handlers for settings shared by http/server/location. */
 cfg_handler cfg_h_root, cfg_h_alias, cfg_h_index, cfg_h_autoindex,

@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include "config_int.h"
-#include "router.h"
 
 #define PROXY_TIMEOUT_MAX (60u * 1000u)
 
@@ -29,34 +28,9 @@ void cfg_proxy_free(struct config *cfg)
 void cfg_h_real_ip_from(struct cfg_ctx *ctx, const config_setting_t *s,
 			struct cfg_target *t)
 {
-	int n = cfg_list(ctx, s);
-	struct cidr *nets;
-	size_t count = 0;
-
 	(void)t;
-	if (n < 0 || (nets = cfg_calloc(ctx, (size_t)(n ? n : 1),
-					sizeof(*nets))) == NULL)
-		return;
-	if (n == 0)
-		cfg_err(ctx, s,
-			"'real_ip_from' must not be empty (leave it out to "
-			"trust no proxy)");
-	for (int i = 0; i < n; i++) {
-		const config_setting_t *e = cfg_list_at(s, i);
-		const char *v;
-		if (cfg_string(ctx, e, &v) < 0)
-			continue;
-		if (cidr_parse(v, &nets[count]) < 0)
-			cfg_err(ctx, e,
-				"bad address or network \"%s\" "
-				"(like \"10.0.0.0/8\", \"::1\")",
-				v);
-		else
-			count++;
-	}
-	free(ctx->cfg->real_ip_from);
-	ctx->cfg->real_ip_from = nets;
-	ctx->cfg->real_ip_from_count = count;
+	cfg_cidr_list(ctx, s, "leave it out to trust no proxy",
+		      &ctx->cfg->real_ip_from, &ctx->cfg->real_ip_from_count);
 }
 
 void cfg_h_proxy_protocol_timeout(struct cfg_ctx *ctx,

@@ -198,33 +198,8 @@ void cfg_h_methods(struct cfg_ctx *ctx, const config_setting_t *s,
 void cfg_h_allow(struct cfg_ctx *ctx, const config_setting_t *s,
 		 struct cfg_target *t)
 {
-	struct location *loc = t->loc;
-	int n = cfg_list(ctx, s);
-	struct cidr *nets;
-	size_t count = 0;
-
-	if (n < 0 || (nets = cfg_calloc(ctx, (size_t)n, sizeof(*nets))) == NULL)
-		return;
-	if (n == 0)
-		cfg_err(ctx, s,
-			"'allow' must not be empty (leave it out to "
-			"allow everyone)");
-	for (int i = 0; i < n; i++) {
-		const config_setting_t *e = cfg_list_at(s, i);
-		const char *v;
-		if (cfg_string(ctx, e, &v) < 0)
-			continue;
-		if (cidr_parse(v, &nets[count]) < 0)
-			cfg_err(ctx, e,
-				"bad address or network \"%s\" "
-				"(like \"10.0.0.0/8\", \"::1\")",
-				v);
-		else
-			count++;
-	}
-	free(loc->allow);
-	loc->allow = nets;
-	loc->allow_count = count;
+	cfg_cidr_list(ctx, s, "leave it out to allow everyone", &t->loc->allow,
+		      &t->loc->allow_count);
 }
 
 void cfg_h_path(struct cfg_ctx *ctx, const config_setting_t *s,

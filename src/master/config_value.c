@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "config_int.h"
+#include "router.h"
 #include "units.h"
 
 #define SECONDS_MAX (UINT64_MAX / 1000)
@@ -527,4 +528,34 @@ void cfg_template_defaults(struct location *tpl)
 	tpl->timeouts.shutdown = 30 * 1000;
 	tpl->compress_min_size = 256;
 	tpl->compress_level = 6;
+}
+
+void cfg_cidr_list(struct cfg_ctx *ctx, const config_setting_t *s,
+		   const char *empty_hint, struct cidr **nets, size_t *count)
+{
+	int n = cfg_list(ctx, s);
+	struct cidr *list;
+	size_t k = 0;
+
+	if (n < 0 || (list = cfg_calloc(ctx, (size_t)n, sizeof(*list))) == NULL)
+		return;
+	if (n == 0)
+		cfg_err(ctx, s, "'%s' must not be empty (%s)",
+			config_setting_name(s), empty_hint);
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *e = cfg_list_at(s, i);
+		const char *v;
+		if (cfg_string(ctx, e, &v) < 0)
+			continue;
+		if (cidr_parse(v, &list[k]) < 0)
+			cfg_err(ctx, e,
+				"bad address or network \"%s\" "
+				"(like \"10.0.0.0/8\", \"::1\")",
+				v);
+		else
+			k++;
+	}
+	free(*nets);
+	*nets = list;
+	*count = k;
 }

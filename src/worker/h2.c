@@ -40,11 +40,11 @@ struct h2_stream {
 	bool line_done; /* request line and Host written into x->buf */
 	bool too_big;	/* the head outgrew header_buffer: 431 */
 	bool answered;
-	bool has_length;	       /* the client sent content-length */
-	bool body;		       /* DATA frames follow the header block */
-	uint64_t body_got, body_limit; /* upload bytes taken, allowed */
-	uint64_t sent;		       /* body bytes handed to nghttp2 */
-	bool deferred;		       /* its script's output is awaited */
+	bool has_length;   /* the client sent content-length */
+	bool body;	   /* DATA frames follow the header block */
+	uint64_t body_got; /* upload bytes taken (x->body_limit allowed) */
+	uint64_t sent;	   /* body bytes handed to nghttp2 */
+	bool deferred;	   /* its script's output is awaited */
 	struct conn *c;
 	struct timer timer; /* its script's cgi_timeout */
 	struct xfer *x;
@@ -560,7 +560,7 @@ static int stream_answer(struct conn *c, struct h2_stream *s)
 			http_error(&ctx, &x->route, status, x->head_only,
 				   &x->resp);
 		} else {
-			s->body_limit = x->route.loc->client_max_body_size;
+			x->body_limit = x->route.loc->client_max_body_size;
 			if (s->body)
 				return 0; /* answered at END_STREAM */
 			return upload_end(c, s);
@@ -735,14 +735,14 @@ static int on_data(nghttp2_session *ng, uint8_t flags, int32_t id,
 		return 0; /* not wanted: nghttp2 still counts it for flow
 			   * control and content-length */
 	s->body_got += len;
-	if ((s->body_limit > 0 && s->body_got > s->body_limit) ||
-	    upload_write(s->x->upload, (const char *)data, len, &status) != 0)
-		if (upload_fail(c, s,
-				s->body_got > s->body_limit && s->body_limit > 0
-				    ? 413
-				    : status) != 0)
-			nghttp2_submit_rst_stream(ng, NGHTTP2_FLAG_NONE, id,
-						  NGHTTP2_INTERNAL_ERROR);
+	bool over = s->x->body_limit > 0 && s->body_got > s->x->body_limit;
+	if (over)
+		status = 413;
+	if ((over || upload_write(s->x->upload, (const char *)data, len,
+				  &status) != 0) &&
+	    upload_fail(c, s, status) != 0)
+		nghttp2_submit_rst_stream(ng, NGHTTP2_FLAG_NONE, id,
+					  NGHTTP2_INTERNAL_ERROR);
 	return 0;
 }
 

@@ -328,11 +328,11 @@ def machine_cpu():
     return (sum(v) - v[3] - v[4]) / CLK, sum(v) / CLK  # busy, all
 
 
-def http_get_coded(port, path, hdr):
-    """(coding, decoded body) of a GET with hdr, or (None, why)."""
-    s = socket.create_connection(('127.0.0.1', port), timeout=5.0)
-    s.sendall(f'GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n'
-              f'Connection: close\r\n{hdr}\r\n\r\n'.encode())
+def http_fetch(port, path, hdr=None, timeout=5.0):
+    """(head, body) of a GET with Connection: close and hdr."""
+    s = socket.create_connection(('127.0.0.1', port), timeout=timeout)
+    req = f'GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n'
+    s.sendall((req + (hdr + '\r\n' if hdr else '') + '\r\n').encode())
     data = b''
     while True:
         b = s.recv(1 << 20)
@@ -341,6 +341,12 @@ def http_get_coded(port, path, hdr):
         data += b
     s.close()
     head, _, body = data.partition(b'\r\n\r\n')
+    return head, body
+
+
+def http_get_coded(port, path, hdr):
+    """(coding, decoded body) of a GET with hdr, or (None, why)."""
+    head, body = http_fetch(port, path, hdr)
     fields = {}
     for line in head.split(b'\r\n')[1:]:
         k, _, v = line.partition(b':')
@@ -367,17 +373,7 @@ def http_get_coded(port, path, hdr):
 
 
 def http_get(port, path, hdr=None, timeout=5.0):
-    s = socket.create_connection(('127.0.0.1', port), timeout=timeout)
-    req = f'GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n'
-    s.sendall((req + (hdr + '\r\n' if hdr else '') + '\r\n').encode())
-    data = b''
-    while True:
-        b = s.recv(1 << 20)
-        if not b:
-            break
-        data += b
-    s.close()
-    head, _, body = data.partition(b'\r\n\r\n')
+    head, body = http_fetch(port, path, hdr, timeout)
     status = int(head.split(b' ', 2)[1]) if head.startswith(b'HTTP/') else 0
     return status, body
 

@@ -521,9 +521,11 @@ Test(http, tls_five_reloads_with_certificate_swaps_under_wrk, .fini = hx_fini,
 
 /*
  * 500 half-open TLS connections (half connected and silent, half with
- * a ClientHello cut in the middle) under a long handshake timeout: the
- * server keeps answering a probe (a full handshake and a request) in
- * under a second, again and again.
+ * a ClientHello cut in the middle) under a 60 s handshake timeout: the
+ * server keeps answering a probe (a full handshake and a request), again
+ * and again.  A server that waited on them would answer only when they
+ * time out; the 10 s bound is far from that and from a loaded machine's
+ * slowness (a 1 s bound failed in CI while other builds ran).
  */
 Test(http, tls_half_open_connections_do_not_stall_the_server, .fini = hx_fini,
      .timeout = 120)
@@ -556,7 +558,7 @@ Test(http, tls_half_open_connections_do_not_stall_the_server, .fini = hx_fini,
 		int code = 0;
 		cr_expect_eq(sscanf(out, "%d %lf", &code, &t), 2, "%s", out);
 		cr_expect_eq(code, 200, "probe %d: %s", i, out);
-		cr_expect(t >= 0 && t < 1.0, "probe %d took %s", i, out);
+		cr_expect(t >= 0 && t < 10.0, "probe %d took %s", i, out);
 		usleep(200000);
 	}
 	/* the half-open ones are still held, not dropped to make room */

@@ -25,6 +25,10 @@
  * script that ends within it gets Content-Length, a streaming one starts
  * streaming (chunked) after it. */
 #define CGI_HOLD_MS 20
+/* A script's stdin buffer when an HTTP/2 stream feeds it: at least the
+ * stream's receive window (65,535), which is what the client may send
+ * before the pipe has taken any of it. */
+#define CGI_STREAM_IN_CAP (64 * 1024)
 
 enum cgi_role { ROLE_STDIN, ROLE_STDOUT, ROLE_STDERR, ROLE_PIDFD, ROLE_COUNT };
 
@@ -116,11 +120,17 @@ struct cgi_job {
 extern const struct cgi_sink cgi_sink_http1;
 
 /* Start a script for x, a request of c that sink answers (an HTTP/2
- * stream): x->cgi is the job.  has_body: stdin is fed (cgi_feed_job),
- * else closed.  NULL with *status (502, 503) when it cannot run. */
+ * stream): x->cgi is the job.  stdin_file: the script's stdin (a
+ * spooled body, the caller's to close), or -1 for a pipe that is fed
+ * (cgi_feed_job) when has_body, else closed.  length: CONTENT_LENGTH,
+ * -1 none.  NULL with *status (502, 503) when it cannot run. */
 struct cgi_job *cgi_start_job(struct conn *c, struct xfer *x,
 			      const struct cgi_sink *sink, void *ctx,
-			      bool has_body, int64_t length, int *status);
+			      bool has_body, int stdin_file, int64_t length,
+			      int *status);
+/* An unlinked file in CGI_SPOOL_DIR for a body of unknown length, or
+ * -1 (errno). */
+int cgi_spool_open(void);
 /* Body bytes for the script's stdin: how many it took (the rest waits
  * for room: cgi_sink wake). */
 size_t cgi_feed_job(struct cgi_job *job, const char *data, size_t n);

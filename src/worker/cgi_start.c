@@ -198,15 +198,16 @@ static int watch_proc(struct cgi_job *job)
 	return 0;
 }
 
-/* Start the script for x with a stdin pipe and watch it: its job, or
- * NULL with *status (502, 503).  length: CONTENT_LENGTH, -1 none. */
-static struct cgi_job *run(struct conn *c, struct xfer *x, int64_t length,
-			   int *status)
+/* Start the script for x and watch it: its job, or NULL with *status
+ * (502, 503).  stdin_file: its stdin, or -1 for a pipe; length:
+ * CONTENT_LENGTH, -1 none. */
+static struct cgi_job *run(struct conn *c, struct xfer *x, int stdin_file,
+			   int64_t length, int *status)
 {
 	struct cgi_proc proc;
 	struct cgi_job *job;
 
-	*status = spawn(c, x, &proc, -1, length);
+	*status = spawn(c, x, &proc, stdin_file, length);
 	if (*status != 0)
 		return NULL;
 	if ((job = job_new(c, x, &proc)) == NULL) {
@@ -255,7 +256,7 @@ static enum io_result take_body(struct conn *c, struct cgi_job *job,
  * where the file system lacks it, mkostemp (O_EXCL) + unlink at once.
  * -1 with errno.
  */
-static int spool_open(void)
+int cgi_spool_open(void)
 {
 	char name[] = CGI_SPOOL_DIR "/webserv-cgi-XXXXXX";
 	int fd = open(CGI_SPOOL_DIR, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
@@ -271,7 +272,7 @@ static int spool_open(void)
 static enum io_result spool_start(struct conn *c)
 {
 	struct cgi_job *job;
-	int fd = spool_open();
+	int fd = cgi_spool_open();
 
 	if (fd == -1) {
 		log_error("cgi: cannot spool a chunked body in %s: %s",
@@ -334,7 +335,7 @@ enum io_result cgi_start(struct conn *c)
 		return refuse_busy(c, has_body);
 	if (req->chunked)
 		return spool_start(c);
-	job = run(c, x, req->has_length ? (int64_t)req->content_length : -1,
+	job = run(c, x, -1, req->has_length ? (int64_t)req->content_length : -1,
 		  &status);
 	if (job == NULL)
 		return conn_respond_error(c, status, has_body);
@@ -343,9 +344,11 @@ enum io_result cgi_start(struct conn *c)
 
 struct cgi_job *cgi_start_job(struct conn *c, struct xfer *x,
 			      const struct cgi_sink *sink, void *ctx,
-			      bool has_body, int64_t length, int *status)
+			      bool has_body, int stdin_file, int64_t length,
+			      int *status)
 {
 	struct cgi_job *job;
+	char *in;
 
 	if (c->w->cgi_count >= CGI_MAX_PER_WORKER) {
 		log_warn("cgi: %zu scripts running: refusing %s",
@@ -353,8 +356,19 @@ struct cgi_job *cgi_start_job(struct conn *c, struct xfer *x,
 		*status = 503;
 		return NULL;
 	}
-	if ((job = run(c, x, length, status)) == NULL)
+	if ((job = run(c, x, stdin_file, length, status)) == NULL)
 		return NULL;
+	/* the stream may send its whole window before the pipe takes any */
+	if (has_body && (in = realloc(job->in, CGI_STREAM_IN_CAP)) == NULL) {
+		x->cgi = job;
+		cgi_job_detach(job, true);
+		*status = 503;
+		return NULL;
+	}
+	if (has_body) {
+		job->in = in;
+		job->in_cap = CGI_STREAM_IN_CAP;
+	}
 	job->sink = sink;
 	job->sink_ctx = ctx;
 	job->raw = true;

@@ -1084,7 +1084,12 @@ enum io_result h2_step(struct conn *c)
 	enum io_result wr;
 	bool eof = false;
 
-	for (;;) {
+	/* a bounded share per loop turn (the socket is level-triggered):
+	 * a client streaming a body as fast as its windows open must not
+	 * hold up the worker's other connections and scripts (bytes
+	 * OpenSSL holds would not wake epoll: those are read) */
+	for (int reads = 0; reads < H2_READS_PER_TURN || conn_tls_pending(c);
+	     reads++) {
 		ssize_t n = conn_recv(c, buf, sizeof(buf));
 		if (n > 0) {
 			if (nghttp2_session_mem_recv(h->ng, buf, (size_t)n) < 0)

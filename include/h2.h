@@ -26,10 +26,11 @@
 	      * WINDOW_UPDATE(0) per second */
 
 /* The client connection preface (RFC 9113 §3.4). */
-#define H2_PREFACE     "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
-#define H2_PREFACE_LEN 24
-#define H2_WBUF	       32768 /* frames gathered into one send */
-#define H2_LINGER_MS   2000  /* reading after the last GOAWAY */
+#define H2_PREFACE	  "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+#define H2_PREFACE_LEN	  24
+#define H2_WBUF		  32768 /* frames gathered into one send */
+#define H2_LINGER_MS	  2000	/* reading after the last GOAWAY */
+#define H2_READS_PER_TURN 64	/* 16 KiB reads of a connection per loop turn */
 
 /* buf[0..len) against the preface: 1 it is one, 0 it is not, -1 too short
  * to tell (a prefix of it).  Pure. */
@@ -50,6 +51,9 @@ void h2_drain(struct conn *c);
 void h2_on_timeout(struct conn *c);
 /* conn_close: free the session and its streams. */
 void h2_free(struct conn *c);
+/* A stream's timer (its script's cgi_timeout) expired. */
+struct timer;
+void h2_stream_timeout(struct timer *t);
 /* Offer "h2" by ALPN on the TLS addresses that have the h2 flag. */
 void h2_tls_init(const struct config *cfg);
 

@@ -14,7 +14,7 @@
 
 #define TIMER_QUEUES_MAX 32
 
-enum timer_owner { TIMER_CONN, TIMER_CGI };
+enum timer_owner { TIMER_CONN, TIMER_CGI, TIMER_H2_STREAM };
 
 struct timer {
 	struct timer *prev;

@@ -137,10 +137,10 @@ static void kill_step(struct cgi_job *job)
  */
 void cgi_job_detach(struct cgi_job *job, bool kill)
 {
-	uint64_t grace = job->c ? job->c->x->route.loc->timeouts.cgi : 0;
+	uint64_t grace = job->c ? job->x->route.loc->timeouts.cgi : 0;
 
-	if (job->c)
-		job->c->x->cgi = NULL;
+	if (job->c && job->x->cgi == job)
+		job->x->cgi = NULL;
 	job->c = NULL;
 	cgi_close_fd(job, ROLE_STDIN);
 	cgi_close_fd(job, ROLE_STDOUT);
@@ -177,17 +177,16 @@ void cgi_on_timer(struct timer *t)
 	/* the head hold is over: the script streams (unless its output
 	 * has ended: then the head waits for its status) */
 	if (!job->head_done && !job->stdout_eof &&
-	    cgi_release_head(job, false) && c->state == CONN_CGI &&
-	    c->x->cgi == job)
-		conn_run(c);
+	    cgi_release_head(job, false) && job->c == c)
+		job->sink->wake(job);
 }
 
 void cgi_kill_all(struct worker *w)
 {
 	while (w->cgi_jobs) {
 		struct cgi_job *job = w->cgi_jobs;
-		if (job->c)
-			job->c->x->cgi = NULL;
+		if (job->c && job->x->cgi == job)
+			job->x->cgi = NULL;
 		if (!job->exited && job->proc.pid > 0) {
 			int status;
 			cgi_kill(&job->proc, SIGKILL);
@@ -240,17 +239,32 @@ int cgi_feed(struct conn *c, const char *data, size_t n, int *status)
 
 	if (job->spooling)
 		return cgi_spool_write(job, data, n, status);
-	if (job->stdin_gone)
-		return 0;
 	/* everything fed between two reads fits: in_cap is the buffer size */
 	if (n > job->in_cap - job->in_len) {
 		*status = 500;
 		return -1;
 	}
+	cgi_feed_job(job, data, n);
+	return 0;
+}
+
+size_t cgi_feed_job(struct cgi_job *job, const char *data, size_t n)
+{
+	if (job->stdin_gone)
+		return n; /* dropped: the script does not read */
+	if (n > job->in_cap - job->in_len)
+		n = job->in_cap - job->in_len;
 	memcpy(job->in + job->in_len, data, n);
 	job->in_len += n;
 	flush_stdin(job);
-	return 0;
+	return n;
+}
+
+void cgi_body_end(struct cgi_job *job)
+{
+	job->body_done = true;
+	if (job->in_len == 0)
+		cgi_close_fd(job, ROLE_STDIN); /* EOF for the script */
 }
 
 /* Move the request body along: IO_AGAIN (waiting for the client or the
@@ -286,17 +300,15 @@ static enum io_result pump_body(struct conn *c, int *status)
 
 /* Location: /local with no Status: serve that URI instead (RFC 3875
  * §6.2.2), as a GET, the script's own output dropped. */
-static enum io_result local_redirect(struct conn *c, struct cgi_job *job)
+void cgi_redirect_request(struct xfer *x, bool body_done)
 {
-	struct xfer *x = c->x;
 	struct http_request *req = &x->req;
 	char *query = strchr(x->redirect, '?');
 
-	if (!job->body_done) {
+	if (!body_done) {
 		req->keep_alive = false; /* the rest is not read */
 		x->body_unread = true;
 	}
-	cgi_job_detach(job, true);
 	x->redirects++;
 	x->sink = SINK_NONE;
 	req->method = x->head_only ? HTTP_HEAD : HTTP_GET;
@@ -317,6 +329,12 @@ static enum io_result local_redirect(struct conn *c, struct cgi_job *job)
 	req->expect_continue = false;
 	response_reset(&x->resp);
 	x->head_sent = 0;
+}
+
+static enum io_result local_redirect(struct conn *c, struct cgi_job *job)
+{
+	cgi_redirect_request(c->x, job->body_done);
+	cgi_job_detach(job, true);
 	return conn_start_request(c);
 }
 
@@ -499,6 +517,49 @@ void cgi_on_event(void *tag, uint32_t events)
 	default:
 		return;
 	}
-	if (c && c->state == CONN_CGI && c->x->cgi == job)
+	if (c && job->c == c)
+		job->sink->wake(job);
+}
+
+/* ---- the HTTP/1.1 sink: the job is its connection's request ----------- */
+
+static int http1_head(struct cgi_job *job)
+{
+	return conn_finish_head(job->c);
+}
+
+static void http1_wake(struct cgi_job *job)
+{
+	struct conn *c = job->c;
+
+	if (c->state == CONN_CGI && c->x->cgi == job)
 		conn_run(c);
 }
+
+static void http1_arm(struct cgi_job *job, uint64_t ms)
+{
+	conn_arm(job->c, ms);
+}
+
+/* called from the script's events: the client side must be driven from
+ * here, nothing else will wake it */
+static void http1_fail(struct conn *c, void *ctx, int status)
+{
+	(void)ctx;
+	if (conn_respond_error(c, status, true) == IO_ERROR)
+		conn_close(c);
+	else
+		conn_run(c);
+}
+
+static void http1_cut(struct conn *c, void *ctx)
+{
+	(void)ctx;
+	conn_close(c);
+}
+
+const struct cgi_sink cgi_sink_http1 = {.head = http1_head,
+					.wake = http1_wake,
+					.arm = http1_arm,
+					.fail = http1_fail,
+					.cut = http1_cut};

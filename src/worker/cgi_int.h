@@ -25,8 +25,32 @@
  * script that ends within it gets Content-Length, a streaming one starts
  * streaming (chunked) after it. */
 #define CGI_HOLD_MS 20
+/* A script's stdin buffer when an HTTP/2 stream feeds it: at least the
+ * stream's receive window (65,535), which is what the client may send
+ * before the pipe has taken any of it. */
+#define CGI_STREAM_IN_CAP (64 * 1024)
 
 enum cgi_role { ROLE_STDIN, ROLE_STDOUT, ROLE_STDERR, ROLE_PIDFD, ROLE_COUNT };
+
+struct cgi_job;
+
+/*
+ * Where a job's response goes: the connection itself (HTTP/1.1, cgi.c's
+ * cgi_sink_http1) or one HTTP/2 stream of it (h2.c).  The job reads the
+ * script and builds x->resp; the sink puts it on the wire.
+ */
+struct cgi_sink {
+	/* x->resp holds the script's head: encode it.  0 / -1 */
+	int (*head)(struct cgi_job *job);
+	/* the job has news (output, exit, a local redirect): drive it */
+	void (*wake)(struct cgi_job *job);
+	/* output moved: the script gets ms more (its cgi_timeout) */
+	void (*arm)(struct cgi_job *job, uint64_t ms);
+	/* the job is detached, nothing was sent: answer status */
+	void (*fail)(struct conn *c, void *ctx, int status);
+	/* the job is detached, the head was sent: the response is cut */
+	void (*cut)(struct conn *c, void *ctx);
+};
 
 struct cgi_tag {
 	enum ev_kind kind; /* EV_CGI, first: the loop dispatches on it */
@@ -39,6 +63,10 @@ struct cgi_job {
 	bool watched[ROLE_COUNT]; /* in the epoll set */
 	struct worker *w;
 	struct conn *c;		     /* NULL once detached */
+	struct xfer *x;		     /* its request (c->x for HTTP/1.1) */
+	const struct cgi_sink *sink; /* where its response goes */
+	void *sink_ctx;		     /* the sink's (h2: the stream) */
+	bool raw;		     /* the sink frames the body (h2) */
 	struct cgi_job *prev, *next; /* w->cgi_jobs */
 	struct cgi_proc proc;
 	struct timer timer; /* detached: next kill step */
@@ -87,6 +115,36 @@ struct cgi_job {
 	int wstatus;
 	bool final_queued;
 };
+
+/* The HTTP/1.1 sink: the job is the connection's request. */
+extern const struct cgi_sink cgi_sink_http1;
+
+/* Start a script for x, a request of c that sink answers (an HTTP/2
+ * stream): x->cgi is the job.  stdin_file: the script's stdin (a
+ * spooled body, the caller's to close), or -1 for a pipe that is fed
+ * (cgi_feed_job) when has_body, else closed.  length: CONTENT_LENGTH,
+ * -1 none.  NULL with *status (502, 503) when it cannot run. */
+struct cgi_job *cgi_start_job(struct conn *c, struct xfer *x,
+			      const struct cgi_sink *sink, void *ctx,
+			      bool has_body, int stdin_file, int64_t length,
+			      int *status);
+/* An unlinked file in CGI_SPOOL_DIR for a body of unknown length, or
+ * -1 (errno). */
+int cgi_spool_open(void);
+/* Body bytes for the script's stdin: how many it took (the rest waits
+ * for room: cgi_sink wake). */
+size_t cgi_feed_job(struct cgi_job *job, const char *data, size_t n);
+/* The request body is complete: EOF on the script's stdin once the
+ * bytes pending went. */
+void cgi_body_end(struct cgi_job *job);
+/* A local redirect: x->req becomes a GET of x->redirect. */
+void cgi_redirect_request(struct xfer *x, bool body_done);
+/* Up to len body bytes of the output into buf (the head is built); the
+ * pipe is read again once all went.  The count. */
+size_t cgi_out_take(struct cgi_job *job, char *buf, size_t len);
+/* After the output taken: 0 more may come, 1 the response is complete
+ * (stdout ended, the script exited 0), -1 it failed (why in buf). */
+int cgi_out_end(const struct cgi_job *job, char *why, size_t cap);
 
 /* cgi_out.c: the compressed output is complete (or not compressed). */
 bool cgi_out_complete(const struct cgi_job *job);

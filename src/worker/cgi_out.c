@@ -129,11 +129,13 @@ static bool head_forbids(const struct cgi_response_head *h)
 static int cgi_coding(struct cgi_job *job, const struct cgi_response_head *h,
 		      bool *vary)
 {
-	struct xfer *x = job->c->x;
+	struct xfer *x = job->x;
 
 	*vary = false;
-	if (!response_status_has_body(h->status) || h->status == 206 ||
-	    h->content_type.len == 0 || head_forbids(h))
+	/* a raw sink (h2) has no Accept-Encoding passed on, nor a
+	 * compressed stream body */
+	if (job->raw || !response_status_has_body(h->status) ||
+	    h->status == 206 || h->content_type.len == 0 || head_forbids(h))
 		return ENC_IDENTITY;
 	return compress_choose(x->route.loc, &x->req, h->content_type.ptr,
 			       h->content_type.len, h->content_length, vary);
@@ -148,7 +150,7 @@ static int cgi_coding(struct cgi_job *job, const struct cgi_response_head *h,
 static int local_redirect(struct cgi_job *job,
 			  const struct cgi_response_head *h)
 {
-	struct xfer *x = job->c->x;
+	struct xfer *x = job->x;
 
 	if (x->redirects >= CGI_REDIRECTS_MAX) {
 		log_error("cgi: %s: internal redirection cycle while "
@@ -171,7 +173,7 @@ static int local_redirect(struct cgi_job *job,
 static int start_compression(struct cgi_job *job,
 			     const struct cgi_response_head *h, int enc)
 {
-	struct xfer *x = job->c->x;
+	struct xfer *x = job->x;
 	struct response *resp = &x->resp;
 
 	if (h->content_length >= 0) {
@@ -199,7 +201,7 @@ static int start_compression(struct cgi_job *job,
  * cycle). */
 static int build_head(struct cgi_job *job, bool length_known)
 {
-	struct xfer *x = job->c->x;
+	struct xfer *x = job->x;
 	struct response *resp = &x->resp;
 	size_t head_len = job->head_len;
 	size_t body = job->out_len - head_len;
@@ -254,6 +256,8 @@ static int build_head(struct cgi_job *job, bool length_known)
 		job->length_left = (uint64_t)h->content_length;
 		response_header(resp, "Content-Length", "%lld",
 				(long long)h->content_length);
+	} else if (job->raw) {
+		/* framed by the sink (h2: DATA frames, END_STREAM) */
 	} else if (x->req.minor >= 1) {
 		job->chunked = !x->head_only;
 		response_header(resp, "Transfer-Encoding", "chunked");
@@ -264,7 +268,7 @@ static int build_head(struct cgi_job *job, bool length_known)
 	 * reused; a script that answers early closes it instead */
 	if (!job->body_done && x->body_left > 64 * 1024)
 		resp->close = true;
-	if (conn_finish_head(job->c) == -1)
+	if (job->sink->head(job) == -1)
 		goto done;
 	job->head_done = true;
 	timer_disarm(&job->timer);
@@ -299,14 +303,9 @@ static void fail(struct cgi_job *job, int status, const char *why)
 	struct conn *c = job->c;
 
 	if (why)
-		log_error("cgi: %s: %s", c->x->route.script_file, why);
+		log_error("cgi: %s: %s", job->x->route.script_file, why);
 	cgi_job_detach(job, true);
-	/* called from the script's events: the client side must be
-	 * driven from here, nothing else will wake it */
-	if (conn_respond_error(c, status, true) == IO_ERROR)
-		conn_close(c);
-	else
-		conn_run(c);
+	job->sink->fail(c, job->sink_ctx, status);
 }
 
 /* Answer 502 for a script whose output can't be used. */
@@ -332,9 +331,9 @@ static int zfail(struct cgi_job *job)
 {
 	struct conn *c = job->c;
 
-	log_error("cgi: %s: compression failed", c->x->route.script_file);
+	log_error("cgi: %s: compression failed", job->x->route.script_file);
 	cgi_job_detach(job, true);
-	conn_close(c);
+	job->sink->cut(c, job->sink_ctx);
 	return -1;
 }
 
@@ -369,7 +368,7 @@ static int zread(struct cgi_job *job)
 		return zfeed(job, 0, COMPRESS_FINISH) == -1 ? zfail(job) : 0;
 	}
 	if (job->c)
-		conn_arm(job->c, job->c->x->route.loc->timeouts.cgi);
+		job->sink->arm(job, job->x->route.loc->timeouts.cgi);
 	if (zfeed(job, clamp(job, (size_t)n), COMPRESS_RUN) == -1)
 		return zfail(job);
 	return 1;
@@ -397,7 +396,7 @@ bool cgi_settle_head(struct cgi_job *job)
 		return true;
 	if (cgi_exit_problem(job, why, sizeof(why)) != NULL) {
 		log_error("cgi: %s: %s, 0 body bytes sent: 502",
-			  job->c->x->route.script_file, why);
+			  job->x->route.script_file, why);
 		fail(job, 502, NULL);
 		return false;
 	}
@@ -462,7 +461,7 @@ bool cgi_read_stdout(struct cgi_job *job)
 			return true;
 		}
 		if (job->c)
-			conn_arm(job->c, job->c->x->route.loc->timeouts.cgi);
+			job->sink->arm(job, job->x->route.loc->timeouts.cgi);
 		if (job->head_done) {
 			if (!job->discard &&
 			    (n = (ssize_t)clamp(job, (size_t)n)))
@@ -542,6 +541,15 @@ void cgi_end_stderr(struct cgi_job *job)
 	cgi_close_fd(job, ROLE_STDERR);
 }
 
+/* All output went: read the script's stdout again if it was paused. */
+static void resume_stdout(struct cgi_job *job)
+{
+	if (job->stdout_paused && job->proc.stdout_fd != -1) {
+		job->stdout_paused = false;
+		cgi_watch(job, ROLE_STDOUT, job->proc.stdout_fd, EPOLLIN);
+	}
+}
+
 /* Send the head, then the framed output.  IO_OK: all sent. */
 enum io_result cgi_flush_out(struct conn *c, struct cgi_job *job)
 {
@@ -579,9 +587,29 @@ again:
 		if (job->out_len)
 			goto again;
 	}
-	if (job->stdout_paused && job->proc.stdout_fd != -1) {
-		job->stdout_paused = false;
-		cgi_watch(job, ROLE_STDOUT, job->proc.stdout_fd, EPOLLIN);
-	}
+	resume_stdout(job);
 	return IO_OK;
+}
+
+size_t cgi_out_take(struct cgi_job *job, char *buf, size_t len)
+{
+	size_t n = job->out_len - job->out_sent;
+
+	if (n > len)
+		n = len;
+	memcpy(buf, job->out + job->out_sent, n);
+	job->out_sent += n;
+	job->x->body_bytes += n;
+	if (job->out_sent == job->out_len) {
+		job->out_len = job->out_sent = 0;
+		resume_stdout(job);
+	}
+	return n;
+}
+
+int cgi_out_end(const struct cgi_job *job, char *why, size_t cap)
+{
+	if (job->out_len > job->out_sent || !job->stdout_eof || !job->exited)
+		return 0;
+	return cgi_exit_problem(job, why, cap) != NULL ? -1 : 1;
 }

@@ -30,9 +30,8 @@
 #include "router.h"
 
 /* length: CONTENT_LENGTH, -1 for none. */
-static char **build_env(struct conn *c, int64_t length)
+static char **build_env(struct conn *c, struct xfer *x, int64_t length)
 {
-	struct xfer *x = c->x;
 	const struct http_request *req = &x->req;
 	const struct http_route *route = &x->route;
 	struct cgi_request_info info = {0};
@@ -62,8 +61,9 @@ static char **build_env(struct conn *c, int64_t length)
 		if (info.server_name.len == 0)
 			info.server_name = info.server_addr;
 	}
-	info.server_protocol = req->minor ? (struct slice){"HTTP/1.1", 8}
-					  : (struct slice){"HTTP/1.0", 8};
+	info.server_protocol = req->minor == 2 ? (struct slice){"HTTP/2.0", 8}
+			       : req->minor    ? (struct slice){"HTTP/1.1", 8}
+					       : (struct slice){"HTTP/1.0", 8};
 	if (cgi_addr_text(&c->peer.sa, remote, sizeof(remote),
 			  &info.remote_port) == 0)
 		info.remote_addr = (struct slice){remote, strlen(remote)};
@@ -82,13 +82,13 @@ static char **build_env(struct conn *c, int64_t length)
 
 /* Start the script; stdin_file: its stdin (a spooled body) or -1 for a
  * pipe.  0, or the status of the error response (502, 503). */
-static int spawn(struct conn *c, struct cgi_proc *proc, int stdin_file,
-		 int64_t length)
+static int spawn(struct conn *c, struct xfer *x, struct cgi_proc *proc,
+		 int stdin_file, int64_t length)
 {
-	const struct http_route *route = &c->x->route;
+	const struct http_route *route = &x->route;
 	char cwd[PATH_MAX];
 	char *slash;
-	char **envp = build_env(c, length);
+	char **envp = build_env(c, x, length);
 	int exec_errno = 0;
 	int rc;
 
@@ -140,8 +140,10 @@ static void job_attach(struct cgi_job *job, const struct cgi_proc *proc)
 	stats_add(&w->stats->gauge[STAT_CGI], 1);
 }
 
-/* A job for c; proc NULL: no process yet (a chunked body spools). */
-static struct cgi_job *job_new(struct conn *c, const struct cgi_proc *proc)
+/* A job for x, a request of c; proc NULL: no process yet (a chunked
+ * body spools).  Its sink is the HTTP/1.1 one. */
+static struct cgi_job *job_new(struct conn *c, struct xfer *x,
+			       const struct cgi_proc *proc)
 {
 	struct worker *w = c->w;
 	struct cgi_job *job = calloc(1, sizeof(*job));
@@ -149,7 +151,7 @@ static struct cgi_job *job_new(struct conn *c, const struct cgi_proc *proc)
 	if (job == NULL)
 		return NULL;
 	job->out = malloc(CGI_OUT_CAP);
-	job->in_cap = c->x->cap;
+	job->in_cap = x->cap;
 	job->in = malloc(job->in_cap);
 	if (job->out == NULL || job->in == NULL) {
 		free(job->out);
@@ -159,7 +161,9 @@ static struct cgi_job *job_new(struct conn *c, const struct cgi_proc *proc)
 	}
 	job->w = w;
 	job->c = c;
-	memcpy(job->request_id, c->x->request_id, sizeof(job->request_id));
+	job->x = x;
+	job->sink = &cgi_sink_http1;
+	memcpy(job->request_id, x->request_id, sizeof(job->request_id));
 	job->proc = (struct cgi_proc){.pid = -1,
 				      .pidfd = -1,
 				      .stdin_fd = -1,
@@ -194,6 +198,36 @@ static int watch_proc(struct cgi_job *job)
 	return 0;
 }
 
+/* Start the script for x and watch it: its job, or NULL with *status
+ * (502, 503).  stdin_file: its stdin, or -1 for a pipe; length:
+ * CONTENT_LENGTH, -1 none. */
+static struct cgi_job *run(struct conn *c, struct xfer *x, int stdin_file,
+			   int64_t length, int *status)
+{
+	struct cgi_proc proc;
+	struct cgi_job *job;
+
+	*status = spawn(c, x, &proc, stdin_file, length);
+	if (*status != 0)
+		return NULL;
+	if ((job = job_new(c, x, &proc)) == NULL) {
+		int wstatus;
+		cgi_kill(&proc, SIGKILL);
+		while (cgi_reap(&proc, &wstatus) == 0)
+			usleep(1000);
+		cgi_proc_close(&proc);
+		*status = 503;
+		return NULL;
+	}
+	if (watch_proc(job) == -1) {
+		x->cgi = job;
+		cgi_job_detach(job, true);
+		*status = 503;
+		return NULL;
+	}
+	return job;
+}
+
 /* The body goes to the job (its stdin, or its spool) from now on. */
 static enum io_result take_body(struct conn *c, struct cgi_job *job,
 				bool has_body, uint64_t deadline)
@@ -222,7 +256,7 @@ static enum io_result take_body(struct conn *c, struct cgi_job *job,
  * where the file system lacks it, mkostemp (O_EXCL) + unlink at once.
  * -1 with errno.
  */
-static int spool_open(void)
+int cgi_spool_open(void)
 {
 	char name[] = CGI_SPOOL_DIR "/webserv-cgi-XXXXXX";
 	int fd = open(CGI_SPOOL_DIR, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
@@ -238,14 +272,14 @@ static int spool_open(void)
 static enum io_result spool_start(struct conn *c)
 {
 	struct cgi_job *job;
-	int fd = spool_open();
+	int fd = cgi_spool_open();
 
 	if (fd == -1) {
 		log_error("cgi: cannot spool a chunked body in %s: %s",
 			  CGI_SPOOL_DIR, strerror(errno));
 		return conn_respond_error(c, 500, true);
 	}
-	if ((job = job_new(c, NULL)) == NULL) {
+	if ((job = job_new(c, c->x, NULL)) == NULL) {
 		close(fd);
 		return conn_respond_error(c, 503, true);
 	}
@@ -269,7 +303,8 @@ enum io_result cgi_spool_done(struct conn *c, struct cgi_job *job)
 		log_error("cgi: lseek: %s", strerror(errno));
 		status = 500;
 	} else {
-		status = spawn(c, &proc, job->spool_fd, (int64_t)job->spooled);
+		status =
+		    spawn(c, c->x, &proc, job->spool_fd, (int64_t)job->spooled);
 	}
 	if (status != 0) {
 		cgi_job_detach(job, true);
@@ -293,7 +328,6 @@ enum io_result cgi_start(struct conn *c)
 	struct http_request *req = &x->req;
 	bool has_body =
 	    req->chunked || (req->has_length && req->content_length > 0);
-	struct cgi_proc proc;
 	struct cgi_job *job;
 	int status;
 
@@ -301,24 +335,48 @@ enum io_result cgi_start(struct conn *c)
 		return refuse_busy(c, has_body);
 	if (req->chunked)
 		return spool_start(c);
-	status = spawn(c, &proc, -1,
-		       req->has_length ? (int64_t)req->content_length : -1);
-	if (status != 0)
+	job = run(c, x, -1, req->has_length ? (int64_t)req->content_length : -1,
+		  &status);
+	if (job == NULL)
 		return conn_respond_error(c, status, has_body);
-	if ((job = job_new(c, &proc)) == NULL) {
-		int wstatus;
-		cgi_kill(&proc, SIGKILL);
-		while (cgi_reap(&proc, &wstatus) == 0)
-			usleep(1000);
-		cgi_proc_close(&proc);
-		return conn_respond_error(c, 503, has_body);
+	return take_body(c, job, has_body, x->route.loc->timeouts.cgi);
+}
+
+struct cgi_job *cgi_start_job(struct conn *c, struct xfer *x,
+			      const struct cgi_sink *sink, void *ctx,
+			      bool has_body, int stdin_file, int64_t length,
+			      int *status)
+{
+	struct cgi_job *job;
+	char *in;
+
+	if (c->w->cgi_count >= CGI_MAX_PER_WORKER) {
+		log_warn("cgi: %zu scripts running: refusing %s",
+			 c->w->cgi_count, x->route.script_file);
+		*status = 503;
+		return NULL;
 	}
-	if (watch_proc(job) == -1) {
+	if ((job = run(c, x, stdin_file, length, status)) == NULL)
+		return NULL;
+	/* the stream may send its whole window before the pipe takes any */
+	if (has_body && (in = realloc(job->in, CGI_STREAM_IN_CAP)) == NULL) {
 		x->cgi = job;
 		cgi_job_detach(job, true);
-		return conn_respond_error(c, 503, has_body);
+		*status = 503;
+		return NULL;
 	}
-	return take_body(c, job, has_body, x->route.loc->timeouts.cgi);
+	if (has_body) {
+		job->in = in;
+		job->in_cap = CGI_STREAM_IN_CAP;
+	}
+	job->sink = sink;
+	job->sink_ctx = ctx;
+	job->raw = true;
+	x->cgi = job;
+	job->body_done = !has_body;
+	if (!has_body)
+		cgi_close_fd(job, ROLE_STDIN);
+	return job;
 }
 
 /* Append decoded body bytes to the spool.  0, or -1 with *status. */

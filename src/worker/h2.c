@@ -26,6 +26,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "cgi_int.h"
 #include "handler.h"
 #include "http.h"
 #include "log.h"
@@ -43,6 +44,15 @@ struct h2_stream {
 	bool body;	   /* DATA frames follow the header block */
 	uint64_t body_got; /* upload bytes taken (x->body_limit allowed) */
 	uint64_t sent;	   /* body bytes handed to nghttp2 */
+	bool deferred;	   /* its script's output is awaited */
+	bool body_ended;   /* END_STREAM came */
+	bool feeding;	   /* DATA goes to its script's stdin pipe */
+	bool spooling;	   /* DATA goes to spool_fd, the script waits */
+	int spool_fd;
+	uint64_t fed;	   /* body bytes its script took */
+	uint64_t consumed; /* of those, given back to the stream window */
+	struct conn *c;
+	struct timer timer; /* its script's cgi_timeout */
 	struct xfer *x;
 	size_t path_len, authority_len;
 	/* pseudo-headers until the request line is written (not zeroed:
@@ -51,6 +61,9 @@ struct h2_stream {
 	char path[8192];
 	char authority[512];
 };
+
+_Static_assert(CGI_STREAM_IN_CAP >= NGHTTP2_INITIAL_WINDOW_SIZE,
+	       "a script's stdin buffer holds a stream's window");
 
 struct h2_session {
 	nghttp2_session *ng;
@@ -113,6 +126,8 @@ static struct h2_stream *stream_new(struct conn *c, int32_t id)
 	x->started = c->w->now;
 	response_init(&x->resp);
 	s->id = id;
+	s->c = c;
+	s->timer.owner = TIMER_H2_STREAM;
 	return s;
 }
 
@@ -120,6 +135,12 @@ static void stream_free(struct h2_stream *s)
 {
 	if (s->x->upload != NULL) /* reset or cut before its end */
 		upload_abort(s->x->upload);
+	timer_disarm(&s->timer);
+	if (s->spooling)
+		close(s->spool_fd);
+	if (s->x->cgi != NULL) /* reset or cut: the script goes */
+		cgi_job_detach(s->x->cgi, true);
+	free(s->x->redirect);
 	response_reset(&s->x->resp);
 	free(s->x);
 	free(s);
@@ -209,6 +230,80 @@ static ssize_t body_read(nghttp2_session *ng, int32_t id, uint8_t *buf,
 	return (ssize_t)n;
 }
 
+/* Body bytes the script's pipe took go back to the stream's window:
+ * the client sends more only as the script reads (the connection's
+ * window moved when they came, so other streams never wait). */
+static void stream_window(struct conn *c, struct h2_stream *s)
+{
+	const struct cgi_job *job = s->x->cgi;
+	uint64_t done = s->fed - (s->feeding && job ? job->in_len : 0);
+
+	if (done > s->consumed) {
+		nghttp2_session_consume_stream(c->h2->ng, s->id,
+					       (size_t)(done - s->consumed));
+		s->consumed = done;
+	}
+}
+
+/* The stream's script is gone or done with its stdin: the body still to
+ * come is dropped, and what its stdin held goes back to the window, so
+ * the client can finish sending.  (RFC 9113 §8.1 would allow a
+ * RST_STREAM(NO_ERROR) after the response instead, as nginx sends: curl
+ * 7.88 takes that for an error.) */
+static void stream_unfeed(struct conn *c, struct h2_stream *s)
+{
+	s->feeding = false;
+	stream_window(c, s);
+}
+
+static void stream_detach(struct conn *c, struct h2_stream *s, bool kill)
+{
+	cgi_job_detach(s->x->cgi, kill);
+	stream_unfeed(c, s);
+}
+
+/* A script's output (cgi_out.c) in DATA frames: deferred while its pipe
+ * has nothing (the script's events resume it), END_STREAM only when its
+ * output ended and it exited 0; a failure after the head is a
+ * RST_STREAM(INTERNAL_ERROR), so it never looks complete. */
+static ssize_t cgi_body_read(nghttp2_session *ng, int32_t id, uint8_t *buf,
+			     size_t len, uint32_t *flags,
+			     nghttp2_data_source *src, void *user)
+{
+	struct h2_stream *s = src->ptr;
+	struct cgi_job *job = s->x->cgi;
+	char why[64];
+	size_t n;
+	int end;
+
+	(void)ng;
+	(void)id;
+	(void)user;
+	if (job == NULL)
+		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+	n = cgi_out_take(job, (char *)buf, len);
+	end = cgi_out_end(job, why, sizeof(why));
+	if (end == 0 && n == 0) {
+		s->deferred = true;
+		return NGHTTP2_ERR_DEFERRED;
+	}
+	if (end == 0 || (end < 0 && n > 0))
+		return (ssize_t)n;
+	timer_disarm(&s->timer);
+	if (end < 0) {
+		log_error("cgi: %s: %s after %llu body bytes were sent: "
+			  "stream reset",
+			  s->x->route.script_file, why,
+			  (unsigned long long)s->x->body_bytes);
+		s->x->resp.status = 502;
+		stream_detach(s->c, s, false);
+		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+	}
+	*flags |= NGHTTP2_DATA_FLAG_EOF;
+	stream_detach(s->c, s, false);
+	return (ssize_t)n;
+}
+
 #define NV_MAX 64
 
 /* HEADERS (+ DATA) for s->x->resp: the field lines after the status line,
@@ -274,9 +369,12 @@ static int submit(struct conn *c, struct h2_stream *s)
 		p = eol + 1;
 	}
 	s->answered = true;
-	return nghttp2_submit_response(c->h2->ng, s->id, nv, n,
-				       resp->body_kind == BODY_NONE ? NULL
-								    : &prov);
+	if (x->cgi != NULL) /* even without a body: the end waits for the
+			     * script's status */
+		prov.read_callback = cgi_body_read;
+	return nghttp2_submit_response(
+	    c->h2->ng, s->id, nv, n,
+	    resp->body_kind == BODY_NONE && x->cgi == NULL ? NULL : &prov);
 }
 
 static struct http_ctx ctx_of(const struct conn *c)
@@ -331,13 +429,183 @@ static int upload_fail(struct conn *c, struct h2_stream *s, int status)
 	return submit(c, s);
 }
 
+static int stream_answer(struct conn *c, struct h2_stream *s);
+
+/* ---- CGI: the job's sink is the stream ---------------------------------- */
+
+/* x->resp becomes the error response status. */
+static void stream_error(struct conn *c, struct h2_stream *s, int status)
+{
+	struct xfer *x = s->x;
+	struct http_ctx ctx = ctx_of(c);
+
+	response_reset(&x->resp);
+	http_error(&ctx, &x->route, status, x->head_only, &x->resp);
+	if (status == 503)
+		response_header(&x->resp, "Retry-After", "5");
+}
+
+static int cgi_head(struct cgi_job *job)
+{
+	return submit(job->c, job->sink_ctx) == 0 ? 0 : -1;
+}
+
+/* Drive the connection from a script's event: output for a deferred
+ * stream, or a local redirect to serve instead. */
+static void cgi_wake(struct cgi_job *job)
+{
+	struct conn *c = job->c;
+	struct h2_stream *s = job->sink_ctx;
+
+	if (job->local_redirect) {
+		cgi_redirect_request(s->x, job->body_done);
+		timer_disarm(&s->timer);
+		stream_detach(c, s, true);
+		if (stream_answer(c, s) != 0)
+			nghttp2_submit_rst_stream(c->h2->ng, NGHTTP2_FLAG_NONE,
+						  s->id,
+						  NGHTTP2_INTERNAL_ERROR);
+	} else {
+		if (s->feeding) {
+			stream_window(c, s);
+			if (s->body_ended)
+				cgi_body_end(
+				    job); /* EOF once its stdin is empty */
+		}
+		if (s->deferred) {
+			s->deferred = false;
+			nghttp2_session_resume_data(c->h2->ng, s->id);
+		}
+	}
+	conn_run(c);
+}
+
+static void cgi_arm(struct cgi_job *job, uint64_t ms)
+{
+	struct h2_stream *s = job->sink_ctx;
+
+	timer_arm(&job->w->timers, &s->timer, ms, job->w->now);
+}
+
+static void cgi_fail(struct conn *c, void *ctx, int status)
+{
+	struct h2_stream *s = ctx;
+
+	timer_disarm(&s->timer);
+	stream_error(c, s, status);
+	stream_unfeed(c, s);
+	if (submit(c, s) != 0)
+		nghttp2_submit_rst_stream(c->h2->ng, NGHTTP2_FLAG_NONE, s->id,
+					  NGHTTP2_INTERNAL_ERROR);
+	conn_run(c);
+}
+
+static void cgi_cut(struct conn *c, void *ctx)
+{
+	struct h2_stream *s = ctx;
+
+	timer_disarm(&s->timer);
+	stream_unfeed(c, s);
+	s->x->resp.status = 502;
+	nghttp2_submit_rst_stream(c->h2->ng, NGHTTP2_FLAG_NONE, s->id,
+				  NGHTTP2_INTERNAL_ERROR);
+	conn_run(c);
+}
+
+static const struct cgi_sink h2_sink = {.head = cgi_head,
+					.wake = cgi_wake,
+					.arm = cgi_arm,
+					.fail = cgi_fail,
+					.cut = cgi_cut};
+
+/* Start the stream's script; answered when its head is parsed.
+ * stdin_file: a spooled body, or -1: a pipe, fed with the DATA to come
+ * when the request has a body (not after a local redirect: a GET). */
+static int cgi_run(struct conn *c, struct h2_stream *s, int stdin_file,
+		   int64_t length)
+{
+	struct xfer *x = s->x;
+	bool body = stdin_file < 0 && s->body && x->redirects == 0;
+	int status;
+
+	if (cgi_start_job(c, x, &h2_sink, s, body, stdin_file, length,
+			  &status) == NULL) {
+		stream_error(c, s, status);
+		return submit(c, s);
+	}
+	s->feeding = body;
+	if (body && s->body_ended)
+		cgi_body_end(x->cgi);
+	cgi_arm(x->cgi, x->route.loc->timeouts.cgi);
+	return 0;
+}
+
+/* A body without content-length is spooled first, as for HTTP/1.1:
+ * the script gets CONTENT_LENGTH (RFC 3875 §4.1.2). */
+static int stream_cgi(struct conn *c, struct h2_stream *s)
+{
+	struct xfer *x = s->x;
+
+	if (!s->body || x->req.has_length || x->redirects > 0)
+		return cgi_run(
+		    c, s, -1,
+		    x->req.has_length ? (int64_t)x->req.content_length : -1);
+	if ((s->spool_fd = cgi_spool_open()) == -1) {
+		log_error("cgi: cannot spool a body in %s: %s", CGI_SPOOL_DIR,
+			  strerror(errno));
+		stream_error(c, s, 500);
+		return submit(c, s);
+	}
+	s->spooling = true;
+	x->body_limit = x->route.loc->client_max_body_size;
+	return 0;
+}
+
+/* The spooled body is complete: run the script on it. */
+static int spool_end(struct conn *c, struct h2_stream *s)
+{
+	int fd = s->spool_fd;
+	int rc;
+
+	s->spooling = false;
+	if (lseek(fd, 0, SEEK_SET) == -1) {
+		log_error("cgi: lseek: %s", strerror(errno));
+		close(fd);
+		stream_error(c, s, 500);
+		return submit(c, s);
+	}
+	rc = cgi_run(c, s, fd, (int64_t)s->body_got);
+	close(fd); /* the script holds it now */
+	return rc;
+}
+
+void h2_stream_timeout(struct timer *t)
+{
+	struct h2_stream *s =
+	    (struct h2_stream *)((char *)t - offsetof(struct h2_stream, timer));
+	struct conn *c = s->c;
+	struct cgi_job *job = s->x->cgi;
+	bool head_done;
+
+	if (job == NULL)
+		return;
+	log_set_request_id(s->x->request_id);
+	log_error("cgi: %s: no output for the cgi_timeout: killed",
+		  s->x->route.script_file);
+	head_done = job->head_done;
+	cgi_job_detach(job, true);
+	if (head_done)
+		cgi_cut(c, s);
+	else
+		cgi_fail(c, s, 504);
+}
+
 /* The header block is complete: parse the head, answer. */
 static int stream_request(struct conn *c, struct h2_stream *s)
 {
 	struct xfer *x = s->x;
 	struct http_ctx ctx = ctx_of(c);
 	int status = 400, rc;
-	enum http_next next;
 
 	head_line(s);
 	/* a body without content-length: framed "chunked" for the parser,
@@ -368,6 +636,18 @@ static int stream_request(struct conn *c, struct h2_stream *s)
 	x->head_only = x->req.method == HTTP_HEAD;
 	request_id_assign(x->request_id, &x->req);
 	log_set_request_id(x->request_id);
+	return stream_answer(c, s);
+}
+
+/* http_handle() answers the parsed request (again after a CGI local
+ * redirect): a response, an upload, or a script. */
+static int stream_answer(struct conn *c, struct h2_stream *s)
+{
+	struct xfer *x = s->x;
+	struct http_ctx ctx = ctx_of(c);
+	int status = 500;
+	enum http_next next;
+
 	next = http_handle(&ctx, &x->req, &x->route, &x->resp);
 	x->req.minor = 2; /* the access log's "HTTP/2.0" */
 	if (conn_tls_misdirected(c, x->route.server)) {
@@ -386,9 +666,7 @@ static int stream_request(struct conn *c, struct h2_stream *s)
 			return upload_end(c, s);
 		}
 	} else if (next == NEXT_CGI) {
-		/* CGI over HTTP/2 is not built yet */
-		response_reset(&x->resp);
-		http_error(&ctx, &x->route, 501, x->head_only, &x->resp);
+		return stream_cgi(c, s);
 	}
 	return submit(c, s);
 }
@@ -537,10 +815,53 @@ static int on_end_stream(nghttp2_session *ng, const nghttp2_frame *f,
 	struct h2_stream *s =
 	    nghttp2_session_get_stream_user_data(ng, f->hd.stream_id);
 
-	if (s == NULL || s->answered || s->x->upload == NULL)
+	if (s == NULL)
+		return 0;
+	s->body_ended = true;
+	if (s->feeding && s->x->cgi != NULL) {
+		cgi_body_end(s->x->cgi); /* EOF once its stdin is empty */
+		return 0;
+	}
+	if (s->spooling) {
+		if (spool_end(c, s) != 0)
+			nghttp2_submit_rst_stream(ng, NGHTTP2_FLAG_NONE, s->id,
+						  NGHTTP2_INTERNAL_ERROR);
+		return 0;
+	}
+	if (s->answered || s->x->upload == NULL)
 		return 0;
 	if (upload_end(c, s) != 0)
 		nghttp2_submit_rst_stream(ng, NGHTTP2_FLAG_NONE, s->id,
+					  NGHTTP2_INTERNAL_ERROR);
+	return 0;
+}
+
+/* A body for a script, of unknown length, into its spool. */
+static int spool_data(struct conn *c, struct h2_stream *s, const uint8_t *data,
+		      size_t len, bool over)
+{
+	int status = 413;
+
+	while (!over && len > 0) {
+		ssize_t n = write(s->spool_fd, data, len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			log_error("cgi: cannot spool a body: %s",
+				  strerror(errno));
+			status = errno == ENOSPC ? 507 : 500;
+			break;
+		}
+		data += n;
+		len -= (size_t)n;
+	}
+	if (len == 0)
+		return 0;
+	close(s->spool_fd);
+	s->spooling = false;
+	stream_error(c, s, status);
+	if (submit(c, s) != 0)
+		nghttp2_submit_rst_stream(c->h2->ng, NGHTTP2_FLAG_NONE, s->id,
 					  NGHTTP2_INTERNAL_ERROR);
 	return 0;
 }
@@ -553,13 +874,30 @@ static int on_data(nghttp2_session *ng, uint8_t flags, int32_t id,
 	int status = 500;
 
 	(void)flags;
-	if (s == NULL || s->answered || s->x->upload == NULL)
-		return 0; /* not wanted: nghttp2 still counts it for flow
-			   * control and content-length */
+	/* the connection's window moves at once; a stream's own window
+	 * only as its script reads (stream_window) */
+	nghttp2_session_consume_connection(ng, len);
+	if (s != NULL && s->feeding && s->x->cgi != NULL) {
+		size_t took = cgi_feed_job(s->x->cgi, (const char *)data, len);
+		s->fed += took;
+		if (took < len) { /* more than its window: cannot be */
+			log_error("h2: a stream's body outgrew its window");
+			nghttp2_submit_rst_stream(ng, NGHTTP2_FLAG_NONE, id,
+						  NGHTTP2_FLOW_CONTROL_ERROR);
+		}
+		stream_window(c, s);
+		return 0;
+	}
+	nghttp2_session_consume_stream(ng, id, len);
+	if (s == NULL || s->answered || (s->x->upload == NULL && !s->spooling))
+		return 0; /* not wanted: nghttp2 still counts it for
+			   * content-length */
 	s->body_got += len;
 	bool over = s->x->body_limit > 0 && s->body_got > s->x->body_limit;
 	if (over)
 		status = 413;
+	if (s->spooling)
+		return spool_data(c, s, data, len, over);
 	if ((over || upload_write(s->x->upload, (const char *)data, len,
 				  &status) != 0) &&
 	    upload_fail(c, s, status) != 0)
@@ -633,6 +971,8 @@ static int session_new(struct conn *c)
 	nghttp2_session_callbacks_set_on_frame_recv_callback(cb, on_frame_recv);
 	nghttp2_session_callbacks_set_on_stream_close_callback(cb,
 							       on_stream_close);
+	/* windows move as bodies are taken (on_data, stream_window) */
+	nghttp2_option_set_no_auto_window_update(opt, 1);
 	nghttp2_option_set_max_settings(opt, H2_MAX_SETTINGS);
 	nghttp2_option_set_max_continuations(opt, H2_MAX_CONTINUATIONS);
 	nghttp2_option_set_stream_reset_rate_limit(opt, H2_RESET_BURST,
@@ -744,7 +1084,12 @@ enum io_result h2_step(struct conn *c)
 	enum io_result wr;
 	bool eof = false;
 
-	for (;;) {
+	/* a bounded share per loop turn (the socket is level-triggered):
+	 * a client streaming a body as fast as its windows open must not
+	 * hold up the worker's other connections and scripts (bytes
+	 * OpenSSL holds would not wake epoll: those are read) */
+	for (int reads = 0; reads < H2_READS_PER_TURN || conn_tls_pending(c);
+	     reads++) {
 		ssize_t n = conn_recv(c, buf, sizeof(buf));
 		if (n > 0) {
 			if (nghttp2_session_mem_recv(h->ng, buf, (size_t)n) < 0)
@@ -814,6 +1159,14 @@ void h2_on_timeout(struct conn *c)
 		conn_run(c); /* time for the final GOAWAY */
 		return;
 	}
+	/* a stream waits for its script: that has its own deadline */
+	for (struct h2_stream *s = h ? h->streams : NULL; s; s = s->next)
+		if (s->x->cgi != NULL) {
+			conn_arm(c, c->w->cfg->timeouts.keepalive
+					? c->w->cfg->timeouts.keepalive
+					: c->w->cfg->timeouts.header);
+			return;
+		}
 	conn_close(c);
 }
 

@@ -205,6 +205,8 @@ static void on_timers(struct worker *w)
 	while ((t = timers_expired(&w->timers, w->now)) != NULL) {
 		if (t->owner == TIMER_CGI)
 			cgi_on_timer(t);
+		else if (t->owner == TIMER_H2_STREAM)
+			h2_stream_timeout(t);
 		else
 			conn_on_timeout(
 			    (struct conn *)((char *)t -

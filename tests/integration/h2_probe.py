@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Protocol errors and floods against webserv's HTTP/2 (h2c prior knowledge).
 
-Run by tests/integration/test_h2.c: `h2_probe.py PORT CASE`.  Prints one
+Run by tests/integration/test_h2.c: `h2_probe.py PORT CASE [ARG]`.  Prints one
 line "ok ..." and exits 0 when the server behaved, else "FAIL ..." and 1.
 HPACK comes from python3-h2's hpack; the flood frames are written raw
 (they are what a hostile client sends).  Every wait is bounded.
@@ -270,5 +270,152 @@ def case_streams(port):
     return 1
 
 
+def case_cgi_window(port, go):
+    """A script that does not read its stdin stalls its own stream's
+    window only: the client is held to a bounded amount, the connection
+    window keeps moving, another stream is answered meanwhile; once the
+    script reads (file go appears) the whole body reaches it."""
+    c = Conn(port)
+    total = 2000000
+    c.send(frame(HEADERS, END_HEADERS, 1,
+                 req_block(c.enc, "/cgi/hold.sh", "POST",
+                           [("content-length", str(total))])))
+    st = {"conn": 65535, "stream": 65535, "sent": 0, "moved": 0.0,
+          "status3": None, "body1": b"", "end1": False, "rst": None}
+
+    def pump():
+        while st["sent"] < total:
+            n = min(st["conn"], st["stream"], 16384, total - st["sent"])
+            if n <= 0:
+                return
+            last = st["sent"] + n == total
+            c.send(frame(DATA, END_STREAM if last else 0, 1, b"x" * n))
+            st["sent"] += n
+            st["conn"] -= n
+            st["stream"] -= n
+
+    def until(t, fl, sid, p):
+        if t == WINDOW:
+            inc = struct.unpack(">I", p[:4])[0] & 0x7fffffff
+            if sid == 0:
+                st["conn"] += inc
+            elif sid == 1:
+                st["stream"] += inc
+                st["moved"] = time.monotonic()
+        elif t == HEADERS and sid == 3:
+            st["status3"] = dict(c.dec.decode(p)).get(":status")
+        elif t == HEADERS:
+            c.dec.decode(p)
+        elif t == DATA and sid == 1:
+            st["body1"] += p
+            st["end1"] = bool(fl & END_STREAM)
+        elif t == RST and sid == 1:
+            st["rst"] = struct.unpack(">I", p[:4])[0]
+        pump()
+        return st["end1"] or st["rst"] is not None
+    # phase 1: send as the windows allow until stream 1 stops moving
+    pump()
+    st["moved"] = time.monotonic()
+    deadline = time.monotonic() + 30
+    while time.monotonic() - st["moved"] < 1.5:
+        if time.monotonic() > deadline or c.frames(until, 0.2) != "timeout":
+            print("FAIL stream never stalled: %d sent, rst %r" %
+                  (st["sent"], st["rst"]))
+            return 1
+    held = st["sent"]
+    if held >= 1000000:
+        print("FAIL a stalled script let %d bytes in" % held)
+        return 1
+    # phase 2: another stream on the same connection is answered
+    c.send(frame(HEADERS, END_HEADERS | END_STREAM, 3, req_block(c.enc)))
+    deadline = time.monotonic() + 10
+    while st["status3"] is None and time.monotonic() < deadline:
+        c.frames(until, 0.2)
+    if st["status3"] != "200" or st["conn"] < 16384:
+        print("FAIL stream 3 while 1 stalled: %r, connection window %d" %
+              (st["status3"], st["conn"]))
+        return 1
+    # phase 3: the script reads, the rest goes
+    open(go, "w").close()
+    c.frames(until, 30)
+    if not st["end1"] or b"%d" % total not in st["body1"]:
+        print("FAIL after the script read: %d sent, end %r, rst %r, %r" %
+              (st["sent"], st["end1"], st["rst"], st["body1"][:80]))
+        return 1
+    print("ok cgi window: held at %d bytes, stream 3 answered, "
+          "%d bytes read by the script" % (held, total))
+    return 0
+
+
+def case_cgi_reset(port, pidfile):
+    """A stream reset while its script runs: the script is killed."""
+    import os
+    c = Conn(port)
+    c.send(frame(HEADERS, END_HEADERS | END_STREAM, 1,
+                 req_block(c.enc, "/cgi/forever.sh")))
+    end = time.monotonic() + 20
+    while not os.path.exists(pidfile) and time.monotonic() < end:
+        time.sleep(0.05)
+    try:
+        pid = int(open(pidfile).read())
+    except (OSError, ValueError):
+        print("FAIL the script never started")
+        return 1
+    c.send(frame(RST, 0, 1, struct.pack(">I", 8)))  # CANCEL
+
+    def running():
+        try:  # a zombie not yet reaped has stopped too
+            return open("/proc/%d/stat" % pid).read().split()[2] != "Z"
+        except OSError:
+            return False
+    while running() and time.monotonic() < end:
+        time.sleep(0.05)
+    if running():
+        print("FAIL script %d still runs after RST_STREAM" % pid)
+        return 1
+    c.send(frame(HEADERS, END_HEADERS | END_STREAM, 3, req_block(c.enc)))
+    st = status_of(c, 3)
+    if st != "200":
+        print("FAIL the connection after the reset: %r" % (st,))
+        return 1
+    print("ok cgi reset: script %d killed, connection serves on" % pid)
+    return 0
+
+
+def case_cgi_busy(port, go, n="64"):
+    """More scripts than a worker runs at once (n): 503 with Retry-After
+    for the one too many, the others are answered once they can end."""
+    n = int(n)
+    c = Conn(port)
+    c.send(b"".join(frame(HEADERS, END_HEADERS | END_STREAM, 2 * i + 1,
+                          req_block(c.enc, "/cgi/hold.sh?2"))
+                    for i in range(n + 1)))
+    got = {}
+
+    def until(t, fl, sid, p):
+        if t == HEADERS:
+            h = dict(c.dec.decode(p))
+            got[sid] = (h.get(":status"), h.get("retry-after"))
+        return len(got) >= 1
+    c.frames(until, 20)
+    first = list(got.values())
+    open(go, "w").close()
+
+    def until_all(t, fl, sid, p):
+        until(t, fl, sid, p)
+        return len(got) == n + 1
+    c.frames(until_all, 60)
+    busy = [v for v in got.values() if v[0] == "503"]
+    fine = [v for v in got.values() if v[0] == "200"]
+    if first != [("503", "5")] or len(busy) != 1 or len(fine) != n:
+        print("FAIL first %r, %d answered: %d 503, %d 200" %
+              (first, len(got), len(busy), len(fine)))
+        return 1
+    print("ok cgi busy: stream %d of %d refused with 503, the rest 200" %
+          (n + 1, n + 1))
+    return 0
+
+
 if __name__ == "__main__":
-    sys.exit(globals()["case_" + sys.argv[2]](int(sys.argv[1])))
+    sys.exit(globals()["case_" + sys.argv[2]](int(sys.argv[1]),
+                                              *sys.argv[3:]))

@@ -365,3 +365,281 @@ Test(http, h2_uploads_put_post_delete, .fini = hx_fini, .timeout = 90)
 	cr_expect_str_eq(out, "201 form file 204b.bin\nf.txt\n");
 	srv_stop(&s);
 }
+
+#define H2_CGI_CFG                                                             \
+	"workers = 1;\n"                                                       \
+	"pid_file = \"@DIR@/webserv.pid\";\n"                                  \
+	"error_log = \"@DIR@/error.log\";\n"                                   \
+	"http = { access_log = \"@DIR@/access.log\"; };\n"                     \
+	"servers = (\n"                                                        \
+	"  { listen = [ \"127.0.0.1:@PORT@ h2\", \"127.0.0.1:@PORT2@\" ];\n"   \
+	"    server_names = [ \"localhost\" ];\n"                              \
+	"    root = \"@DIR@/www\";\n"                                          \
+	"    locations = ( { path = \"/\"; },\n"                               \
+	"      { path = \"/cgi/\"; alias = \"@DIR@/cgi\";\n"                   \
+	"        methods = [ \"GET\", \"HEAD\", \"POST\" ];\n"                 \
+	"        cgi_timeout = \"2s\";\n"                                      \
+	"        cgi = ( { ext = \".sh\"; interpreter = \"/bin/sh\"; } ); } "  \
+	");\n"                                                                 \
+	"  }\n"                                                                \
+	");\n"
+
+/* env.sh: the protocol and the query; stream.sh: a body in pieces, paced
+ * past the head hold; cut.sh: output, then exit 3; fail.sh: a head, then
+ * exit 3 at once; redir.sh: a local redirect; slow.sh: nothing for
+ * longer than cgi_timeout. */
+static int cgi_files(const char *dir)
+{
+	int rc = h2_files(dir);
+
+	rc |= write_file(dir, "www/index.html", "hello\n", -1);
+	rc |= write_file(dir, "cgi/env.sh",
+			 "printf 'Content-Type: text/plain\\nX-Script: "
+			 "yes\\n\\n%s %s %s\\n' \"$SERVER_PROTOCOL\" "
+			 "\"$REQUEST_METHOD\" \"$QUERY_STRING\"\n",
+			 -1);
+	rc |= write_file(dir, "cgi/stream.sh",
+			 "printf 'Content-Type: text/plain\\n\\none\\n'\n"
+			 "sleep 0.3\nprintf 'two\\n'\nsleep 0.3\n"
+			 "head -c 300000 /dev/zero | tr '\\0' x\n",
+			 -1);
+	rc |= write_file(dir, "cgi/cut.sh",
+			 "printf 'Content-Type: text/plain\\n\\npart\\n'\n"
+			 "sleep 0.3\nprintf 'more\\n'\nexit 3\n",
+			 -1);
+	rc |= write_file(
+	    dir, "cgi/fail.sh",
+	    "printf 'Content-Type: text/plain\\n\\nx\\n'\nexit 3\n", -1);
+	rc |=
+	    write_file(dir, "cgi/redir.sh", "printf 'Location: /\\n\\n'\n", -1);
+	rc |= write_file(dir, "cgi/status.sh",
+			 "printf 'Status: 418 Teapot\\nContent-Type: "
+			 "text/plain\\n\\ntea\\n'\n",
+			 -1);
+	rc |= write_file(dir, "cgi/slow.sh", "sleep 30\n", -1);
+	return rc;
+}
+
+/* CGI over h2c: the script's stdout streams in DATA frames, Status: and
+ * local redirects as over HTTP/1.1, SERVER_PROTOCOL HTTP/2.0; a script
+ * failing after its output resets the stream (never END_STREAM), one
+ * failing before it is a 502, one that says nothing a 504. */
+Test(http, h2_cgi_get_head_stream_fail, .fini = hx_fini, .timeout = 90)
+{
+	struct srv s;
+	char out[8192];
+
+	cr_assert_eq(hx_start(&s, H2_CGI_CFG, cgi_files), 0);
+	cr_expect_eq(sh(out, sizeof(out),
+			H2C
+			"-i http://127.0.0.1:%d/cgi/env.sh?a=1 2>&1 | tr -d "
+			"'\\r' | grep -v '^date:'",
+			s.port),
+		     0, "%s", out);
+	cr_expect(strstr(out, "HTTP/2 200") == out, "%s", out);
+	cr_expect(strstr(out, "x-script: yes\n") != NULL, "%s", out);
+	cr_expect(strstr(out, "\nHTTP/2.0 GET a=1\n") != NULL, "%s", out);
+	/* HEAD: the head, no body */
+	cr_expect_eq(sh(out, sizeof(out),
+			H2C
+			"-I -w '%%{size_download}' "
+			"http://127.0.0.1:%d/cgi/env.sh 2>&1 | tr -d '\\r' | "
+			"grep -e '^HTTP' -e '^x-script' -e '^[0-9]' | sed "
+			"'s/ $//'",
+			s.port),
+		     0, "%s", out);
+	cr_expect_str_eq(out, "HTTP/2 200\nx-script: yes\n0\n");
+	/* streamed in pieces, byte for byte */
+	cr_expect_eq(sh(out, sizeof(out),
+			H2C
+			"http://127.0.0.1:%d/cgi/stream.sh | md5sum; (printf "
+			"'one\\ntwo\\n'; head -c 300000 /dev/zero | tr '\\0' "
+			"x) | md5sum",
+			s.port),
+		     0, "%s", out);
+	cr_expect(strlen(out) > 40 &&
+		      memcmp(out, out + strlen(out) / 2, strlen(out) / 2) == 0,
+		  "%s", out);
+	/* Status: and a local redirect */
+	cr_expect_eq(sh(out, sizeof(out),
+			H2C
+			"-w ' %%{http_code}' http://127.0.0.1:%d/cgi/status.sh "
+			"&& " H2C "-w ' %%{http_code}' "
+			"http://127.0.0.1:%d/cgi/redir.sh",
+			s.port, s.port),
+		     0, "%s", out);
+	cr_expect_str_eq(out, "tea\n 418hello\n 200");
+	/* failed after its output: the stream is reset, curl says so */
+	sh(out, sizeof(out),
+	   H2C "-w ' %%{http_code}' http://127.0.0.1:%d/cgi/cut.sh 2>&1; echo "
+	       "\" rc=$?\"",
+	   s.port);
+	cr_expect(strstr(out, "part\n") != NULL, "%s", out);
+	cr_expect(strstr(out, "INTERNAL_ERROR") != NULL ||
+		      strstr(out, "rc=92") != NULL,
+		  "%s", out);
+	cr_expect(strstr(out, "rc=0") == NULL, "%s", out);
+	/* failed before any output went: 502; no output in time: 504 */
+	cr_expect_eq(sh(out, sizeof(out),
+			H2C "-o /dev/null -w '%%{http_code}' "
+			    "http://127.0.0.1:%d/cgi/fail.sh && " H2C
+			    "-o /dev/null -w ' %%{http_code}' "
+			    "http://127.0.0.1:%d/cgi/slow.sh",
+			s.port, s.port),
+		     0, "%s", out);
+	cr_expect_str_eq(out, "502 504");
+	/* the same over HTTP/1.1 on the other port still works */
+	cr_expect_eq(sh(out, sizeof(out),
+			"curl -sS --max-time 20 http://127.0.0.1:%d/cgi/env.sh",
+			s.port2),
+		     0, "%s", out);
+	cr_expect_str_eq(out, "HTTP/1.1 GET \n");
+	srv_stop(&s);
+}
+
+#define H2_CGI_BODY_CFG                                                        \
+	"workers = 1;\n"                                                       \
+	"pid_file = \"@DIR@/webserv.pid\";\n"                                  \
+	"error_log = \"@DIR@/error.log\";\n"                                   \
+	"servers = (\n"                                                        \
+	"  { listen = [ \"127.0.0.1:@PORT@ h2\", \"127.0.0.1:@PORT2@ tls "     \
+	"h2\" ];\n"                                                            \
+	"    root = \"@DIR@/www\";\n"                                          \
+	"    tls = { certificate = \"@DIR@/a.pem\"; key = \"@DIR@/a.key\"; "   \
+	"};\n"                                                                 \
+	"    locations = ( { path = \"/\"; },\n"                               \
+	"      { path = \"/cgi/\"; alias = \"@DIR@/cgi\";\n"                   \
+	"        methods = [ \"GET\", \"POST\" ];\n"                           \
+	"        client_max_body_size = \"3m\"; cgi_timeout = \"30s\";\n"      \
+	"        cgi = ( { ext = \".sh\"; interpreter = \"/bin/sh\"; } ); } "  \
+	");\n"                                                                 \
+	"  }\n"                                                                \
+	");\n"
+
+/* sum.sh: the body's length and checksum; echo.sh: the body back as it
+ * reads it; early.sh: answers without reading; hold.sh: reads only once
+ * the file go<query> exists; redir.sh: a local redirect; forever.sh:
+ * writes its pid, never ends. */
+static int cgi_body_files(const char *dir)
+{
+	int rc = tls_files(dir);
+
+	rc |= write_file(dir, "www/index.html", "hello\n", -1);
+	rc |= write_file(dir, "cgi/sum.sh",
+			 "printf 'Content-Type: text/plain\\n\\n'\n"
+			 "echo \"$CONTENT_LENGTH\"\nmd5sum\n",
+			 -1);
+	rc |= write_file(dir, "cgi/echo.sh",
+			 "printf 'Content-Type: application/octet-stream\\n\\n'"
+			 "\nexec cat\n",
+			 -1);
+	rc |=
+	    write_file(dir, "cgi/early.sh",
+		       "printf 'Content-Type: text/plain\\n\\nearly\\n'\n", -1);
+	rc |= write_file(dir, "cgi/hold.sh",
+			 "while [ ! -e \"go$QUERY_STRING\" ]; do sleep 0.05; "
+			 "done\n"
+			 "printf 'Content-Type: text/plain\\n\\n'\nwc -c\n",
+			 -1);
+	rc |=
+	    write_file(dir, "cgi/redir.sh", "printf 'Location: /\\n\\n'\n", -1);
+	rc |= write_file(dir, "cgi/forever.sh",
+			 "echo $$ > pid.tmp && mv pid.tmp pid\n"
+			 "while :; do sleep 0.05; done\n",
+			 -1);
+	return rc;
+}
+
+/* Request bodies reach scripts over h2: with content-length streamed
+ * through the pipe, without it spooled first (CONTENT_LENGTH still set),
+ * both directions at once, client_max_body_size as 413; a script that
+ * does not read holds back only its own stream (flow control). */
+Test(http, h2_cgi_request_bodies, .fini = hx_fini, .timeout = 150)
+{
+	struct srv s;
+	char out[8192];
+
+	cr_assert_eq(hx_start(&s, H2_CGI_BODY_CFG, cgi_body_files), 0);
+	cr_assert_eq(sh(out, sizeof(out),
+			"head -c 2500000 /dev/urandom > %s/body && md5sum < "
+			"%s/body",
+			s.dir, s.dir),
+		     0);
+	char sum[64];
+	snprintf(sum, sizeof(sum), "%.32s", out);
+	/* content-length: through the pipe */
+	cr_expect_eq(sh(out, sizeof(out),
+			H2C "--data-binary @%s/body "
+			    "http://127.0.0.1:%d/cgi/sum.sh",
+			s.dir, s.port),
+		     0, "%s", out);
+	cr_expect(strncmp(out, "2500000\n", 8) == 0 &&
+		      strncmp(out + 8, sum, 32) == 0,
+		  "%s (want %s)", out, sum);
+	/* no content-length: spooled, the script still gets the length */
+	cr_expect_eq(sh(out, sizeof(out),
+			"cat %s/body | " H2C "-X POST -T - "
+			"http://127.0.0.1:%d/cgi/sum.sh",
+			s.dir, s.port),
+		     0, "%s", out);
+	cr_expect(strncmp(out, "2500000\n", 8) == 0 &&
+		      strncmp(out + 8, sum, 32) == 0,
+		  "%s (want %s)", out, sum);
+	/* both directions streamed: the body comes back byte for byte */
+	cr_expect_eq(sh(out, sizeof(out),
+			H2C "--data-binary @%s/body "
+			    "http://127.0.0.1:%d/cgi/echo.sh | md5sum",
+			s.dir, s.port),
+		     0, "%s", out);
+	cr_expect(strncmp(out, sum, 32) == 0, "%s (want %s)", out, sum);
+	/* over client_max_body_size, with and without content-length */
+	cr_expect_eq(sh(out, sizeof(out),
+			"head -c 4000000 /dev/zero > %s/4m && " H2C
+			"-o /dev/null -w '%%{http_code}' --data-binary @%s/4m "
+			"http://127.0.0.1:%d/cgi/sum.sh; cat %s/4m | " H2C
+			"-o /dev/null -w ' %%{http_code}' -X POST -T - "
+			"http://127.0.0.1:%d/cgi/sum.sh",
+			s.dir, s.dir, s.port, s.dir, s.port),
+		     0, "%s", out);
+	cr_expect_str_eq(out, "413 413");
+	/* a script that answers without reading, and a local redirect of a
+	 * POST (served as a GET): the unread body is dropped, no hang.
+	 * nghttp: curl 7.88 stops sending a body once the response is
+	 * complete and then waits for ever (with nginx too) */
+	cr_expect_eq(sh(out, sizeof(out),
+			"timeout 20 nghttp -d %s/body "
+			"http://127.0.0.1:%d/cgi/early.sh && timeout 20 nghttp "
+			"-d %s/body http://127.0.0.1:%d/cgi/redir.sh",
+			s.dir, s.port, s.dir, s.port),
+		     0, "%s", out);
+	cr_expect_str_eq(out, "early\nhello\n");
+	/* a script that does not read: its window stalls, not the
+	 * connection's */
+	cr_expect_eq(sh(out, sizeof(out),
+			"timeout 90 /usr/bin/python3 "
+			"\"$WEBSERV_SRC\"/tests/integration/h2_probe.py %d "
+			"cgi_window %s/cgi/go 2>&1",
+			s.port, s.dir),
+		     0, "%s", out);
+	/* the same over TLS (ALPN h2), both directions */
+	cr_expect_eq(
+	    sh(out, sizeof(out),
+	       "curl -sS --max-time 20 --http2 -k -w ' %%{http_version}' "
+	       "--data-binary @%s/body https://127.0.0.1:%d/cgi/echo.sh "
+	       "-o %s/back && md5sum < %s/back",
+	       s.dir, s.port2, s.dir, s.dir),
+	    0, "%s", out);
+	cr_expect(strncmp(out, " 2", 2) == 0 && strncmp(out + 2, sum, 32) == 0,
+		  "%s (want %s)", out, sum);
+	/* a reset stream kills its script; one script too many: 503 */
+	cr_expect_eq(
+	    sh(out, sizeof(out),
+	       "timeout 60 /usr/bin/python3 "
+	       "\"$WEBSERV_SRC\"/tests/integration/h2_probe.py %d "
+	       "cgi_reset %s/cgi/pid 2>&1 && timeout 90 /usr/bin/python3 "
+	       "\"$WEBSERV_SRC\"/tests/integration/h2_probe.py %d "
+	       "cgi_busy %s/cgi/go2 64 2>&1",
+	       s.port, s.dir, s.port, s.dir),
+	    0, "%s", out);
+	srv_stop(&s);
+}

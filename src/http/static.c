@@ -490,7 +490,8 @@ static void static_rep_headers(const struct static_rep *rep,
 
 /*
  * 200 with a file compressed as it is sent: its length is not known
- * before, so chunked (HTTP/1.0: close-delimited).  rep->e's reference
+ * before, so chunked (HTTP/1.0: close-delimited; HTTP/2: raw, its DATA
+ * frames are the framing).  rep->e's reference
  * goes to the response (the stream reads its fd).
  */
 static int static_stream(const struct location *loc,
@@ -498,13 +499,13 @@ static int static_stream(const struct location *loc,
 			 const struct static_rep *rep, struct response *resp)
 {
 	struct fc_entry *e = rep->e;
-	bool chunked = req->minor >= 1;
+	bool chunked = req->minor == 1;
 
 	response_status(resp, 200);
 	response_header(resp, "Content-Type", "%s", type);
 	if (chunked)
 		response_header(resp, "Transfer-Encoding", "chunked");
-	else
+	else if (req->minor == 0)
 		resp->close = true;
 	response_header(resp, "Last-Modified", "%s", e->modified);
 	response_header(resp, "ETag", "%s", rep->etag);

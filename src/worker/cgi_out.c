@@ -132,10 +132,8 @@ static int cgi_coding(struct cgi_job *job, const struct cgi_response_head *h,
 	struct xfer *x = job->x;
 
 	*vary = false;
-	/* a raw sink (h2) has no Accept-Encoding passed on, nor a
-	 * compressed stream body */
-	if (job->raw || !response_status_has_body(h->status) ||
-	    h->status == 206 || h->content_type.len == 0 || head_forbids(h))
+	if (!response_status_has_body(h->status) || h->status == 206 ||
+	    h->content_type.len == 0 || head_forbids(h))
 		return ENC_IDENTITY;
 	return compress_choose(x->route.loc, &x->req, h->content_type.ptr,
 			       h->content_type.len, h->content_length, vary);
@@ -182,7 +180,9 @@ static int start_compression(struct cgi_job *job,
 	}
 	response_header(resp, "Content-Encoding", "%s", encoding_name(enc));
 	resp->compressed = true;
-	if (x->req.minor >= 1) {
+	if (job->raw) {
+		/* framed by the sink (h2: DATA frames, END_STREAM) */
+	} else if (x->req.minor >= 1) {
 		job->chunked = !x->head_only;
 		response_header(resp, "Transfer-Encoding", "chunked");
 	} else {

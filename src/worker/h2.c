@@ -191,6 +191,40 @@ static bool is_conn_field(const char *name, size_t len)
 
 /* ---- responses ---------------------------------------------------------- */
 
+/* A body made as it goes (a file compressed on the fly, raw pieces:
+ * the DATA frames are its framing). */
+static ssize_t stream_read(struct h2_stream *s, uint8_t *buf, size_t len,
+			   uint32_t *flags)
+{
+	struct body_stream *bs = s->x->resp.stream;
+	size_t n = 0;
+
+	while (n < len) {
+		if (bs->piece_sent == bs->piece_len) {
+			ssize_t got = bs->next(bs, &bs->piece);
+			if (got < 0) {
+				log_error("h2: a compressed body failed");
+				return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+			}
+			if (got == 0) {
+				*flags |= NGHTTP2_DATA_FLAG_EOF;
+				break;
+			}
+			bs->piece_len = (size_t)got;
+			bs->piece_sent = 0;
+		}
+		size_t k = bs->piece_len - bs->piece_sent;
+		if (k > len - n)
+			k = len - n;
+		memcpy(buf + n, bs->piece + bs->piece_sent, k);
+		bs->piece_sent += k;
+		n += k;
+	}
+	s->sent += n;
+	s->x->body_bytes += n;
+	return (ssize_t)n;
+}
+
 static ssize_t body_read(nghttp2_session *ng, int32_t id, uint8_t *buf,
 			 size_t len, uint32_t *flags, nghttp2_data_source *src,
 			 void *user)
@@ -207,6 +241,8 @@ static ssize_t body_read(nghttp2_session *ng, int32_t id, uint8_t *buf,
 		if (n > len)
 			n = len;
 		memcpy(buf, resp->mem + s->sent, n);
+	} else if (resp->body_kind == BODY_STREAM) {
+		return stream_read(s, buf, len, flags);
 	} else if (resp->body_kind == BODY_FILE) {
 		uint64_t left = (uint64_t)resp->file_len - s->sent;
 		ssize_t got;
@@ -329,11 +365,6 @@ static int submit(struct conn *c, struct h2_stream *s)
 	}
 	if (x->head_only || !response_status_has_body(resp->status))
 		response_body_release(resp);
-	if (resp->body_kind == BODY_STREAM) {
-		/* chunk-framed pieces: never made for h2 (no Accept-Encoding
-		 * is passed on), refused if one appears */
-		return -1;
-	}
 	snprintf(status, sizeof(status), "%03d", (unsigned)resp->status % 1000);
 	nv[n++] = (nghttp2_nv){(uint8_t *)":status", (uint8_t *)status, 7, 3,
 			       NGHTTP2_NV_FLAG_NONE};
@@ -648,8 +679,10 @@ static int stream_answer(struct conn *c, struct h2_stream *s)
 	int status = 500;
 	enum http_next next;
 
+	/* HTTP/2.0 for the handler (a body made as it goes is not
+	 * chunked), CGI's SERVER_PROTOCOL and the access log */
+	x->req.minor = 2;
 	next = http_handle(&ctx, &x->req, &x->route, &x->resp);
-	x->req.minor = 2; /* the access log's "HTTP/2.0" */
 	if (conn_tls_misdirected(c, x->route.server)) {
 		response_reset(&x->resp);
 		http_error(&ctx, &x->route, 421, x->head_only, &x->resp);
@@ -769,11 +802,8 @@ static int on_header(nghttp2_session *ng, const nghttp2_frame *f,
 	head_line(s);
 	if (nlen == 14 && memcmp(name, "content-length", 14) == 0)
 		s->has_length = true;
-	/* :authority wins over Host (RFC 9113 §8.3.1); on-the-fly
-	 * compression frames with chunks, so it is not asked for */
-	if ((s->authority_len > 0 && nlen == 4 &&
-	     memcmp(name, "host", 4) == 0) ||
-	    (nlen == 15 && memcmp(name, "accept-encoding", 15) == 0))
+	/* :authority wins over Host (RFC 9113 §8.3.1) */
+	if (s->authority_len > 0 && nlen == 4 && memcmp(name, "host", 4) == 0)
 		return 0;
 	if (head_put(s, (const char *)name, nlen))
 		if (head_put(s, ": ", 2))

@@ -643,3 +643,93 @@ Test(http, h2_cgi_request_bodies, .fini = hx_fini, .timeout = 150)
 	    0, "%s", out);
 	srv_stop(&s);
 }
+
+#define H2_COMPRESS_CFG                                                        \
+	"workers = 1;\n"                                                       \
+	"pid_file = \"@DIR@/webserv.pid\";\n"                                  \
+	"error_log = \"@DIR@/error.log\";\n"                                   \
+	"servers = (\n"                                                        \
+	"  { listen = [ \"127.0.0.1:@PORT@ h2\" ];\n"                          \
+	"    root = \"@DIR@/www\";\n"                                          \
+	"    locations = ( { path = \"/\"; compress = [ \"br\", \"gzip\" ];\n" \
+	"        static_compressed = [ \"gzip\" ]; },\n"                       \
+	"      { path = \"/cgi/\"; alias = \"@DIR@/cgi\";\n"                   \
+	"        compress = [ \"gzip\" ];\n"                                   \
+	"        cgi = ( { ext = \".sh\"; interpreter = \"/bin/sh\"; } ); } "  \
+	");\n"                                                                 \
+	"  }\n"                                                                \
+	");\n"
+
+/* page.html: 2 MB of compressible text (many pieces of the compressor);
+ * pre.html with a pre.html.gz sibling; page.sh: page.html from a
+ * script. */
+static int compress_files(const char *dir)
+{
+	char cmd[1024], out[256];
+	int rc = h2_files(dir);
+
+	snprintf(
+	    cmd, sizeof(cmd),
+	    "cd %s && mkdir -p www cgi && seq 1 300000 | sed "
+	    "'s/.*/<p>line & of a page<\\/p>/' > www/page.html && cp "
+	    "www/page.html www/pre.html && gzip -k www/pre.html && "
+	    "printf \"printf 'Content-Type: text/html\\\\\\\\n\\\\\\\\n'\\n"
+	    "cat %s/www/page.html\\n\" > cgi/page.sh",
+	    dir, dir);
+	rc |= hx_sh(cmd, out, sizeof(out));
+	return rc;
+}
+
+/* Compression over h2: on the fly (br, gzip) from files and scripts in
+ * raw DATA (no chunked framing), precompressed siblings with their
+ * length, identity for a client that accepts none. */
+Test(http, h2_compression_and_siblings, .fini = hx_fini, .timeout = 90)
+{
+	struct srv s;
+	char out[4096];
+
+	cr_assert_eq(hx_start(&s, H2_COMPRESS_CFG, compress_files), 0);
+	cr_expect_eq(
+	    sh(out, sizeof(out),
+	       "cd %s && " H2C "-H 'Accept-Encoding: gzip' -D h1 -o o.gz "
+	       "http://127.0.0.1:%d/page.html && gunzip -c o.gz | cmp - "
+	       "www/page.html && " H2C "-H 'Accept-Encoding: br' -D h2 -o o.br "
+	       "http://127.0.0.1:%d/page.html && brotli -dc o.br | cmp - "
+	       "www/page.html && grep -i -h -e '^content-encoding' -e "
+	       "'^transfer-encoding' h1 h2 | tr -d '\\r'",
+	       s.dir, s.port, s.port),
+	    0, "%s", out);
+	cr_expect_str_eq(out, "content-encoding: gzip\ncontent-encoding: br\n");
+	/* the .gz sibling as it is, with its length */
+	cr_expect_eq(
+	    sh(out, sizeof(out),
+	       "cd %s && " H2C "-H 'Accept-Encoding: gzip' -o o2.gz -w "
+	       "'%%{size_download}' http://127.0.0.1:%d/pre.html && cmp "
+	       "o2.gz www/pre.html.gz && stat -c ' %%s' www/pre.html.gz",
+	       s.dir, s.port),
+	    0, "%s", out);
+	{
+		unsigned got = 0, want = 1;
+		cr_expect(sscanf(out, "%u %u", &got, &want) == 2 && got == want,
+			  "%s", out);
+	}
+	/* a script's output compressed as it streams */
+	cr_expect_eq(
+	    sh(out, sizeof(out),
+	       "cd %s && " H2C "-H 'Accept-Encoding: gzip' -D h3 -o c.gz "
+	       "http://127.0.0.1:%d/cgi/page.sh && gunzip -c c.gz | cmp "
+	       "- www/page.html && grep -i -c '^content-encoding: gzip' "
+	       "h3",
+	       s.dir, s.port),
+	    0, "%s", out);
+	cr_expect_str_eq(out, "1\n");
+	/* no Accept-Encoding: identity, byte for byte */
+	cr_expect_eq(
+	    sh(out, sizeof(out),
+	       "cd %s && " H2C "-D h4 http://127.0.0.1:%d/page.html | "
+	       "cmp - www/page.html && grep -i -c '^content-encoding' h4",
+	       s.dir, s.port),
+	    1, "%s", out);
+	cr_expect_str_eq(out, "0\n");
+	srv_stop(&s);
+}

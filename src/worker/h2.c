@@ -670,6 +670,19 @@ static int stream_request(struct conn *c, struct h2_stream *s)
 	return stream_answer(c, s);
 }
 
+/* Expect: 100-continue on a body that is going to be read: the interim
+ * response, so the client sends it now (RFC 9110 §10.1.1) rather than
+ * after a wait of its own. */
+static void stream_continue(struct conn *c, struct h2_stream *s)
+{
+	nghttp2_nv nv = {(uint8_t *)":status", (uint8_t *)"100", 7, 3,
+			 NGHTTP2_NV_FLAG_NONE};
+
+	if (s->x->req.expect_continue && s->body && !s->body_ended)
+		nghttp2_submit_headers(c->h2->ng, NGHTTP2_FLAG_NONE, s->id,
+				       NULL, &nv, 1, NULL);
+}
+
 /* http_handle() answers the parsed request (again after a CGI local
  * redirect): a response, an upload, or a script. */
 static int stream_answer(struct conn *c, struct h2_stream *s)
@@ -694,11 +707,13 @@ static int stream_answer(struct conn *c, struct h2_stream *s)
 				   &x->resp);
 		} else {
 			x->body_limit = x->route.loc->client_max_body_size;
+			stream_continue(c, s);
 			if (s->body)
 				return 0; /* answered at END_STREAM */
 			return upload_end(c, s);
 		}
 	} else if (next == NEXT_CGI) {
+		stream_continue(c, s);
 		return stream_cgi(c, s);
 	}
 	return submit(c, s);

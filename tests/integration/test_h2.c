@@ -329,13 +329,17 @@ Test(http, h2_uploads_put_post_delete, .fini = hx_fini, .timeout = 90)
 	char out[4096];
 
 	cr_assert_eq(hx_start(&s, H2_CFG, h2_files), 0);
-	cr_expect_eq(sh(out, sizeof(out),
-			H2C "-o /dev/null -w '%%{http_code}' -T %s/www/big.bin "
-			    "http://127.0.0.1:%d/up/a.bin && cmp %s/up/a.bin "
-			    "%s/www/big.bin && echo same",
-			s.dir, s.port, s.dir, s.dir),
-		     0, "%s", out);
-	cr_expect_str_eq(out, "201same\n");
+	/* Expect: 100-continue gets the interim 100 at once */
+	cr_expect_eq(
+	    sh(out, sizeof(out),
+	       H2C "-o /dev/null -w '%%{http_code}' -T %s/www/big.bin "
+		   "-v -H 'Expect: 100-continue' "
+		   "http://127.0.0.1:%d/up/a.bin 2>%s/v && cmp %s/up/a.bin "
+		   "%s/www/big.bin && echo same && grep -o -e "
+		   "'^< HTTP/2 100' -e 'Done waiting' %s/v",
+	       s.dir, s.port, s.dir, s.dir, s.dir, s.dir),
+	    0, "%s", out);
+	cr_expect_str_eq(out, "201same\n< HTTP/2 100\n");
 	/* no content-length: the body's end is END_STREAM */
 	cr_expect_eq(sh(out, sizeof(out),
 			"cat %s/www/big.bin | " H2C
@@ -576,6 +580,16 @@ Test(http, h2_cgi_request_bodies, .fini = hx_fini, .timeout = 150)
 	cr_expect(strncmp(out, "2500000\n", 8) == 0 &&
 		      strncmp(out + 8, sum, 32) == 0,
 		  "%s (want %s)", out, sum);
+	/* Expect: 100-continue: the interim 100 comes, the client does
+	 * not wait for its own timeout (uploads: h2_uploads_put_post_delete) */
+	cr_expect_eq(sh(out, sizeof(out),
+			H2C
+			"-v -H 'Expect: 100-continue' --data-binary @%s/body "
+			"http://127.0.0.1:%d/cgi/sum.sh 2>&1 | grep -o -e "
+			"'^< HTTP/2 100' -e 'Done waiting'",
+			s.dir, s.port),
+		     0, "%s", out);
+	cr_expect_str_eq(out, "< HTTP/2 100\n");
 	/* no content-length: spooled, the script still gets the length */
 	cr_expect_eq(sh(out, sizeof(out),
 			"cat %s/body | " H2C "-X POST -T - "

@@ -10,6 +10,7 @@ PKGS       += openssl
 TEST_PKGS  := criterion
 APT_PKGS   := build-essential pkg-config libconfig-dev libcriterion-dev media-types
 APT_PKGS   += libssl-dev
+# a command, or command:package when the two differ
 TEST_TOOLS := curl wrk
 TEST_TOOLS += goaccess
 PKGS += zlib libbrotlienc
@@ -19,6 +20,8 @@ TEST_TOOLS += php-cgi
 TEST_TOOLS += openssl
 PKGS += libnghttp2
 APT_PKGS += libnghttp2-dev
+# HTTP/2 tests: nghttp (concurrent streams), python3-h2's hpack (h2_probe.py)
+TEST_TOOLS += nghttp:nghttp2-client
 
 WARN       := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla
 BASE_CFLAGS = -std=c17 -D_GNU_SOURCE -Iinclude $(WARN) -MMD -MP \
@@ -69,8 +72,9 @@ build/.deps:
 
 build/.test-deps: build/.deps
 	@missing=""; pkg-config --exists $(TEST_PKGS) || missing="libcriterion-dev"; \
-	for t in $(TEST_TOOLS); do command -v $$t >/dev/null || missing="$$missing $$t"; done; \
+	for t in $(TEST_TOOLS); do command -v $${t%%:*} >/dev/null || missing="$$missing $${t#*:}"; done; \
 	[ -e /etc/mime.types ] || missing="$$missing media-types"; \
+	/usr/bin/python3 -c 'import h2' 2>/dev/null || missing="$$missing python3-h2"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "installing test dependencies with apt-get:$$missing"; \

@@ -275,44 +275,68 @@ static void ticket_name(uint64_t period, unsigned char name[16])
 		name[8 + i] = (unsigned char)(period >> (56 - 8 * i));
 }
 
+/* A period's keys, derived once per worker and period (the derivation
+ * and an implicit cipher fetch per ticket cost more than the ticket). */
+struct ticket_period {
+	uint64_t period;
+	bool made;
+	unsigned char name[16], aes[32], mac[32];
+};
+
+static const struct ticket_period *ticket_period_keys(uint64_t period)
+{
+	static struct ticket_period slot[2];
+	struct ticket_period *t = &slot[period & 1];
+
+	if (!t->made || t->period != period) {
+		t->period = period;
+		ticket_name(period, t->name);
+		ticket_derive("aes", period, t->aes);
+		ticket_derive("hmac", period, t->mac);
+		t->made = true;
+	}
+	return t;
+}
+
 static int ticket_keys(SSL *ssl, unsigned char key_name[16],
 		       unsigned char iv[EVP_MAX_IV_LENGTH],
 		       EVP_CIPHER_CTX *cctx, EVP_MAC_CTX *hctx, int enc)
 {
+	static EVP_CIPHER *aes_cbc;
 	uint64_t now = (uint64_t)time(NULL) / TICKET_PERIOD_S, period = now;
-	unsigned char aes[32], mac[32], name[16];
+	const struct ticket_period *t;
 	OSSL_PARAM params[3];
 	int rc = 1;
 
 	(void)ssl;
+	if (aes_cbc == NULL &&
+	    (aes_cbc = EVP_CIPHER_fetch(NULL, "AES-256-CBC", NULL)) == NULL)
+		return -1;
 	if (enc) {
-		ticket_name(now, key_name);
+		t = ticket_period_keys(now);
+		memcpy(key_name, t->name, 16);
 		if (RAND_bytes(iv, 16) != 1)
 			return -1;
 	} else {
 		for (int i = 0; i < 8; i++)
 			period =
 			    i ? period << 8 | key_name[8 + i] : key_name[8];
-		ticket_name(period, name);
-		if (memcmp(name, key_name, 16) != 0 ||
-		    (period != now && period + 1 != now))
-			return 0; /* unknown or too old: full handshake */
+		if (period != now && period + 1 != now)
+			return 0; /* too old (or not ours): full handshake */
+		t = ticket_period_keys(period);
+		if (memcmp(t->name, key_name, 16) != 0)
+			return 0; /* another master's: full handshake */
 		rc = period == now ? 1 : 2; /* 2: issue a fresh ticket */
 	}
-	ticket_derive("aes", period, aes);
-	ticket_derive("hmac", period, mac);
-	params[0] = OSSL_PARAM_construct_octet_string(OSSL_MAC_PARAM_KEY, mac,
-						      sizeof(mac));
+	params[0] = OSSL_PARAM_construct_octet_string(
+	    OSSL_MAC_PARAM_KEY, (void *)t->mac, sizeof(t->mac));
 	params[1] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
 						     (char *)"SHA256", 0);
 	params[2] = OSSL_PARAM_construct_end();
 	if (EVP_MAC_CTX_set_params(hctx, params) != 1 ||
-	    (enc ? EVP_EncryptInit_ex(cctx, EVP_aes_256_cbc(), NULL, aes, iv)
-		 : EVP_DecryptInit_ex(cctx, EVP_aes_256_cbc(), NULL, aes,
-				      iv)) != 1)
+	    (enc ? EVP_EncryptInit_ex(cctx, aes_cbc, NULL, t->aes, iv)
+		 : EVP_DecryptInit_ex(cctx, aes_cbc, NULL, t->aes, iv)) != 1)
 		rc = -1;
-	OPENSSL_cleanse(aes, sizeof(aes));
-	OPENSSL_cleanse(mac, sizeof(mac));
 	return rc;
 }
 
@@ -457,6 +481,9 @@ static SSL_CTX *new_context(struct cfg_ctx *ctx)
 	SSL_CTX_set_mode(sc, SSL_MODE_RELEASE_BUFFERS |
 				 SSL_MODE_ENABLE_PARTIAL_WRITE |
 				 SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	/* A record in one read(2), not a header read and a body read;
+	 * records read ahead wait in OpenSSL (conn_tls_pending). */
+	SSL_CTX_set_read_ahead(sc, 1);
 	/* One worker's session cache would miss in the others: tickets,
 	 * with keys every worker derives alike (ticket_keys). */
 	SSL_CTX_set_session_cache_mode(sc, SSL_SESS_CACHE_OFF);

@@ -134,7 +134,9 @@ void conn_tls_free(struct conn *c)
 
 bool conn_tls_pending(const struct conn *c)
 {
-	return c->ssl != NULL && SSL_pending(c->ssl) > 0;
+	/* read ahead: whole records may wait undecrypted, which
+	 * SSL_pending does not count */
+	return c->ssl != NULL && SSL_has_pending(c->ssl);
 }
 
 /* r from an SSL call that did not succeed: errno for the caller; 0 for a

@@ -7,7 +7,8 @@
  * a cleartext request on the TLS port, a handshake trickler cut by
  * tls_handshake_timeout, a reload that swaps the certificate (and one
  * with a broken pair that keeps the old one), ticket resumption, five
- * reloads with certificate swaps under wrk, 500 half-open handshakes.
+ * reloads with certificate swaps under wrk, 500 half-open handshakes,
+ * pipelined requests in records read ahead (tls_pipeline.py).
  * Suite "http" (integration): `make unit` leaves it out.
  */
 #include <criterion/criterion.h>
@@ -167,6 +168,25 @@ Test(http, tls_static_get_range_keepalive, .fini = hx_fini, .timeout = 60)
 		 s.port, s.port),
 	    0, "%s", out);
 	cr_expect_str_eq(out, "200 1\n200 0\n");
+	srv_stop(&s);
+}
+
+/* Pipelined requests, each its own TLS record, all in one segment: the
+ * server reads records ahead, so after each response the next request
+ * may already wait inside OpenSSL, where epoll cannot see it. */
+Test(http, tls_pipelined_records_in_one_segment, .fini = hx_fini, .timeout = 60)
+{
+	struct srv s;
+	char cmd[512], out[4096];
+
+	start(&s);
+	snprintf(cmd, sizeof(cmd),
+		 "timeout 20 /usr/bin/python3 "
+		 "\"$WEBSERV_SRC\"/tests/integration/tls_pipeline.py %d 5 / "
+		 "2>&1 | uniq -c | tr -s ' '",
+		 s.port);
+	cr_expect_eq(hx_sh(cmd, out, sizeof(out)), 0, "%s", out);
+	cr_expect_str_eq(out, " 5 200\n");
 	srv_stop(&s);
 }
 

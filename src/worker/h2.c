@@ -344,6 +344,16 @@ static ssize_t cgi_body_read(nghttp2_session *ng, int32_t id, uint8_t *buf,
 
 /* HEADERS (+ DATA) for s->x->resp: the field lines after the status line,
  * names lower-cased, connection-specific ones dropped. */
+/* A value new in every response (the request id) is never put in the
+ * HPACK table: it would only push out the fields that repeat, and each
+ * insertion lengthens the encoder's search of the table. */
+static uint8_t field_flags(const char *name, size_t len)
+{
+	return len == 12 && memcmp(name, "x-request-id", 12) == 0
+		   ? NGHTTP2_NV_FLAG_NO_INDEX
+		   : NGHTTP2_NV_FLAG_NONE;
+}
+
 static int submit(struct conn *c, struct h2_stream *s)
 {
 	struct xfer *x = s->x;
@@ -392,9 +402,9 @@ static int submit(struct conn *c, struct h2_stream *s)
 				names[used + i] =
 				    ch >= 'A' && ch <= 'Z' ? ch + 32 : ch;
 			}
-			nv[n++] =
-			    (nghttp2_nv){(uint8_t *)names + used, (uint8_t *)v,
-					 nlen, vlen, NGHTTP2_NV_FLAG_NONE};
+			nv[n++] = (nghttp2_nv){(uint8_t *)names + used,
+					       (uint8_t *)v, nlen, vlen,
+					       field_flags(names + used, nlen)};
 			used += nlen;
 		}
 		p = eol + 1;

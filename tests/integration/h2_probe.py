@@ -270,6 +270,35 @@ def case_streams(port):
     return 1
 
 
+def case_request_id(port):
+    """X-Request-Id is new in every response: sent never-indexed (it
+    would only push the repeating fields out of the HPACK table)."""
+    c = Conn(port)
+    ids = []
+    for i in range(3):
+        sid = 2 * i + 1
+        c.send(frame(HEADERS, END_HEADERS | END_STREAM, sid,
+                     req_block(c.enc)))
+        got = []
+
+        def until(t, fl, s, p):
+            if t == HEADERS and s == sid:
+                got.extend(c.dec.decode(p))
+                return True
+            return False
+        c.frames(until)
+        rid = [h for h in got if h[0] == "x-request-id"]
+        if len(rid) != 1 or rid[0].indexable:
+            print("FAIL stream %d: x-request-id %r" % (sid, rid))
+            return 1
+        ids.append(rid[0][1])
+    if len(set(ids)) != 3:
+        print("FAIL request ids repeat: %r" % ids)
+        return 1
+    print("ok x-request-id never indexed, %d distinct" % len(ids))
+    return 0
+
+
 def case_cgi_window(port, go):
     """A script that does not read its stdin stalls its own stream's
     window only: the client is held to a bounded amount, the connection

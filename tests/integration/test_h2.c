@@ -232,6 +232,14 @@ Test(http, h2_many_concurrent_streams, .fini = hx_fini, .timeout = 90)
 	       "\"$WEBSERV_SRC\"/tests/integration/h2_probe.py %d streams",
 	       s.port),
 	    0, "%s", out);
+	/* the request id, new in every response, stays out of HPACK's
+	 * table */
+	cr_expect_eq(
+	    sh(out, sizeof(out),
+	       "timeout 60 /usr/bin/python3 "
+	       "\"$WEBSERV_SRC\"/tests/integration/h2_probe.py %d request_id",
+	       s.port),
+	    0, "%s", out);
 	srv_stop(&s);
 }
 

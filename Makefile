@@ -226,9 +226,10 @@ fuzz:
 bench: webserv
 	tests/bench/run.sh
 
-# a few seconds: the benchmark runs end to end (webserv alone, scenario a)
+# a few seconds: the benchmark runs end to end (webserv alone: cleartext,
+# TLS and HTTP/2 over TLS, 1 s each)
 bench-smoke: webserv
-	SERVERS=webserv SCENARIOS=a DURATION=1 WARMUP=0 tests/bench/run.sh
+	SERVERS=webserv SCENARIOS="a j n" DURATION=1 WARMUP=0 tests/bench/run.sh
 
 # testssl.sh against the default TLS settings (tests/testssl/run.sh, about
 # a minute): fails on NOT ok, VULNERABLE or a MEDIUM+ rating.  Debian's

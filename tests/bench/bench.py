@@ -8,7 +8,7 @@ the order rotates each round), so machine drift hits them alike.  Only the
 ratios inside one run mean something on a shared machine.
 
 Knobs (environment):
-  SCENARIOS   ["a b c d e f g h i"]   which scenarios (see SCEN below)
+  SCENARIOS   [all: "a b c d e f g h i j k s l m n o p q r"] (see SCEN)
   SERVERS     ["nginx lighttpd h2o webserv"]  those not installed are left out
   DURATION    [10]  seconds per measured run    WARMUP [1]  seconds before it
   ROUNDS      [1]   interleaved rounds (the median is reported)
@@ -16,19 +16,24 @@ Knobs (environment):
   WEBSERV_ALT ["" ]  "name=/path/to/webserv ..." more webserv binaries,
               measured like webserv (for A/B runs of two builds)
   IDLE_CONNS  [10000]  connections held by scenario g
+  IDLE_TLS_CONNS [3000]  those of m (TLS) and r (h2 over TLS)
+  S_TIME      [8]   openssl s_time processes at once in scenario s
   OUT         [$WORKDIR/results]  where the .md and .jsonl go
   WORKDIR     [mkdtemp]  its docroot is removed at the end unless KEEP=1;
               configs, logs and results stay
 run.sh bounds the whole run with timeout(1) (TOTAL_TIMEOUT, default from
 the scenario count); on SIGTERM the driver stops its servers by pid.
 
-Hooks for later scenarios: a scenario may say needs={'tls'} (or 'h2',
-'gzip'); a server takes part only when its FEATURES cover them.  The tool
-is per scenario ('wrk' today; 'h2load' is found and its runner is the place
-for h2 and TLS scenarios).
+A scenario may say needs={'tls'} (or 'h2', 'h2c', 'gzip', 'cgi'); a server
+takes part only when its features cover them.  The client is per scenario:
+wrk (HTTP/1.1, also over TLS), h2load (HTTP/2 over TLS and h2c), openssl
+s_time (resumed TLS sessions), or the driver itself (idle connections).
+Every server gets three ports: HTTP/1.1, TLS (ALPN h2 and http/1.1) and
+h2c, and the same ECDSA P-256 certificate made at the start of the run.
 """
-import gzip, json, os, random, resource, selectors, shutil, signal, socket
-import statistics, subprocess, sys, tempfile, time, zlib
+import gzip, json, os, random, re, resource, selectors, shutil, signal
+import select, socket, ssl, statistics, struct, subprocess, sys, tempfile
+import time, zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -36,10 +41,12 @@ ENV = os.environ
 DURATION = int(ENV.get('DURATION', '10'))
 WARMUP = int(ENV.get('WARMUP', '1'))
 ROUNDS = int(ENV.get('ROUNDS', '1'))
-SCENARIOS = ENV.get('SCENARIOS',
-                    'a b c d e f g h i').replace(',', ' ').split()
+SCENARIOS = ENV.get('SCENARIOS', 'a b c d e f g h i j k s l m n o p q r'
+                    ).replace(',', ' ').split()
 WANT_SERVERS = ENV.get('SERVERS', 'nginx lighttpd h2o webserv').split()
 IDLE_CONNS = int(ENV.get('IDLE_CONNS', '10000'))
+IDLE_TLS_CONNS = int(ENV.get('IDLE_TLS_CONNS', '3000'))
+S_TIME = int(ENV.get('S_TIME', '8'))
 WEBSERV_BIN = ENV.get('WEBSERV_BIN', os.path.join(ROOT, 'webserv'))
 CLK = os.sysconf('SC_CLK_TCK')
 PAGE = os.sysconf('SC_PAGE_SIZE')
@@ -59,7 +66,7 @@ SCEN = {
     'e': dict(desc='1 KiB, keep-alive, c=1000', path='/index.html', c=1000),
     'f': dict(desc='CGI hello.sh, keep-alive, c=20', path='/cgi-bin/hello.sh',
               c=20, base='lighttpd', needs={'cgi'}),
-    'g': dict(desc='idle keep-alive conns: server RSS per conn', idle=True),
+    'g': dict(desc='idle keep-alive conns: server RSS per conn', idle='h1'),
     # compression (issue 15): a 20 KiB HTML page asked for with
     # Accept-Encoding; h compresses on the fly (nginx gzip on, level 6;
     # webserv compress = br, gzip: once per version, from memory; h2o
@@ -70,10 +77,38 @@ SCEN = {
               path='/z/page.html', c=100, hdr=AE, needs={'gzip'}),
     'i': dict(desc='20 KiB HTML, pre-made .gz sibling, keep-alive, c=100',
               path='/zs/page.html', c=100, hdr=AE, needs={'gzip_static'}),
-    # Later: TLS (needs={'tls'}, scheme https), h2 (tool='h2load',
-    # needs={'tls', 'h2'}), h2c (needs={'h2c'}).
+    # TLS (issue 13): every server on a second port with the same ECDSA
+    # P-256 certificate made at bench time; wrk speaks HTTP/1.1 over it
+    # (no ALPN).  k makes a full handshake per request (wrk resumes no
+    # session), s the same with resumption (openssl s_time -reuse, S_TIME
+    # processes in parallel), m holds idle TLS keep-alive connections.
+    'j': dict(desc='TLS 1 KiB, keep-alive, c=100', path='/index.html',
+              c=100, scheme='https', needs={'tls'}),
+    'k': dict(desc='TLS 1 KiB, new connection per request, c=50',
+              path='/index.html', c=50, hdr='Connection: close',
+              scheme='https', needs={'tls'}),
+    's': dict(desc='TLS 1 KiB, new connection, session resumed',
+              path='/index.html', scheme='https', tool='s_time',
+              needs={'tls'}),
+    'l': dict(desc='TLS 10 MiB, keep-alive, c=10', path='/10m.bin', c=10,
+              scheme='https', needs={'tls'}),
+    'm': dict(desc='idle TLS keep-alive conns: server RSS per conn',
+              idle='tls', needs={'tls'}),
+    # HTTP/2 (issue 14): h2load, over TLS (ALPN h2) and h2c (prior
+    # knowledge, a third port), c connections of m streams each.
+    'n': dict(desc='h2 TLS 1 KiB, c=100 m=10', path='/index.html', c=100,
+              m=10, scheme='h2', tool='h2load', needs={'h2'}),
+    'o': dict(desc='h2c 1 KiB, c=100 m=10', path='/index.html', c=100,
+              m=10, scheme='h2c', tool='h2load', needs={'h2c'}),
+    'p': dict(desc='h2 TLS 100 KiB, c=100 m=10', path='/100k.bin', c=100,
+              m=10, scheme='h2', tool='h2load', needs={'h2'}),
+    'q': dict(desc='h2 TLS 10 MiB, c=10 m=1', path='/10m.bin', c=10, m=1,
+              scheme='h2', tool='h2load', needs={'h2'}),
+    'r': dict(desc='idle h2 TLS conns: server RSS per conn', idle='h2',
+              needs={'h2'}),
 }
-ORDER = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i']
+ORDER = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 's', 'l',
+         'm', 'n', 'o', 'p', 'q', 'r']
 
 
 def log(*a):
@@ -142,7 +177,11 @@ def html_page(size):
     return head + body + tail
 
 
-def conf_nginx(port, docroot, run):
+# Each server: ports 'http' (HTTP/1.1), 'tls' (HTTPS, ALPN h2 and
+# http/1.1) and 'h2c' (cleartext HTTP/2 by prior knowledge; nginx cannot
+# have it beside HTTP/1.1 on one port, so everyone gets a third).
+
+def conf_nginx(ports, docroot, run, cert):
     tmp = os.path.join(run, 'tmp')
     return f"""worker_processes 2;
 worker_rlimit_nofile 20000;
@@ -161,7 +200,12 @@ http {{
     fastcgi_temp_path {tmp}/fcgi; uwsgi_temp_path {tmp}/uwsgi;
     scgi_temp_path {tmp}/scgi;
     server {{
-        listen 127.0.0.1:{port} backlog=4096;
+        listen 127.0.0.1:{ports['http']} backlog=4096;
+        listen 127.0.0.1:{ports['tls']} ssl http2 backlog=4096;
+        listen 127.0.0.1:{ports['h2c']} http2 backlog=4096;
+        ssl_certificate {cert[0]}; ssl_certificate_key {cert[1]};
+        ssl_protocols TLSv1.2 TLSv1.3;  # 1.22's default stops at 1.2
+        ssl_session_cache shared:SSL:10m; ssl_session_tickets on;
         root {docroot};
         index index.html;
         location /z/ {{ gzip on; gzip_comp_level 6; gzip_min_length 256; }}
@@ -171,11 +215,23 @@ http {{
 """
 
 
-def conf_lighttpd(port, docroot, run):
+LIGHTTPD_TLS = os.path.exists('/usr/lib/lighttpd/mod_openssl.so')
+
+
+def conf_lighttpd(ports, docroot, run, cert):
+    tls = f"""server.modules += ( "mod_openssl" )
+$SERVER["socket"] == "127.0.0.1:{ports['tls']}" {{
+    ssl.engine = "enable"
+    ssl.pemfile = "{cert[0]}"
+    ssl.privkey = "{cert[1]}"
+}}
+""" if LIGHTTPD_TLS else ''
     return f"""server.modules = ( "mod_indexfile", "mod_cgi", "mod_staticfile" )
+{tls}
 server.document-root = "{docroot}"
 server.bind = "127.0.0.1"
-server.port = {port}
+server.port = {ports['http']}
+$SERVER["socket"] == "127.0.0.1:{ports['h2c']}" {{ }}
 server.pid-file = "{run}/lighttpd.pid"
 server.errorlog = "{run}/error.log"
 server.max-worker = 2
@@ -191,15 +247,25 @@ $HTTP["url"] =~ "^/cgi-bin/" {{ cgi.assign = ( ".sh" => "" ) }}
 """
 
 
-def conf_h2o(port, docroot, run):
+def conf_h2o(ports, docroot, run, cert):
     # started as root, h2o runs as nobody: no pid file in our dir
     return f"""num-threads: 2
 max-connections: 16384
 error-log: {run}/error.log
 http1-request-timeout: 120
+http2-idle-timeout: 120
 listen:
   host: 127.0.0.1
-  port: {port}
+  port: {ports['http']}
+listen:
+  host: 127.0.0.1
+  port: {ports['h2c']}
+listen:
+  host: 127.0.0.1
+  port: {ports['tls']}
+  ssl:
+    certificate-file: {cert[0]}
+    key-file: {cert[1]}
 hosts:
   default:
     paths:
@@ -214,14 +280,16 @@ hosts:
 """
 
 
-def conf_webserv(port, docroot, run):
+def conf_webserv(ports, docroot, run, cert):
     return f"""workers = 2;
 pid_file = "{run}/webserv.pid";
 error_log = "{run}/error.log";
 log_level = "warn";
 http = {{ access_log = "off"; keepalive_timeout = 120; max_connections = 16000; }};
 servers = ( {{
-  listen = [ "127.0.0.1:{port}" ];
+  listen = [ "127.0.0.1:{ports['http']}", "127.0.0.1:{ports['tls']} tls h2",
+             "127.0.0.1:{ports['h2c']} h2" ];
+  tls = {{ certificate = "{cert[0]}"; key = "{cert[1]}"; }};
   root = "{docroot}";
   index = [ "index.html" ];
   locations = (
@@ -238,13 +306,14 @@ servers = ( {{
 def server_table():
     """name -> dict(conf, argv, features) for the servers that exist."""
     t = {}
-    base = {'static'}
+    base = {'static', 'tls', 'h2', 'h2c'}
     comp = {'gzip', 'gzip_static'}
     for name, binname, conf, argv, feat in (
             ('nginx', 'nginx', conf_nginx,
              lambda b, c: [b, '-c', c, '-g', 'daemon off;'], base | comp),
             ('lighttpd', 'lighttpd', conf_lighttpd,
-             lambda b, c: [b, '-D', '-f', c], base | {'cgi'}),
+             lambda b, c: [b, '-D', '-f', c],
+             (base if LIGHTTPD_TLS else {'static', 'h2c'}) | {'cgi'}),
             ('h2o', 'h2o', conf_h2o, lambda b, c: [b, '-c', c],
              base | comp)):
         path = shutil.which(binname) or shutil.which(binname, path='/usr/sbin')
@@ -256,10 +325,7 @@ def server_table():
     for item in ENV.get('WEBSERV_ALT', '').split():
         n, _, p = item.partition('=')
         ws.append((n, p))
-    # FEATURES grows with webserv: 'tls', 'h2', 'gzip' switch on the
-    # scenarios that need them (WEBSERV_FEATURES="tls h2").
-    wfeat = base | {'cgi'} | comp | \
-        set(ENV.get('WEBSERV_FEATURES', '').split())
+    wfeat = base | {'cgi'} | comp
     for n, p in ws:
         if not os.access(p, os.X_OK):
             sys.exit(f'webserv binary {p} not found (make webserv)')
@@ -328,14 +394,27 @@ def machine_cpu():
     return (sum(v) - v[3] - v[4]) / CLK, sum(v) / CLK  # busy, all
 
 
-def http_fetch(port, path, hdr=None, timeout=5.0):
+def client_tls():
+    """A client context that takes the bench's self-signed certificate."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
+def http_fetch(port, path, hdr=None, timeout=5.0, tls=False):
     """(head, body) of a GET with Connection: close and hdr."""
     s = socket.create_connection(('127.0.0.1', port), timeout=timeout)
+    if tls:
+        s = client_tls().wrap_socket(s, server_hostname='localhost')
     req = f'GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n'
     s.sendall((req + (hdr + '\r\n' if hdr else '') + '\r\n').encode())
     data = b''
     while True:
-        b = s.recv(1 << 20)
+        try:
+            b = s.recv(1 << 20)
+        except ssl.SSLEOFError:  # a close without close_notify
+            break
         if not b:
             break
         data += b
@@ -372,21 +451,22 @@ def http_get_coded(port, path, hdr):
     return None, f'no Content-Encoding (head: {head[:200]!r})'
 
 
-def http_get(port, path, hdr=None, timeout=5.0):
-    head, body = http_fetch(port, path, hdr, timeout)
+def http_get(port, path, hdr=None, timeout=5.0, tls=False):
+    head, body = http_fetch(port, path, hdr, timeout, tls)
     status = int(head.split(b' ', 2)[1]) if head.startswith(b'HTTP/') else 0
     return status, body
 
 
 class Server:
-    def __init__(self, name, spec, docroot, top):
+    def __init__(self, name, spec, docroot, top, cert):
         self.name, self.spec = name, spec
         self.run = os.path.join(top, 'run', name)
         os.makedirs(os.path.join(self.run, 'tmp'))
-        self.port = free_port()
+        self.ports = {k: free_port() for k in ('http', 'tls', 'h2c')}
+        self.port = self.ports['http']
         self.conf = os.path.join(self.run, 'server.conf')
         with open(self.conf, 'w') as f:
-            f.write(spec['conf'](self.port, docroot, self.run))
+            f.write(spec['conf'](self.ports, docroot, self.run, cert))
         self.proc = None
 
     def start(self):
@@ -443,8 +523,62 @@ end
 '''
 
 
+def url_of(srv, sc):
+    """The scenario's URL on srv: which port and scheme it speaks."""
+    scheme = sc.get('scheme', 'http')
+    port = srv.ports['h2c' if scheme == 'h2c' else
+                     'tls' if scheme in ('https', 'h2') else 'http']
+    web = 'https' if scheme in ('https', 'h2') else 'http'
+    return f'{web}://127.0.0.1:{port}{sc["path"]}', port
+
+
+def run_clients(srv, argvs, logdir, tag):
+    """Run the client processes at once, the measured part of a scenario:
+    (their outputs, wall seconds, the server tree's CPU seconds, the
+    clients' CPU seconds, machine busy %)."""
+    time.sleep(0.5)
+    cpu0, (busy0, all0) = tree_cpu(srv.proc.pid), machine_cpu()
+    ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.time()
+    procs = [subprocess.Popen(a, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+             for a in argvs]
+    outs = []
+    for p in procs:
+        try:
+            out, _ = p.communicate(timeout=max(t0 + DURATION + 30 -
+                                               time.time(), 1))
+        except subprocess.TimeoutExpired:
+            p.kill()
+            out, _ = p.communicate()
+        outs.append((p.returncode, out))
+    wall = time.time() - t0
+    ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)  # the clients, reaped
+    cli_cpu = (ru1.ru_utime + ru1.ru_stime) - (ru0.ru_utime + ru0.ru_stime)
+    cpu1, (busy1, all1) = tree_cpu(srv.proc.pid), machine_cpu()
+    with open(os.path.join(logdir, f'{tag}.log'), 'w') as f:
+        f.write('\n'.join(o for _, o in outs))
+    return outs, dict(wall=wall, srv_cpu_s=cpu1 - cpu0, cli_cpu=cli_cpu,
+                      machine_busy_pct=100 * (busy1 - busy0) /
+                      max(all1 - all0, 1e-9))
+
+
+def result(m, reqs, nbytes, dur, errors, err_detail, p50_ms=None,
+           p99_ms=None, **more):
+    """The row of a measured run (m from run_clients)."""
+    ncpu = os.cpu_count() or 1
+    return dict(
+        rps=reqs / dur, mbps=nbytes / dur / 1e6, p50_ms=p50_ms,
+        p99_ms=p99_ms, errors=errors, err_detail=err_detail, requests=reqs,
+        srv_cpu_s=m['srv_cpu_s'],
+        cpu_us_req=m['srv_cpu_s'] / reqs * 1e6 if reqs else None,
+        srv_cpu_pct=100 * m['srv_cpu_s'] / m['wall'] / ncpu,
+        cli_cpu_us_req=m['cli_cpu'] / reqs * 1e6 if reqs else None,
+        machine_busy_pct=m['machine_busy_pct'], **more)
+
+
 def run_wrk(srv, sc, lua, logdir, tag):
-    url = f'http://127.0.0.1:{srv.port}{sc["path"]}'
+    url, _ = url_of(srv, sc)
     base = ['wrk', '-t2', f'-c{sc["c"]}', '--timeout', '5s', '--latency',
             '-s', lua]
     if sc.get('hdr'):
@@ -452,113 +586,235 @@ def run_wrk(srv, sc, lua, logdir, tag):
     if WARMUP > 0:
         subprocess.run(base + [f'-d{WARMUP}s', url], stdout=subprocess.DEVNULL,
                        stderr=subprocess.DEVNULL, timeout=WARMUP + 30)
-    time.sleep(0.5)
-    cpu0, (busy0, all0) = tree_cpu(srv.proc.pid), machine_cpu()
-    ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    t0 = time.time()
-    p = subprocess.Popen(base + [f'-d{DURATION}s', url], stdout=subprocess.PIPE,
-                         stderr=subprocess.STDOUT, text=True)
-    try:
-        out, _ = p.communicate(timeout=DURATION + 30)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        out, _ = p.communicate()
-    wall = time.time() - t0
-    ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)  # wrk, reaped
-    wrk_cpu = (ru1.ru_utime + ru1.ru_stime) - (ru0.ru_utime + ru0.ru_stime)
-    cpu1, (busy1, all1) = tree_cpu(srv.proc.pid), machine_cpu()
-    with open(os.path.join(logdir, f'{tag}.log'), 'w') as f:
-        f.write(out)
+    outs, m = run_clients(srv, [base + [f'-d{DURATION}s', url]], logdir, tag)
+    out = outs[0][1]
     line = [l for l in out.splitlines() if l.startswith('WRKJSON ')]
     if not line:
         return dict(error='wrk gave no result: ' + out[-300:])
     w = json.loads(line[0][8:])
-    dur = w['duration_us'] / 1e6
-    reqs = w['requests']
-    srv_cpu = cpu1 - cpu0
-    ncpu = os.cpu_count() or 1
-    return dict(
-        rps=reqs / dur, mbps=w['bytes'] / dur / 1e6,
-        p50_ms=w['p50_us'] / 1e3, p99_ms=w['p99_us'] / 1e3,
-        errors=sum(w[k] for k in w if k.startswith('err_')),
-        err_detail={k[4:]: w[k] for k in w if k.startswith('err_') and w[k]},
-        requests=reqs, srv_cpu_s=srv_cpu,
-        cpu_us_req=srv_cpu / reqs * 1e6 if reqs else None,
-        srv_cpu_pct=100 * srv_cpu / wall / ncpu,
-        wrk_cpu_us_req=wrk_cpu / reqs * 1e6 if reqs else None,
-        machine_busy_pct=100 * (busy1 - busy0) / max(all1 - all0, 1e-9))
+    return result(m, w['requests'], w['bytes'], w['duration_us'] / 1e6,
+                  sum(w[k] for k in w if k.startswith('err_')),
+                  {k[4:]: w[k] for k in w if k.startswith('err_') and w[k]},
+                  w['p50_us'] / 1e3, w['p99_us'] / 1e3)
 
 
-def run_idle(srv, n):
-    """Hold n keep-alive connections, each after one answered request;
-    report the server tree's RSS growth per connection."""
+def h2load_time(v):
+    """h2load's '1.23ms' / '456us' / '1.2s' in ms."""
+    n = float(re.match(r'[\d.]+', v).group())
+    return n / 1000 if v.endswith('us') else n * 1000 \
+        if v.endswith('s') and not v.endswith('ms') else n
+
+
+def h2load_argv(sc, url):
+    return ['h2load', f'-t{min(2, sc["c"])}', f'-c{sc["c"]}', f'-m{sc["m"]}',
+            url]
+
+
+def run_h2load(srv, sc, logdir, tag):
+    """h2load for DURATION s (-D); it reports no percentiles, only the
+    mean time per request, shown in the p50 column with a note."""
+    url, _ = url_of(srv, sc)
+    base = h2load_argv(sc, url)
+    if WARMUP > 0:
+        subprocess.run(base + ['-D', str(WARMUP)], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, timeout=WARMUP + 30)
+    outs, m = run_clients(srv, [base + ['-D', str(DURATION)]], logdir, tag)
+    out = outs[0][1]
+    fin = re.search(r'finished in ([\d.]+)s', out)
+    req = re.search(r'requests: (\d+) total, \d+ started, (\d+) done, '
+                    r'(\d+) succeeded, (\d+) failed, (\d+) errored, '
+                    r'(\d+) timeout', out)
+    codes = re.search(r'status codes: (\d+) 2xx, (\d+) 3xx, (\d+) 4xx, '
+                      r'(\d+) 5xx', out)
+    traffic = re.search(r'traffic: \S+ \((\d+)\) total', out)
+    tfr = re.search(r'time for request:\s+(\S+)\s+(\S+)\s+(\S+)', out)
+    if not (fin and req and codes and traffic and tfr):
+        return dict(error='h2load gave no result: ' + out[-300:])
+    done = int(req.group(2))
+    detail = dict(failed=int(req.group(4)), errored=int(req.group(5)),
+                  timeout=int(req.group(6)),
+                  non2xx=sum(int(codes.group(i)) for i in (2, 3, 4)))
+    return result(m, done, int(traffic.group(1)), float(fin.group(1)),
+                  sum(detail.values()), {k: v for k, v in detail.items() if v},
+                  mean_ms=h2load_time(tfr.group(3)))
+
+
+def run_s_time(srv, sc, logdir, tag):
+    """S_TIME openssl s_time -reuse processes for DURATION s, each a
+    connection after another (handshake resumed, GET, close).  s_time
+    prints a character per connection: 'r' when the session was resumed."""
+    url, port = url_of(srv, sc)
+    argv = ['openssl', 's_time', '-connect', f'127.0.0.1:{port}', '-www',
+            sc['path'], '-reuse', '-time', str(DURATION)]
+    outs, m = run_clients(srv, [argv] * S_TIME, logdir, tag)
+    n = resumed = failed = 0
+    for rc, out in outs:
+        got = re.findall(r'(\d+) connections in [\d.]+ real seconds', out)
+        if rc != 0 or not got:
+            failed += 1
+            continue
+        n += int(got[-1])
+        marks = out.partition('starting\n')[2].partition('\n\n')[0]
+        resumed += marks.count('r')
+    if not n:
+        return dict(error='s_time gave no result: ' + outs[0][1][-300:])
+    return result(m, n, n * SIZES[sc['path']], m['wall'], failed,
+                  {'s_time_failed': failed} if failed else {},
+                  resumed_pct=100 * resumed / n)
+
+
+# --- idle connections -----------------------------------------------------------
+
+H2_PREFACE = b'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'
+
+
+def h2_frame(ftype, flags, sid, payload=b''):
+    return struct.pack('>I', len(payload))[1:] + bytes([ftype, flags]) + \
+        struct.pack('>I', sid) + payload
+
+
+# GET https://127.0.0.1/index.html as an HPACK block of static-table
+# references only (RFC 7541 appendix A): :method GET (2), :scheme https
+# (7), :path and :authority as literals named by index 4 and 1.
+H2_GET = bytes([0x82, 0x87, 0x04, 11]) + b'/index.html' + \
+    bytes([0x01, 9]) + b'127.0.0.1'
+H2_REQ = H2_PREFACE + h2_frame(4, 0, 0) + h2_frame(1, 0x5, 1, H2_GET)
+H1_REQ = b'GET /index.html HTTP/1.1\r\nHost: b\r\n\r\n'
+
+
+class IdleConn:
+    """One connection of an idle scenario: connect, TLS handshake (modes
+    'tls', 'h2'), one request, its whole answer, then nothing."""
+
+    def __init__(self, mode, port, ctx):
+        self.mode, self.ctx, self.buf = mode, ctx, b''
+        self.out = H2_REQ if mode == 'h2' else H1_REQ
+        self.state, self.ok = 'connect', False
+        self.sock = socket.socket()
+        self.sock.setblocking(False)
+        self.sock.connect_ex(('127.0.0.1', port))
+
+    def step(self, sel, ev):
+        """Advance on an event; False once finished (answered or failed)."""
+        try:
+            if self.state == 'connect':
+                if self.sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR):
+                    return False
+                if self.ctx:
+                    sel.unregister(self.sock)
+                    self.sock = self.ctx.wrap_socket(
+                        self.sock, server_hostname='localhost',
+                        do_handshake_on_connect=False)
+                    sel.register(self.sock, selectors.EVENT_WRITE, self)
+                    self.state = 'handshake'
+                else:
+                    self.state = 'send'
+            if self.state == 'handshake':
+                self.sock.do_handshake()
+                self.state = 'send'
+            if self.state == 'send':
+                self.out = self.out[self.sock.send(self.out):]
+                if self.out:
+                    return True
+                self.state = 'read'
+                sel.modify(self.sock, selectors.EVENT_READ, self)
+                return True
+            b = self.sock.recv(65536)
+        except ssl.SSLWantReadError:
+            sel.modify(self.sock, selectors.EVENT_READ, self)
+            return True
+        except ssl.SSLWantWriteError:
+            sel.modify(self.sock, selectors.EVENT_WRITE, self)
+            return True
+        except (BlockingIOError, InterruptedError):
+            return True
+        except OSError:
+            return False
+        if not b:
+            return False
+        self.buf += b
+        self.ok = self.h2_done() if self.mode == 'h2' else self.h1_done()
+        return not self.ok
+
+    def h1_done(self):
+        h, sep, body = self.buf.partition(b'\r\n\r\n')
+        return bool(sep) and len(body) >= SIZES['/index.html']
+
+    def h2_done(self):
+        """True at END_STREAM of stream 1; the server's SETTINGS acked."""
+        while len(self.buf) >= 9:
+            n = int.from_bytes(self.buf[:3], 'big')
+            if len(self.buf) < 9 + n:
+                break
+            ftype, flags = self.buf[3], self.buf[4]
+            sid = int.from_bytes(self.buf[5:9], 'big') & 0x7fffffff
+            self.buf = self.buf[9 + n:]
+            if ftype == 4 and not flags & 1:
+                self.sock.send(h2_frame(4, 1, 0))
+            if sid == 1 and ftype in (0, 1) and flags & 1:
+                return True
+        return False
+
+    def alive(self):
+        """Still open: nothing to read (an EOF or a GOAWAY would be)."""
+        p = select.poll()
+        p.register(self.sock.fileno(), select.POLLIN | select.POLLRDHUP)
+        return not p.poll(0)
+
+
+def run_idle(srv, n, mode):
+    """Hold n keep-alive connections, each after one answered request
+    (mode 'h1', 'tls': HTTP/1.1 over TLS, 'h2': HTTP/2 over TLS); report
+    the server tree's RSS growth per connection."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     n = min(n, hard - 200)
+    ctx = None
+    if mode != 'h1':
+        ctx = client_tls()
+        ctx.set_alpn_protocols(['h2'] if mode == 'h2' else ['http/1.1'])
+    port = srv.ports['http' if mode == 'h1' else 'tls']
     rss0 = tree_rss(srv.proc.pid)
     sel = selectors.DefaultSelector()
-    socks, ok, req = [], 0, b'GET /index.html HTTP/1.1\r\nHost: b\r\n\r\n'
-    need = SIZES['/index.html']
-    deadline = time.time() + 60
+    conns, ok = [], 0
+    batch = 500 if mode == 'h1' else 100  # handshakes cost CPU
+    deadline = time.time() + 120
     try:
         for i in range(n):
-            s = socket.socket()
-            s.setblocking(False)
             try:
-                s.connect_ex(('127.0.0.1', srv.port))
+                c = IdleConn(mode, port, ctx)
             except OSError:
-                s.close()
                 break
-            socks.append(s)
-            sel.register(s, selectors.EVENT_WRITE, [b'', False])
-            if len(socks) % 500 == 0:
-                ok += pump(sel, req, need, time.time() + 10, 0)
-        ok += pump(sel, req, need, deadline, 1)
+            conns.append(c)
+            sel.register(c.sock, selectors.EVENT_WRITE, c)
+            if len(conns) % batch == 0:
+                pump(sel, time.time() + 10, 0)
+        pump(sel, deadline, 1)
         time.sleep(1)
         rss1 = tree_rss(srv.proc.pid)
-        alive = 0
-        for s in socks:  # a closed connection reads EOF at once
-            try:
-                alive += s.recv(1, socket.MSG_PEEK) != b''
-            except BlockingIOError:
-                alive += 1
-            except OSError:
-                pass
+        ok = sum(c.ok for c in conns)
+        alive = sum(c.ok and c.alive() for c in conns)
     finally:
-        for s in socks:
-            s.close()
-    return dict(conns=len(socks), answered=ok, alive=alive,
+        for c in conns:
+            c.sock.close()
+    return dict(conns=len(conns), answered=ok, alive=alive,
                 rss_delta_mib=(rss1 - rss0) / 2**20,
                 bytes_per_conn=(rss1 - rss0) / max(alive, 1))
 
 
-def pump(sel, req, need, deadline, drain):
-    """Drive the non-blocking sockets: write the request once, read the
-    answer (head + need bytes of body), then leave the socket alone."""
-    done = 0
+def pump(sel, deadline, drain):
+    """Drive the connections until each is answered or failed (drain), or
+    until nothing moves for 0.2 s."""
     while sel.get_map() and time.time() < deadline:
         evs = sel.select(0.2)
         if not evs and not drain:
             break
         for key, ev in evs:
-            s, st = key.fileobj, key.data
-            try:
-                if ev & selectors.EVENT_WRITE and not st[1]:
-                    s.send(req)
-                    st[1] = True
-                    sel.modify(s, selectors.EVENT_READ, st)
-                    continue
-                b = s.recv(65536)
-            except (BlockingIOError, InterruptedError):
-                continue
-            except OSError:
-                sel.unregister(s)
-                continue
-            st[0] += b
-            h, sep, body = st[0].partition(b'\r\n\r\n')
-            if not b or (sep and len(body) >= need):
-                sel.unregister(s)
-                done += bool(b)
-    return done
+            c = key.data
+            if not c.step(sel, ev):
+                try:
+                    sel.unregister(c.sock)
+                except (KeyError, ValueError):
+                    pass
 
 
 # --- report ---------------------------------------------------------------------
@@ -571,24 +827,30 @@ def fmt(v, nd=0, unit=''):
 
 def report(rows, servers, notes):
     out = ['| scenario | server | req/s | MB/s | p50 ms | p99 ms | errors '
-           '| srv CPU µs/req | wrk CPU µs/req | req/s vs base '
+           '| srv CPU µs/req | client CPU µs/req | req/s vs base '
            '| CPU/req vs base |',
            '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|']
     for sid in [s for s in ORDER if s in SCENARIOS]:
         for r in [r for r in rows if r['scenario'] == sid]:
             if 'idle' in SCEN[sid]:
-                out.append(f'| {sid}: {int(r["conns"])} idle conns | {r["server"]} '
+                what = SCEN[sid]['desc'].split(':')[0]
+                out.append(f'| {sid}: {int(r["conns"])} {what} | {r["server"]} '
                            f'| – | – | – | – | {int(r["conns"] - r["alive"])} '
                            f'| – | – | RSS +{r["rss_delta_mib"]:.1f} MiB = '
                            f'{r["bytes_per_conn"]:,.0f} B/conn | '
                            f'{fmt(r.get("rss_vs_base"), 2, "x")} |')
                 continue
+            p50 = fmt(r['p50_ms'], 2) if r.get('mean_ms') is None else \
+                f'mean {r["mean_ms"]:.2f}'
+            desc = SCEN[sid]['desc'] + (
+                f' ({r["resumed_pct"]:.0f}% resumed)' if 'resumed_pct' in r
+                else '')
             out.append(
-                f'| {sid}: {SCEN[sid]["desc"]} | {r["server"]} | '
+                f'| {sid}: {desc} | {r["server"]} | '
                 f'{fmt(r["rps"])} | {fmt(r["mbps"], 1)} | '
-                f'{fmt(r["p50_ms"], 2)} | {fmt(r["p99_ms"], 2)} | '
+                f'{p50} | {fmt(r["p99_ms"], 2)} | '
                 f'{fmt(r["errors"])} | {fmt(r["cpu_us_req"], 1)} | '
-                f'{fmt(r.get("wrk_cpu_us_req"), 1)} | '
+                f'{fmt(r.get("cli_cpu_us_req"), 1)} | '
                 f'{fmt(r.get("rps_vs_base"), 2, "x")} | '
                 f'{fmt(r.get("cpu_vs_base"), 2, "x")} |')
     text = '\n'.join(out) + '\n'
@@ -626,12 +888,86 @@ def median_rows(samples):
 
 # --- main ----------------------------------------------------------------------
 
+def make_cert(top):
+    """One self-signed ECDSA P-256 certificate for localhost and
+    127.0.0.1, made now, shared by every server: (certificate, key)."""
+    d = os.path.join(top, 'tls')
+    os.makedirs(d, exist_ok=True)
+    cert, key = os.path.join(d, 'cert.pem'), os.path.join(d, 'key.pem')
+    subprocess.run(['openssl', 'req', '-x509', '-newkey', 'ec', '-pkeyopt',
+                    'ec_paramgen_curve:P-256', '-nodes', '-keyout', key,
+                    '-out', cert, '-days', '30', '-subj', '/CN=localhost',
+                    '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'],
+                   check=True, capture_output=True)
+    return cert, key
+
+
+def tls_params(srv):
+    """What a default client gets from srv: version, cipher, ALPN."""
+    ctx = client_tls()
+    ctx.set_alpn_protocols(['h2', 'http/1.1'])
+    try:
+        with socket.create_connection(('127.0.0.1', srv.ports['tls']),
+                                      timeout=5) as raw:
+            with ctx.wrap_socket(raw, server_hostname='localhost') as t:
+                return f'{t.version()} {t.cipher()[0]}, ALPN ' \
+                    f'{t.selected_alpn_protocol()}'
+    except OSError as e:
+        return f'no handshake ({e})'
+
+
+def preflight(srv, sid):
+    """(why srv cannot take part in sid, or None; a note).  why is True
+    when it lacks the feature.  Each URL is fetched once and must give the
+    whole file (the encoding scenarios a body that decodes to it)."""
+    sc = SCEN[sid]
+    if not sc.get('needs', set()) <= srv.spec['features']:
+        return True, None
+    if 'path' not in sc:
+        return None, None
+    want = SIZES.get(sc['path'])
+    url, port = url_of(srv, sc)
+    if sc.get('tool') == 'h2load':
+        try:
+            out = subprocess.run(h2load_argv(dict(sc, c=1, m=1), url) +
+                                 ['-n', '2'], capture_output=True, text=True,
+                                 timeout=30).stdout
+        except subprocess.TimeoutExpired:
+            out = 'timed out'
+        proto = re.search(r'Application protocol: (\S+)', out)
+        if not proto or proto.group(1) not in ('h2', 'h2c') or \
+                '2 succeeded' not in out or ' 2 2xx' not in out:
+            return f'h2load {url}: ' + (out.strip().splitlines() or
+                                        ['nothing'])[-1], None
+        return None, None
+    try:
+        st, body = http_get(port, sc['path'], tls=url.startswith('https'))
+    except OSError as e:
+        return f'{url}: {e}', None
+    if st != 200 or (want and len(body) != want) or \
+            (sid == 'f' and b'method=GET' not in body):
+        return f'{url} gave {st}, {len(body)} bytes', None
+    if 'Accept-Encoding' in sc.get('hdr', ''):
+        coding, got = http_get_coded(port, sc['path'], sc['hdr'])
+        if coding is None or got != body:
+            return f'{sc["path"]} not compressed right ({coding}: ' \
+                f'{got if coding is None else "differs"})', None
+        return None, f'{sid}: {coding}'
+    return None, None
+
+
 def main():
     for s in SCENARIOS:
         if s not in SCEN:
             sys.exit(f'unknown scenario {s} (known: {" ".join(ORDER)})')
-    if not shutil.which('wrk'):
-        sys.exit('wrk is missing: apt-get install wrk')
+    for tool, pkg in (('wrk', 'wrk'), ('h2load', 'nghttp2-client'),
+                      ('openssl', 'openssl')):
+        want = {SCEN[x].get('tool', 'wrk') for x in SCENARIOS
+                if 'idle' not in SCEN[x]}
+        if tool == 'openssl':
+            want = {'openssl'}  # the certificate
+        if tool in want and not shutil.which(tool):
+            sys.exit(f'{tool} is missing: apt-get install {pkg}')
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     top = ENV.get('WORKDIR') or tempfile.mkdtemp(prefix='webserv-bench-')
@@ -646,8 +982,9 @@ def main():
     with open(lua, 'w') as f:
         f.write(WRK_LUA)
 
+    cert = make_cert(top)
     table = server_table()
-    servers = [Server(n, s, docroot, top) for n, s in table.items()]
+    servers = [Server(n, s, docroot, top, cert) for n, s in table.items()]
     notes, samples = [], {}
     stamp = time.strftime('%Y%m%d-%H%M%S', time.gmtime())
     jsonl = os.path.join(outdir, f'bench-{stamp}.jsonl')
@@ -667,31 +1004,17 @@ def main():
                 log(e)
         skip = set()
         for s in live:  # each URL once: wrong answer => scenario dropped
+            if 'tls' in s.spec['features'] and \
+                    any('tls' in SCEN[x].get('needs', ()) for x in SCENARIOS):
+                notes.append(f'{s.name} TLS: {tls_params(s)}')
             for sid in SCENARIOS:
-                sc = SCEN[sid]
-                if not sc.get('needs', set()) <= s.spec['features']:
+                why, note = preflight(s, sid)
+                if why:
                     skip.add((sid, s.name))
-                    continue
-                if 'path' not in sc:
-                    continue
-                st, body = http_get(s.port, sc['path'])
-                want = SIZES.get(sc['path'])
-                if st != 200 or (want and len(body) != want) or \
-                        (sid == 'f' and b'method=GET' not in body):
-                    skip.add((sid, s.name))
-                    notes.append(f'{s.name}: {sc["path"]} gave {st}, '
-                                 f'{len(body)} bytes: {sid} left out')
-                elif 'Accept-Encoding' in sc.get('hdr', ''):
-                    coding, got = http_get_coded(s.port, sc['path'],
-                                                 sc['hdr'])
-                    if coding is None or got != body:
-                        skip.add((sid, s.name))
-                        notes.append(f'{s.name}: {sc["path"]} not '
-                                     f'compressed right ({coding}: '
-                                     f'{got if coding is None else "differs"}'
-                                     f'): {sid} left out')
-                    else:
-                        notes.append(f'{s.name} {sid}: {coding}')
+                    if why is not True:
+                        notes.append(f'{s.name}: {why}: {sid} left out')
+                if note:
+                    notes.append(f'{s.name} {note}')
         with open(jsonl, 'w') as jf:
             meta = dict(kind='meta', stamp=stamp, duration=DURATION,
                         rounds=ROUNDS, cpus=os.cpu_count(),
@@ -708,11 +1031,17 @@ def main():
                         if 'idle' in SCEN[sid] and rnd > 0:
                             continue  # memory: one round says it
                         log(f'round {rnd + 1}: {sid} {s.name}')
-                        if 'idle' in SCEN[sid]:
-                            r = run_idle(s, IDLE_CONNS)
+                        sc, tag = SCEN[sid], f'{sid}-{s.name}-{rnd}'
+                        tool = sc.get('tool', 'wrk')
+                        if 'idle' in sc:
+                            r = run_idle(s, IDLE_CONNS if sc['idle'] == 'h1'
+                                         else IDLE_TLS_CONNS, sc['idle'])
+                        elif tool == 'h2load':
+                            r = run_h2load(s, sc, logdir, tag)
+                        elif tool == 's_time':
+                            r = run_s_time(s, sc, logdir, tag)
                         else:
-                            r = run_wrk(s, SCEN[sid], lua, logdir,
-                                        f'{sid}-{s.name}-{rnd}')
+                            r = run_wrk(s, sc, lua, logdir, tag)
                         if 'error' in r:
                             notes.append(f'{s.name} {sid}: {r["error"]}')
                             continue

@@ -229,8 +229,10 @@ void conn_tls_init(const struct config *cfg);
 /* A connection on a TLS address: its SSL, state CONN_TLS_HANDSHAKE. */
 int conn_tls_start(struct conn *c);
 enum io_result conn_tls_step_handshake(struct conn *c);
-/* Decrypted bytes wait inside OpenSSL (epoll cannot tell). */
+/* Bytes wait inside OpenSSL, decrypted or not (epoll cannot tell). */
 bool conn_tls_pending(const struct conn *c);
+/* The largest TLS record's payload (RFC 8446 §5.1) */
+#define CONN_TLS_RECORD 16384
 /* close_notify, best effort. */
 void conn_tls_shutdown(struct conn *c);
 void conn_tls_free(struct conn *c);

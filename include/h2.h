@@ -26,11 +26,13 @@
 	      * WINDOW_UPDATE(0) per second */
 
 /* The client connection preface (RFC 9113 §3.4). */
-#define H2_PREFACE	  "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
-#define H2_PREFACE_LEN	  24
-#define H2_WBUF		  32768 /* frames gathered into one send */
-#define H2_LINGER_MS	  2000	/* reading after the last GOAWAY */
-#define H2_READS_PER_TURN 64	/* 16 KiB reads of a connection per loop turn */
+#define H2_PREFACE     "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+#define H2_PREFACE_LEN 24
+/* frames gathered into one send: four 16 KiB DATA frames with their
+ * headers, which over TLS go as four full records */
+#define H2_WBUF		  (4 * (16384 + 9))
+#define H2_LINGER_MS	  2000 /* reading after the last GOAWAY */
+#define H2_READS_PER_TURN 64   /* 16 KiB reads of a connection per loop turn */
 
 /* buf[0..len) against the preface: 1 it is one, 0 it is not, -1 too short
  * to tell (a prefix of it).  Pure. */

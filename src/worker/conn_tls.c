@@ -33,7 +33,7 @@
 #include "router.h"
 #include "tls_sniff.h"
 
-#define TLS_RECORD 16384
+#define TLS_RECORD CONN_TLS_RECORD
 
 /* One worker is one thread: a shared bounce buffer for TLS writes. */
 static unsigned char tls_out[TLS_RECORD];

@@ -1086,6 +1086,13 @@ static enum io_result flush(struct conn *c)
 
 	for (;;) {
 		ssize_t n;
+		bool more;
+		if (h->wsent > 0) { /* what a record-sized send left */
+			memmove(h->wbuf, h->wbuf + h->wsent,
+				h->wlen - h->wsent);
+			h->wlen -= h->wsent;
+			h->wsent = 0;
+		}
 		/* gather frames: one send for many (a HEADERS and a DATA
 		 * per response would be two syscalls each) */
 		while (h->wlen + h->out_len <= H2_WBUF) {
@@ -1104,14 +1111,21 @@ static enum io_result flush(struct conn *c)
 				break;
 			h->out_len = (size_t)n;
 		}
-		const uint8_t *p = h->wbuf + h->wsent;
-		size_t len = h->wlen - h->wsent;
-		if (len == 0) { /* an output larger than the buffer */
+		const uint8_t *p = h->wbuf;
+		size_t len = h->wlen;
+		more = h->out_len > 0; /* frames that did not fit wait */
+		if (len == 0) {	       /* an output larger than the buffer */
 			if (h->out_len == 0)
 				break;
 			p = h->out;
 			len = h->out_len;
+			more = false;
 		}
+		/* over TLS, while more follows, whole records only: a 16 KiB
+		 * DATA frame and its 9-byte header would otherwise go as a
+		 * full record and a tiny one */
+		if (c->ssl != NULL && more && len > CONN_TLS_RECORD)
+			len -= len % CONN_TLS_RECORD;
 		n = conn_send(c, p, len, false);
 		if (n < 0) {
 			if (errno == EINTR)

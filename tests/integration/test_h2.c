@@ -199,6 +199,19 @@ Test(http, h2_alpn_on_tls_h2_only, .fini = hx_fini, .timeout = 60)
 	       s.dir, s.port, s.dir, s.dir),
 	    0, "%s", out);
 	cr_expect_str_eq(out, "2same\n");
+	/* the DATA goes in full 16 KiB records, not each frame's header in
+	 * a tiny record of its own */
+	unsigned long body = 0, full = 0, small = 99999;
+	cr_expect_eq(sh(out, sizeof(out),
+			"timeout 60 /usr/bin/python3 \"$WEBSERV_SRC\"/tests/"
+			"integration/h2_tls_records.py %d /big.bin",
+			s.port),
+		     0, "%s", out);
+	cr_expect_eq(sscanf(out, "%lu %lu %lu", &body, &full, &small), 3, "%s",
+		     out);
+	cr_expect_eq(body, BIG_SIZE);
+	cr_expect_geq(full, BIG_SIZE / 16384 - 4, "%s", out);
+	cr_expect_leq(small, 8, "%s", out);
 	/* http/1.1 is still offered there; the plain "tls" port offers
 	 * only http/1.1 */
 	cr_expect_eq(sh(out, sizeof(out),

@@ -1029,6 +1029,9 @@ static int session_new(struct conn *c)
 	/* windows move as bodies are taken (on_data, stream_window) */
 	nghttp2_option_set_no_auto_window_update(opt, 1);
 	nghttp2_option_set_max_settings(opt, H2_MAX_SETTINGS);
+	/* a closed stream is gone (kept, it would only serve RFC 7540's
+	 * priority tree, at a cost per stream in memory and time) */
+	nghttp2_option_set_no_closed_streams(opt, 1);
 	nghttp2_option_set_max_continuations(opt, H2_MAX_CONTINUATIONS);
 	nghttp2_option_set_stream_reset_rate_limit(opt, H2_RESET_BURST,
 						   H2_RESET_RATE);

@@ -470,7 +470,7 @@ class Server:
         self.proc = None
 
     def start(self):
-        out = open(os.path.join(self.run, 'stdout.log'), 'w')
+        out = open(os.path.join(self.run, 'stdout.log'), 'a')
         self.proc = subprocess.Popen(self.spec['argv'](self.spec['bin'],
                                                        self.conf),
                                      stdout=out, stderr=subprocess.STDOUT,
@@ -1034,6 +1034,11 @@ def main():
                         sc, tag = SCEN[sid], f'{sid}-{s.name}-{rnd}'
                         tool = sc.get('tool', 'wrk')
                         if 'idle' in sc:
+                            # a fresh server: memory freed by the scenarios
+                            # before would be reused and hide the growth
+                            s.stop()
+                            s.start()
+                            time.sleep(1)  # start-up settles (h2o frees)
                             r = run_idle(s, IDLE_CONNS if sc['idle'] == 'h1'
                                          else IDLE_TLS_CONNS, sc['idle'])
                         elif tool == 'h2load':

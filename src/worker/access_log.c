@@ -101,6 +101,26 @@ static size_t first_line_len(const char *buf, size_t len)
 
 static void addr_text(const struct sockaddr *sa, char *out, size_t cap)
 {
+	/* IPv4 by hand: inet_ntop goes through sprintf, which was a third
+	 * of what a logged request cost */
+	if (sa->sa_family == AF_INET && cap >= INET_ADDRSTRLEN) {
+		const unsigned char *b =
+		    (const unsigned char *)&((const struct sockaddr_in *)sa)
+			->sin_addr;
+		char *p = out;
+		for (int i = 0; i < 4; i++) {
+			unsigned v = b[i];
+			if (i > 0)
+				*p++ = '.';
+			if (v >= 100)
+				*p++ = (char)('0' + v / 100);
+			if (v >= 10)
+				*p++ = (char)('0' + v / 10 % 10);
+			*p++ = (char)('0' + v % 10);
+		}
+		*p = '\0';
+		return;
+	}
 	const void *addr =
 	    sa->sa_family == AF_INET6
 		? (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr

@@ -342,8 +342,6 @@ static ssize_t cgi_body_read(nghttp2_session *ng, int32_t id, uint8_t *buf,
 
 #define NV_MAX 64
 
-/* HEADERS (+ DATA) for s->x->resp: the field lines after the status line,
- * names lower-cased, connection-specific ones dropped. */
 /* A value new in every response (the request id) is never put in the
  * HPACK table: it would only push out the fields that repeat, and each
  * insertion lengthens the encoder's search of the table. */
@@ -354,6 +352,8 @@ static uint8_t field_flags(const char *name, size_t len)
 		   : NGHTTP2_NV_FLAG_NONE;
 }
 
+/* HEADERS (+ DATA) for s->x->resp: the field lines after the status line,
+ * names lower-cased, connection-specific ones dropped. */
 static int submit(struct conn *c, struct h2_stream *s)
 {
 	struct xfer *x = s->x;

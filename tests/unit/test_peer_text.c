@@ -22,8 +22,9 @@ static void v4(uint32_t host_order, char *got, size_t cap)
 
 Test(peer_text, ipv4_matches_inet_ntop)
 {
-	const uint32_t edge[] = {0x00000000, 0xffffffff, 0x7f000001, 0x0a006409,
-				 0x01140320, 0xc0a80001, 0x09090909, 0x63646500};
+	const uint32_t edge[] = {0x00000000, 0xffffffff, 0x7f000001,
+				 0x0a006409, 0x01140320, 0xc0a80001,
+				 0x09090909, 0x63646500};
 	char got[64], want[INET_ADDRSTRLEN];
 
 	for (size_t i = 0; i < sizeof(edge) / sizeof(edge[0]); i++) {

@@ -9,6 +9,7 @@
  * cache of the current Date header.
  */
 #include <assert.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -212,9 +213,23 @@ void response_status(struct response *resp, int status)
 	resp->head_len = 0;
 	resp->head[0] = '\0';
 	resp->head_overflow = false;
-	/* RFC 9112 §4: status-line = HTTP-version SP status-code SP [reason] */
-	n = snprintf(line, sizeof(line), "HTTP/1.1 %03d %s\r\n", status,
-		     http_reason(status));
+	/* RFC 9112 §4: status-line = HTTP-version SP status-code SP [reason]
+	 * (written by hand for every response: snprintf costs more) */
+	const char *reason = http_reason(status);
+	size_t rlen = strlen(reason);
+	if (status >= 100 && status <= 999 && 15 + rlen < sizeof(line)) {
+		memcpy(line, "HTTP/1.1 ", 9);
+		line[9] = (char)('0' + status / 100);
+		line[10] = (char)('0' + status / 10 % 10);
+		line[11] = (char)('0' + status % 10);
+		line[12] = ' ';
+		memcpy(line + 13, reason, rlen);
+		memcpy(line + 13 + rlen, "\r\n", 2);
+		n = (int)(15 + rlen);
+	} else {
+		n = snprintf(line, sizeof(line), "HTTP/1.1 %03d %s\r\n", status,
+			     reason);
+	}
 	if (n < 0 || (size_t)n >= sizeof(line)) {
 		resp->head_overflow = true;
 		return;
@@ -238,11 +253,47 @@ void response_header(struct response *resp, const char *name, const char *fmt,
 	memcpy(resp->head + start, name, name_len);
 	memcpy(resp->head + start + name_len, ": ", 2);
 	room = RESPONSE_HEAD_MAX - start - name_len - 2;
-	va_start(ap, fmt);
-	n = vsnprintf(resp->head + start + name_len + 2, room, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n + 2 >= room)
-		goto overflow;
+	if (strcmp(fmt, "%s") == 0 || strchr(fmt, '%') == NULL) {
+		/* a string or a literal, most fields: a copy, no printf */
+		const char *v = fmt;
+		size_t len;
+		if (fmt[0] == '%') {
+			va_start(ap, fmt);
+			v = va_arg(ap, const char *);
+			va_end(ap);
+			if (v ==
+			    NULL) /* printf's "(null)" would be no better */
+				v = "";
+		}
+		len = strlen(v);
+		if (len + 2 >= room)
+			goto overflow;
+		memcpy(resp->head + start + name_len + 2, v, len);
+		n = (int)len;
+	} else if (strcmp(fmt, "%" PRIu64) == 0 || strcmp(fmt, "%zu") == 0) {
+		/* a length, the other field of every response */
+		char digits[24];
+		size_t len = 0;
+		uint64_t v;
+		va_start(ap, fmt);
+		v = fmt[1] == 'z' ? (uint64_t)va_arg(ap, size_t)
+				  : va_arg(ap, uint64_t);
+		va_end(ap);
+		do
+			digits[sizeof(digits) - ++len] = (char)('0' + v % 10);
+		while ((v /= 10) > 0);
+		if (len + 2 >= room)
+			goto overflow;
+		memcpy(resp->head + start + name_len + 2,
+		       digits + sizeof(digits) - len, len);
+		n = (int)len;
+	} else {
+		va_start(ap, fmt);
+		n = vsnprintf(resp->head + start + name_len + 2, room, fmt, ap);
+		va_end(ap);
+		if (n < 0 || (size_t)n + 2 >= room)
+			goto overflow;
+	}
 	/* RFC 9110 §5.5: a field value never holds CR or LF; one that does
 	 * would let its source inject headers, so it is dropped. */
 	if (memchr(resp->head + start + name_len + 2, '\r', (size_t)n) ||

@@ -375,7 +375,10 @@ static int submit(struct conn *c, struct h2_stream *s)
 	}
 	if (x->head_only || !response_status_has_body(resp->status))
 		response_body_release(resp);
-	snprintf(status, sizeof(status), "%03d", (unsigned)resp->status % 1000);
+	status[0] = (char)('0' + (unsigned)resp->status / 100 % 10);
+	status[1] = (char)('0' + (unsigned)resp->status / 10 % 10);
+	status[2] = (char)('0' + (unsigned)resp->status % 10);
+	status[3] = '\0';
 	nv[n++] = (nghttp2_nv){(uint8_t *)":status", (uint8_t *)status, 7, 3,
 			       NGHTTP2_NV_FLAG_NONE};
 	p = memchr(resp->head, '\n', resp->head_len);

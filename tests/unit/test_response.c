@@ -3,6 +3,7 @@
  * header injection), built-in error pages and which statuses have none.
  */
 #include <criterion/criterion.h>
+#include <inttypes.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -181,6 +182,27 @@ Test(response, status_line_date_server)
 	response_reset(&resp);
 }
 
+/* The status line, written by hand, says what snprintf would for every
+ * code webserv can send, and the odd ones still get three digits. */
+Test(response, status_line_every_code)
+{
+	struct response resp;
+	char want[128];
+
+	response_init(&resp);
+	for (int code = 100; code <= 599; code++) {
+		response_status(&resp, code);
+		snprintf(want, sizeof(want), "HTTP/1.1 %03d %s\r\n", code,
+			 http_reason(code));
+		cr_assert_eq(strncmp(resp.head, want, strlen(want)), 0,
+			     "%d: %s", code, resp.head);
+	}
+	response_status(&resp, 42);
+	cr_expect_eq(strncmp(resp.head, "HTTP/1.1 042 ", 13), 0, "%s",
+		     resp.head);
+	response_reset(&resp);
+}
+
 Test(response, header_append)
 {
 	struct response resp;
@@ -193,6 +215,24 @@ Test(response, header_append)
 	cr_expect_str_eq(head_value(&resp, "Content-Length", val, sizeof(val)),
 			 "42");
 	cr_expect_str_eq(head_value(&resp, "X-Name", val, sizeof(val)), "a-b");
+	/* the copying paths: a "%s" value and a literal */
+	response_header(&resp, "X-Str", "%s", "v%d");
+	response_header(&resp, "X-Lit", "plain");
+	cr_expect_str_eq(head_value(&resp, "X-Str", val, sizeof(val)), "v%d");
+	cr_expect_str_eq(head_value(&resp, "X-Lit", val, sizeof(val)), "plain");
+	/* lengths, formatted by hand: as printf would */
+	const uint64_t lens[] = {0, 7, 10, 1024, 18446744073709551615u};
+	char want[32];
+	for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		response_status(&resp, 200);
+		response_header(&resp, "A", "%" PRIu64, lens[i]);
+		response_header(&resp, "B", "%zu", (size_t)lens[i]);
+		snprintf(want, sizeof(want), "%" PRIu64, lens[i]);
+		cr_expect_str_eq(head_value(&resp, "A", val, sizeof(val)),
+				 want);
+		cr_expect_str_eq(head_value(&resp, "B", val, sizeof(val)),
+				 want);
+	}
 	cr_expect_eq(resp.head_len, strlen(resp.head));
 	cr_expect_not(resp.head_overflow);
 }

@@ -11,6 +11,8 @@
  * struct response, whose field lines (after the status line, without the
  * connection-specific ones) become the HEADERS frame and whose body is
  * read in frame-sized pieces by a data provider (bounded memory).
+ * A stream's script (its body in, its output out) is h2_cgi.c; what the
+ * two share is h2_int.h.
  */
 #include "h2.h"
 
@@ -34,54 +36,7 @@
 #include "response.h"
 #include "upload.h"
 
-struct h2_stream {
-	struct h2_stream *next;
-	int32_t id;
-	bool line_done; /* request line and Host written into x->buf */
-	bool too_big;	/* the head outgrew header_buffer: 431 */
-	bool answered;
-	bool has_length;   /* the client sent content-length */
-	bool body;	   /* DATA frames follow the header block */
-	uint64_t body_got; /* upload bytes taken (x->body_limit allowed) */
-	uint64_t sent;	   /* body bytes handed to nghttp2 */
-	bool deferred;	   /* its script's output is awaited */
-	bool body_ended;   /* END_STREAM came */
-	bool feeding;	   /* DATA goes to its script's stdin pipe */
-	bool spooling;	   /* DATA goes to spool_fd, the script waits */
-	int spool_fd;
-	uint64_t fed;	   /* body bytes its script took */
-	uint64_t consumed; /* of those, given back to the stream window */
-	struct conn *c;
-	struct timer timer; /* its script's cgi_timeout */
-	struct xfer *x;
-	size_t path_len, authority_len;
-	/* pseudo-headers until the request line is written (not zeroed:
-	 * method, path and authority must stay the last members) */
-	char method[32];
-	char path[8192];
-	char authority[512];
-};
-
-_Static_assert(CGI_STREAM_IN_CAP >= NGHTTP2_INITIAL_WINDOW_SIZE,
-	       "a script's stdin buffer holds a stream's window");
-
-struct h2_session {
-	nghttp2_session *ng;
-	struct h2_stream *streams;
-	size_t open;
-	const uint8_t *out; /* from nghttp2_session_mem_send, unsent */
-	size_t out_len;
-	uint8_t *wbuf; /* H2_WBUF bytes while output waits, else NULL */
-	size_t wlen, wsent;
-	bool draining;	   /* the shutdown notice is sent */
-	bool goaway;	   /* the final GOAWAY is sent */
-	uint64_t drain_at; /* when the notice went */
-	/* cheap-frame flood counter (per second) */
-	uint64_t cheap_since;
-	unsigned cheap;
-	unsigned continuations; /* in the current header block */
-	/* the first stream's request id in the log while a callback runs */
-};
+#include "h2_int.h"
 
 int h2_sniff(const char *buf, size_t len)
 {
@@ -266,80 +221,6 @@ static ssize_t body_read(nghttp2_session *ng, int32_t id, uint8_t *buf,
 	return (ssize_t)n;
 }
 
-/* Body bytes the script's pipe took go back to the stream's window:
- * the client sends more only as the script reads (the connection's
- * window moved when they came, so other streams never wait). */
-static void stream_window(struct conn *c, struct h2_stream *s)
-{
-	const struct cgi_job *job = s->x->cgi;
-	uint64_t done = s->fed - (s->feeding && job ? job->in_len : 0);
-
-	if (done > s->consumed) {
-		nghttp2_session_consume_stream(c->h2->ng, s->id,
-					       (size_t)(done - s->consumed));
-		s->consumed = done;
-	}
-}
-
-/* The stream's script is gone or done with its stdin: the body still to
- * come is dropped, and what its stdin held goes back to the window, so
- * the client can finish sending.  (RFC 9113 §8.1 would allow a
- * RST_STREAM(NO_ERROR) after the response instead, as nginx sends: curl
- * 7.88 takes that for an error.) */
-static void stream_unfeed(struct conn *c, struct h2_stream *s)
-{
-	s->feeding = false;
-	stream_window(c, s);
-}
-
-static void stream_detach(struct conn *c, struct h2_stream *s, bool kill)
-{
-	cgi_job_detach(s->x->cgi, kill);
-	stream_unfeed(c, s);
-}
-
-/* A script's output (cgi_out.c) in DATA frames: deferred while its pipe
- * has nothing (the script's events resume it), END_STREAM only when its
- * output ended and it exited 0; a failure after the head is a
- * RST_STREAM(INTERNAL_ERROR), so it never looks complete. */
-static ssize_t cgi_body_read(nghttp2_session *ng, int32_t id, uint8_t *buf,
-			     size_t len, uint32_t *flags,
-			     nghttp2_data_source *src, void *user)
-{
-	struct h2_stream *s = src->ptr;
-	struct cgi_job *job = s->x->cgi;
-	char why[64];
-	size_t n;
-	int end;
-
-	(void)ng;
-	(void)id;
-	(void)user;
-	if (job == NULL)
-		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
-	n = cgi_out_take(job, (char *)buf, len);
-	end = cgi_out_end(job, why, sizeof(why));
-	if (end == 0 && n == 0) {
-		s->deferred = true;
-		return NGHTTP2_ERR_DEFERRED;
-	}
-	if (end == 0 || (end < 0 && n > 0))
-		return (ssize_t)n;
-	timer_disarm(&s->timer);
-	if (end < 0) {
-		log_error("cgi: %s: %s after %llu body bytes were sent: "
-			  "stream reset",
-			  s->x->route.script_file, why,
-			  (unsigned long long)s->x->body_bytes);
-		s->x->resp.status = 502;
-		stream_detach(s->c, s, false);
-		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
-	}
-	*flags |= NGHTTP2_DATA_FLAG_EOF;
-	stream_detach(s->c, s, false);
-	return (ssize_t)n;
-}
-
 #define NV_MAX 64
 
 /* A value new in every response (the request id) is never put in the
@@ -354,7 +235,7 @@ static uint8_t field_flags(const char *name, size_t len)
 
 /* HEADERS (+ DATA) for s->x->resp: the field lines after the status line,
  * names lower-cased, connection-specific ones dropped. */
-static int submit(struct conn *c, struct h2_stream *s)
+int h2_submit(struct conn *c, struct h2_stream *s)
 {
 	struct xfer *x = s->x;
 	struct response *resp = &x->resp;
@@ -415,7 +296,7 @@ static int submit(struct conn *c, struct h2_stream *s)
 	s->answered = true;
 	if (x->cgi != NULL) /* even without a body: the end waits for the
 			     * script's status */
-		prov.read_callback = cgi_body_read;
+		prov.read_callback = h2_cgi_body_read;
 	return nghttp2_submit_response(
 	    c->h2->ng, s->id, nv, n,
 	    resp->body_kind == BODY_NONE && x->cgi == NULL ? NULL : &prov);
@@ -456,7 +337,7 @@ static int upload_end(struct conn *c, struct h2_stream *s)
 		response_reset(&x->resp);
 		http_error(&ctx, &x->route, status, x->head_only, &x->resp);
 	}
-	return submit(c, s);
+	return h2_submit(c, s);
 }
 
 /* The upload failed while its body came (413, 507...): drop it, answer;
@@ -470,15 +351,13 @@ static int upload_fail(struct conn *c, struct h2_stream *s, int status)
 	x->upload = NULL;
 	response_reset(&x->resp);
 	http_error(&ctx, &x->route, status, x->head_only, &x->resp);
-	return submit(c, s);
+	return h2_submit(c, s);
 }
 
-static int stream_answer(struct conn *c, struct h2_stream *s);
-
-/* ---- CGI: the job's sink is the stream ---------------------------------- */
+/* ---- requests ----------------------------------------------------------- */
 
 /* x->resp becomes the error response status. */
-static void stream_error(struct conn *c, struct h2_stream *s, int status)
+void h2_error(struct conn *c, struct h2_stream *s, int status)
 {
 	struct xfer *x = s->x;
 	struct http_ctx ctx = ctx_of(c);
@@ -487,161 +366,6 @@ static void stream_error(struct conn *c, struct h2_stream *s, int status)
 	http_error(&ctx, &x->route, status, x->head_only, &x->resp);
 	if (status == 503)
 		response_header(&x->resp, "Retry-After", "5");
-}
-
-static int cgi_head(struct cgi_job *job)
-{
-	return submit(job->c, job->sink_ctx) == 0 ? 0 : -1;
-}
-
-/* Drive the connection from a script's event: output for a deferred
- * stream, or a local redirect to serve instead. */
-static void cgi_wake(struct cgi_job *job)
-{
-	struct conn *c = job->c;
-	struct h2_stream *s = job->sink_ctx;
-
-	if (job->local_redirect) {
-		cgi_redirect_request(s->x, job->body_done);
-		timer_disarm(&s->timer);
-		stream_detach(c, s, true);
-		if (stream_answer(c, s) != 0)
-			nghttp2_submit_rst_stream(c->h2->ng, NGHTTP2_FLAG_NONE,
-						  s->id,
-						  NGHTTP2_INTERNAL_ERROR);
-	} else {
-		if (s->feeding) {
-			stream_window(c, s);
-			if (s->body_ended)
-				cgi_body_end(
-				    job); /* EOF once its stdin is empty */
-		}
-		if (s->deferred) {
-			s->deferred = false;
-			nghttp2_session_resume_data(c->h2->ng, s->id);
-		}
-	}
-	conn_run(c);
-}
-
-static void cgi_arm(struct cgi_job *job, uint64_t ms)
-{
-	struct h2_stream *s = job->sink_ctx;
-
-	timer_arm(&job->w->timers, &s->timer, ms, job->w->now);
-}
-
-static void cgi_fail(struct conn *c, void *ctx, int status)
-{
-	struct h2_stream *s = ctx;
-
-	timer_disarm(&s->timer);
-	stream_error(c, s, status);
-	stream_unfeed(c, s);
-	if (submit(c, s) != 0)
-		nghttp2_submit_rst_stream(c->h2->ng, NGHTTP2_FLAG_NONE, s->id,
-					  NGHTTP2_INTERNAL_ERROR);
-	conn_run(c);
-}
-
-static void cgi_cut(struct conn *c, void *ctx)
-{
-	struct h2_stream *s = ctx;
-
-	timer_disarm(&s->timer);
-	stream_unfeed(c, s);
-	s->x->resp.status = 502;
-	nghttp2_submit_rst_stream(c->h2->ng, NGHTTP2_FLAG_NONE, s->id,
-				  NGHTTP2_INTERNAL_ERROR);
-	conn_run(c);
-}
-
-static const struct cgi_sink h2_sink = {.head = cgi_head,
-					.wake = cgi_wake,
-					.arm = cgi_arm,
-					.fail = cgi_fail,
-					.cut = cgi_cut};
-
-/* Start the stream's script; answered when its head is parsed.
- * stdin_file: a spooled body, or -1: a pipe, fed with the DATA to come
- * when the request has a body (not after a local redirect: a GET). */
-static int cgi_run(struct conn *c, struct h2_stream *s, int stdin_file,
-		   int64_t length)
-{
-	struct xfer *x = s->x;
-	bool body = stdin_file < 0 && s->body && x->redirects == 0;
-	int status;
-
-	if (cgi_start_job(c, x, &h2_sink, s, body, stdin_file, length,
-			  &status) == NULL) {
-		stream_error(c, s, status);
-		return submit(c, s);
-	}
-	s->feeding = body;
-	if (body && s->body_ended)
-		cgi_body_end(x->cgi);
-	cgi_arm(x->cgi, x->route.loc->timeouts.cgi);
-	return 0;
-}
-
-/* A body without content-length is spooled first, as for HTTP/1.1:
- * the script gets CONTENT_LENGTH (RFC 3875 §4.1.2). */
-static int stream_cgi(struct conn *c, struct h2_stream *s)
-{
-	struct xfer *x = s->x;
-
-	if (!s->body || x->req.has_length || x->redirects > 0)
-		return cgi_run(
-		    c, s, -1,
-		    x->req.has_length ? (int64_t)x->req.content_length : -1);
-	if ((s->spool_fd = cgi_spool_open()) == -1) {
-		log_error("cgi: cannot spool a body in %s: %s", CGI_SPOOL_DIR,
-			  strerror(errno));
-		stream_error(c, s, 500);
-		return submit(c, s);
-	}
-	s->spooling = true;
-	x->body_limit = x->route.loc->client_max_body_size;
-	return 0;
-}
-
-/* The spooled body is complete: run the script on it. */
-static int spool_end(struct conn *c, struct h2_stream *s)
-{
-	int fd = s->spool_fd;
-	int rc;
-
-	s->spooling = false;
-	if (lseek(fd, 0, SEEK_SET) == -1) {
-		log_error("cgi: lseek: %s", strerror(errno));
-		close(fd);
-		stream_error(c, s, 500);
-		return submit(c, s);
-	}
-	rc = cgi_run(c, s, fd, (int64_t)s->body_got);
-	close(fd); /* the script holds it now */
-	return rc;
-}
-
-void h2_stream_timeout(struct timer *t)
-{
-	struct h2_stream *s =
-	    (struct h2_stream *)((char *)t - offsetof(struct h2_stream, timer));
-	struct conn *c = s->c;
-	struct cgi_job *job = s->x->cgi;
-	bool head_done;
-
-	if (job == NULL)
-		return;
-	log_set_request_id(s->x->request_id);
-	log_error("cgi: %s: no output for the cgi_timeout: killed",
-		  s->x->route.script_file);
-	head_done = job->head_done;
-	cgi_job_detach(job, true);
-	if (head_done)
-		cgi_cut(c, s);
-	else
-		cgi_fail(c, s, 504);
 }
 
 /* The header block is complete: parse the head, answer. */
@@ -672,7 +396,7 @@ static int stream_request(struct conn *c, struct h2_stream *s)
 		request_id_assign(x->request_id, NULL);
 		http_error(&ctx, NULL, rc == HTTP_ERROR ? status : 400, false,
 			   &x->resp);
-		return submit(c, s);
+		return h2_submit(c, s);
 	}
 	x->parsed = true;
 	stream_peer(c, x);
@@ -680,7 +404,7 @@ static int stream_request(struct conn *c, struct h2_stream *s)
 	x->head_only = x->req.method == HTTP_HEAD;
 	request_id_assign(x->request_id, &x->req);
 	log_set_request_id(x->request_id);
-	return stream_answer(c, s);
+	return h2_answer(c, s);
 }
 
 /* Expect: 100-continue on a body that is going to be read: the interim
@@ -698,7 +422,7 @@ static void stream_continue(struct conn *c, struct h2_stream *s)
 
 /* http_handle() answers the parsed request (again after a CGI local
  * redirect): a response, an upload, or a script. */
-static int stream_answer(struct conn *c, struct h2_stream *s)
+int h2_answer(struct conn *c, struct h2_stream *s)
 {
 	struct xfer *x = s->x;
 	struct http_ctx ctx = ctx_of(c);
@@ -727,9 +451,9 @@ static int stream_answer(struct conn *c, struct h2_stream *s)
 		}
 	} else if (next == NEXT_CGI) {
 		stream_continue(c, s);
-		return stream_cgi(c, s);
+		return h2_cgi(c, s);
 	}
-	return submit(c, s);
+	return h2_submit(c, s);
 }
 
 /* ---- nghttp2 callbacks -------------------------------------------------- */
@@ -881,7 +605,7 @@ static int on_end_stream(nghttp2_session *ng, const nghttp2_frame *f,
 		return 0;
 	}
 	if (s->spooling) {
-		if (spool_end(c, s) != 0)
+		if (h2_spool_end(c, s) != 0)
 			nghttp2_submit_rst_stream(ng, NGHTTP2_FLAG_NONE, s->id,
 						  NGHTTP2_INTERNAL_ERROR);
 		return 0;
@@ -890,36 +614,6 @@ static int on_end_stream(nghttp2_session *ng, const nghttp2_frame *f,
 		return 0;
 	if (upload_end(c, s) != 0)
 		nghttp2_submit_rst_stream(ng, NGHTTP2_FLAG_NONE, s->id,
-					  NGHTTP2_INTERNAL_ERROR);
-	return 0;
-}
-
-/* A body for a script, of unknown length, into its spool. */
-static int spool_data(struct conn *c, struct h2_stream *s, const uint8_t *data,
-		      size_t len, bool over)
-{
-	int status = 413;
-
-	while (!over && len > 0) {
-		ssize_t n = write(s->spool_fd, data, len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			log_error("cgi: cannot spool a body: %s",
-				  strerror(errno));
-			status = errno == ENOSPC ? 507 : 500;
-			break;
-		}
-		data += n;
-		len -= (size_t)n;
-	}
-	if (len == 0)
-		return 0;
-	close(s->spool_fd);
-	s->spooling = false;
-	stream_error(c, s, status);
-	if (submit(c, s) != 0)
-		nghttp2_submit_rst_stream(c->h2->ng, NGHTTP2_FLAG_NONE, s->id,
 					  NGHTTP2_INTERNAL_ERROR);
 	return 0;
 }
@@ -943,7 +637,7 @@ static int on_data(nghttp2_session *ng, uint8_t flags, int32_t id,
 			nghttp2_submit_rst_stream(ng, NGHTTP2_FLAG_NONE, id,
 						  NGHTTP2_FLOW_CONTROL_ERROR);
 		}
-		stream_window(c, s);
+		h2_window(c, s);
 		return 0;
 	}
 	nghttp2_session_consume_stream(ng, id, len);
@@ -955,7 +649,7 @@ static int on_data(nghttp2_session *ng, uint8_t flags, int32_t id,
 	if (over)
 		status = 413;
 	if (s->spooling)
-		return spool_data(c, s, data, len, over);
+		return h2_spool_data(c, s, data, len, over);
 	if ((over || upload_write(s->x->upload, (const char *)data, len,
 				  &status) != 0) &&
 	    upload_fail(c, s, status) != 0)

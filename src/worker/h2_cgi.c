@@ -53,8 +53,8 @@ void h2_detach(struct conn *c, struct h2_stream *s, bool kill)
  * output ended and it exited 0; a failure after the head is a
  * RST_STREAM(INTERNAL_ERROR), so it never looks complete. */
 ssize_t h2_cgi_body_read(nghttp2_session *ng, int32_t id, uint8_t *buf,
-			     size_t len, uint32_t *flags,
-			     nghttp2_data_source *src, void *user)
+			 size_t len, uint32_t *flags, nghttp2_data_source *src,
+			 void *user)
 {
 	struct h2_stream *s = src->ptr;
 	struct cgi_job *job = s->x->cgi;
@@ -89,7 +89,6 @@ ssize_t h2_cgi_body_read(nghttp2_session *ng, int32_t id, uint8_t *buf,
 	h2_detach(s->c, s, false);
 	return (ssize_t)n;
 }
-
 
 static int cgi_head(struct cgi_job *job)
 {
@@ -227,7 +226,7 @@ int h2_spool_end(struct conn *c, struct h2_stream *s)
 
 /* A body for a script, of unknown length, into its spool. */
 int h2_spool_data(struct conn *c, struct h2_stream *s, const uint8_t *data,
-		      size_t len, bool over)
+		  size_t len, bool over)
 {
 	int status = 413;
 
